@@ -1,0 +1,30 @@
+package io.tsgate.auth;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What a verified credential allows. Built only by verifiers after the signature (or key hash) checked out.
+ *
+ * @param tenant       the tenant every request is confined to
+ * @param extraLabels  labels injected as {@code extra_label}, in claim order
+ * @param extraFilters series selectors injected as {@code extra_filters[]}, each one {@code {...}}
+ * @param mode         what classes of request are allowed
+ * @param subject      {@code sub} claim or API key name, for logs and metadata (may be empty)
+ * @param keyId        id of the key that verified the credential (may be empty)
+ * @param expiresAt    when the credential stops being valid (null: never, API keys without expires_at)
+ */
+public record Access(Tenant tenant, List<Label> extraLabels, List<String> extraFilters, Mode mode,
+                     String subject, String keyId, Instant expiresAt) {
+    public Access {
+        extraLabels = List.copyOf(extraLabels);
+        extraFilters = List.copyOf(extraFilters);
+        subject = subject == null ? "" : subject;
+        keyId = keyId == null ? "" : keyId;
+    }
+
+    /** True when the token confines what may be read or written by labels or filters. */
+    public boolean restrictsLabels() {
+        return !extraLabels.isEmpty() || !extraFilters.isEmpty();
+    }
+}

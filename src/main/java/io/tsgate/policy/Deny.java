@@ -1,0 +1,32 @@
+package io.tsgate.policy;
+
+/**
+ * The request is refused.
+ *
+ * @param status  HTTP status: 400, 401, 403 or 429
+ * @param reason  stable reason code for metrics and logs (e.g. {@code token_expired})
+ * @param message human-readable explanation returned to the client; never contains a credential
+ * @param tenant  tenant in {@code a:p} form when known, else empty
+ * @param subject credential subject when known, else empty
+ */
+public record Deny(int status, String reason, String message, String tenant, String subject) implements Decision {
+
+    public static Deny of(int status, String reason, String message) {
+        return new Deny(status, reason, message, "", "");
+    }
+
+    public Deny withIdentity(String tenant, String subject) {
+        return new Deny(status, reason, message, tenant, subject);
+    }
+
+    /** Prometheus-style errorType for the JSON body. */
+    public String errorType() {
+        return switch (status) {
+            case 400 -> "bad_data";
+            case 401 -> "unauthorized";
+            case 403 -> "forbidden";
+            case 429 -> "too_many_requests";
+            default -> "error";
+        };
+    }
+}

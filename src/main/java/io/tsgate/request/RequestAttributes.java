@@ -1,0 +1,44 @@
+package io.tsgate.request;
+
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One HTTP request as the proxy saw it, free of any transport type.
+ *
+ * @param method     HTTP method, upper case
+ * @param rawPath    the request target exactly as received: path plus optional {@code ?query}, still percent-encoded
+ * @param headers    request headers with lower-case names (pseudo-headers excluded); one value per name, as Envoy
+ *                   joins repeated headers with ","
+ * @param body       request body bytes when the proxy forwarded them, else empty
+ * @param bodyComplete false when the proxy forwarded no body or only part of it while the request has one
+ * @param peer       the client address the proxy reports (may be empty)
+ */
+public record RequestAttributes(String method, String rawPath, Map<String, String> headers, byte[] body,
+                                boolean bodyComplete, String peer) {
+
+    public RequestAttributes {
+        method = method == null ? "" : method.toUpperCase(Locale.ROOT);
+        rawPath = rawPath == null ? "" : rawPath;
+        headers = headers == null ? Map.of() : headers;
+        body = body == null ? new byte[0] : body;
+        peer = peer == null ? "" : peer;
+    }
+
+    /** Header value by case-insensitive name, or null. */
+    public String header(String name) {
+        return headers.get(name.toLowerCase(Locale.ROOT));
+    }
+
+    /** True when the request declares a body (Content-Length > 0 or chunked) or carries one. */
+    public boolean hasBody() {
+        if (body.length > 0) {
+            return true;
+        }
+        String cl = header("content-length");
+        if (cl != null && !cl.isBlank() && !cl.trim().equals("0")) {
+            return true;
+        }
+        return header("transfer-encoding") != null;
+    }
+}

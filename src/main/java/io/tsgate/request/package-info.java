@@ -1,0 +1,5 @@
+/**
+ * Request attributes free of transport types, the VictoriaMetrics endpoint catalogue and classification,
+ * path safety checks and the query/path rewriting that confines a request to its tenant and labels.
+ */
+package io.tsgate.request;
