@@ -1,5 +1,7 @@
 package io.tsgate.request;
 
+import java.util.List;
+
 /**
  * Classifies a request by method and path into a VictoriaMetrics {@link Endpoint}, the way single-node
  * VictoriaMetrics routes it, or answers null so the caller denies it.
@@ -17,6 +19,7 @@ public final class EndpointCatalogue {
     private static final String PROMETHEUS_IMPORT = "/api/v1/import/prometheus";
     private static final String LABEL_PREFIX = "/api/v1/label/";
     private static final String LABEL_SUFFIX = "/values";
+    private static final List<String> TENANT_PREFIXES = List.of("/select", "/insert", "/delete");
 
     private EndpointCatalogue() {
     }
@@ -70,7 +73,7 @@ public final class EndpointCatalogue {
         if (path == null) {
             return false;
         }
-        for (String prefix : new String[] {"/select", "/insert", "/delete"}) {
+        for (String prefix : TENANT_PREFIXES) {
             if (path.equals(prefix) || path.startsWith(prefix + "/")) {
                 return true;
             }
