@@ -18,6 +18,7 @@ import io.tsgate.config.FlagParser;
 import io.tsgate.config.GatewayConfig;
 import io.tsgate.envoy.ExtAuthzService;
 import io.tsgate.http.AdminHttpServer;
+import io.tsgate.http.ForwardAuthHandler;
 import io.tsgate.log.LogSettings;
 import io.tsgate.policy.DecisionObserver;
 import io.tsgate.policy.RequestAuthorizer;
@@ -62,16 +63,16 @@ public final class Gateway implements AutoCloseable {
         });
         Components c = components(config, clock, registry, background);
         HealthStatusManager health = new HealthStatusManager();
+        DecisionObserver observer = new DecisionObserver(registry, config.trustedProxyHops(), config.accessLog());
         Server grpc = NettyServerBuilder.forAddress(config.grpcListen().socketAddress())
                 .directExecutor()
-                .addService(new ExtAuthzService(c.authorizer(), new DecisionObserver(registry,
-                        config.trustedProxyHops(), config.accessLog()), config.securityHeaders()))
+                .addService(new ExtAuthzService(c.authorizer(), observer, config.securityHeaders()))
                 .addService(health.getHealthService())
                 .build();
         grpc.start();
         health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
         AdminHttpServer http = new AdminHttpServer(config.httpListen().socketAddress(), registry, () -> null,
-                config.securityHeaders());
+                config.securityHeaders(), new ForwardAuthHandler(c.authorizer(), observer, config.securityHeaders()));
         LOG.info("serving ext_authz on gRPC port {}, metrics and health on HTTP port {}, cluster mode {}",
                 grpc.getPort(), http.port(), config.clusterMode());
         return new Gateway(grpc, http, health, background);

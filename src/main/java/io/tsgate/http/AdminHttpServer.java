@@ -15,8 +15,9 @@ import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * {@code /metrics} (Prometheus text), {@code /health} (the process is alive) and {@code /ready} (keys loaded and
- * every backend usable; 503 with the reason otherwise). Every response carries the security headers.
+ * {@code /metrics} (Prometheus text), {@code /health} (the process is alive), {@code /ready} (keys loaded and
+ * every backend usable; 503 with the reason otherwise) and {@code /authz…} (forward-auth). Every response carries the
+ * security headers.
  */
 public final class AdminHttpServer implements AutoCloseable {
     private final HttpServer server;
@@ -27,10 +28,10 @@ public final class AdminHttpServer implements AutoCloseable {
      * @param readiness returns null when ready, else a short reason why not
      */
     public AdminHttpServer(InetSocketAddress address, PrometheusRegistry registry, Supplier<String> readiness,
-                           Map<String, String> securityHeaders) throws IOException {
+                           Map<String, String> securityHeaders, HttpHandler forwardAuth) throws IOException {
         this.securityHeaders = securityHeaders;
         this.server = HttpServer.create(address, 64);
-        this.executor = Executors.newFixedThreadPool(2, r -> {
+        this.executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "tsgate-http");
             t.setDaemon(true);
             return t;
@@ -43,6 +44,14 @@ public final class AdminHttpServer implements AutoCloseable {
             String why = readiness.get();
             text(ex, why == null ? 200 : 503, why == null ? "OK" : "not ready: " + why);
         })));
+        server.createContext(ForwardAuthHandler.PREFIX, withHeaders(ex -> {
+            String p = ex.getRequestURI().getRawPath();
+            if (p.equals(ForwardAuthHandler.PREFIX) || p.startsWith(ForwardAuthHandler.PREFIX + "/")) {
+                forwardAuth.handle(ex);
+            } else {
+                text(ex, 404, "not found");
+            }
+        }));
         server.createContext("/", withHeaders(ex -> text(ex, 404, "not found")));
         server.start();
     }
