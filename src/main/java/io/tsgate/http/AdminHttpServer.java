@@ -3,6 +3,11 @@ package io.tsgate.http;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -28,9 +33,23 @@ public final class AdminHttpServer implements AutoCloseable {
      * @param readiness returns null when ready, else a short reason why not
      */
     public AdminHttpServer(InetSocketAddress address, PrometheusRegistry registry, Supplier<String> readiness,
-                           Map<String, String> securityHeaders, HttpHandler forwardAuth) throws IOException {
+                           Map<String, String> securityHeaders, HttpHandler forwardAuth,
+                           SSLContext tls, String[] tlsProtocols) throws IOException {
         this.securityHeaders = securityHeaders;
-        this.server = HttpServer.create(address, 64);
+        if (tls == null) {
+            this.server = HttpServer.create(address, 64);
+        } else {
+            HttpsServer https = HttpsServer.create(address, 64);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+                @Override
+                public void configure(HttpsParameters params) {
+                    SSLParameters p = tls.getDefaultSSLParameters();
+                    p.setProtocols(tlsProtocols);
+                    params.setSSLParameters(p);
+                }
+            });
+            this.server = https;
+        }
         this.executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "tsgate-http");
             t.setDaemon(true);

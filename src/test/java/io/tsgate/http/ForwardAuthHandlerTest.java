@@ -41,7 +41,7 @@ class ForwardAuthHandlerTest {
         PrometheusRegistry registry = new PrometheusRegistry();
         DecisionObserver observer = new DecisionObserver(registry, 0, false);
         server = new AdminHttpServer(new InetSocketAddress("127.0.0.1", 0), registry, () -> null,
-                Map.of("x-frame-options", "DENY"), new ForwardAuthHandler(authorizer, observer, Map.of("x-frame-options", "DENY")));
+                Map.of("x-frame-options", "DENY"), new ForwardAuthHandler(authorizer, observer, Map.of("x-frame-options", "DENY")), null, null);
     }
 
     @AfterEach
