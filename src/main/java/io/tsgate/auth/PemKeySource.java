@@ -39,6 +39,9 @@ public final class PemKeySource implements KeySource {
     private record FileStamp(FileTime modified, long size) {
     }
 
+    /** Failure marker for a file that could not even be stat'ed, so that its error is counted once. */
+    private static final FileStamp UNREADABLE = new FileStamp(FileTime.fromMillis(0), -1);
+
     private record LoadedFile(boolean hmac, FileStamp stamp, List<VerificationKey> keys, FileStamp failedStamp) {
     }
 
@@ -102,10 +105,10 @@ public final class PemKeySource implements KeySource {
                 stamp = stamp(path);
             } catch (IOException ex) {
                 ok = false;
-                if (old.failedStamp() == null) {
+                if (!UNREADABLE.equals(old.failedStamp())) {
                     reloadErrors.incrementAndGet();
                     log.warn("cannot read key file {}: {}; keeping its last good keys", path, ex.toString());
-                    e.setValue(new LoadedFile(old.hmac(), old.stamp(), old.keys(), new FileStamp(FileTime.fromMillis(0), -1)));
+                    e.setValue(new LoadedFile(old.hmac(), old.stamp(), old.keys(), UNREADABLE));
                 }
                 continue;
             }
