@@ -1,9 +1,9 @@
 package io.tsgate.auth;
 
-import com.nimbusds.jose.JCAContext;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.jca.JCAContext;
 import com.nimbusds.jose.util.Base64URL;
 import java.util.Set;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
