@@ -157,11 +157,12 @@ public final class JwtVerifier implements TokenVerifier {
         String kid = header.getKeyID();
         List<VerificationKey> candidates = keySet.candidates(alg, kid);
         if (candidates.isEmpty()) {
-            if (kid != null && !kid.isEmpty() && !keySet.hasKid(kid) && keySet.supports(alg)) {
-                throw new CredentialRejectedException("unknown_kid", "no key with the token's kid");
-            }
-            throw new CredentialRejectedException(keySet.supports(alg) ? "unknown_kid" : "unsupported_alg",
-                    "no configured key verifies " + alg.getName() + " tokens" + (kid == null ? "" : " with this kid"));
+            // no key of the token's type at all (e.g. HS256 against RSA keys only) is an algorithm we don't take;
+            // keys of that type that exist under other kids mean the token's kid is unknown
+            throw keySet.supports(alg)
+                    ? new CredentialRejectedException("unknown_kid", "no configured key has the token's kid")
+                    : new CredentialRejectedException("unsupported_alg", "no configured key verifies "
+                            + alg.getName() + " tokens");
         }
         for (VerificationKey key : candidates) {
             try {

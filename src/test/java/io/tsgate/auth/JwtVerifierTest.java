@@ -332,4 +332,45 @@ class JwtVerifierTest {
         assertEquals("bad_signature", reason(allKeys(), forged));
         assertTrue(new MACSigner(TokenMinter.readHmacSecret(hmac)).supportedJWSAlgorithms().contains(JWSAlgorithm.HS512));
     }
+
+    @Test
+    void rejectionMessagesNeverContainTheToken() throws Exception {
+        JwtVerifier v = allKeys();
+        Map<String, Object> c = claims();
+        c.put("exp", NOW.minusSeconds(5).getEpochSecond());
+        String expired = TokenMinter.mint("RS256", "rsa", TestKeys.privateKey(rsa), c);
+        String wrongKid = TokenMinter.mint("RS256", "zz", TestKeys.privateKey(rsa), claims());
+        for (String token : List.of(expired, wrongKid, "abc.def.ghi", expired.substring(0, expired.length() - 4))) {
+            CredentialRejectedException e = assertThrows(CredentialRejectedException.class, () -> v.verify(token));
+            String[] parts = token.split("\\.");
+            for (String part : parts) {
+                assertFalse(e.getMessage().contains(part), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void concurrentVerificationsAgree() throws Exception {
+        JwtVerifier v = allKeys();
+        List<String> tokens = List.of(
+                TokenMinter.mint("ES256", null, TestKeys.privateKey(p256), claims()),
+                TokenMinter.mint("EdDSA", null, TestKeys.privateKey(ed25519), claims()),
+                TokenMinter.mint("PS384", null, TestKeys.privateKey(rsa), claims()),
+                TokenMinter.mint("HS512", null, TokenMinter.readHmacSecret(hmac), claims()));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Access>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                String t = tokens.get(i % tokens.size());
+                results.add(pool.submit(() -> v.verify(t)));
+            }
+            for (java.util.concurrent.Future<Access> f : results) {
+                assertEquals(new Tenant(1, 5), f.get().tenant());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(400, v.cacheHits() + v.cacheMisses());
+        assertEquals(4, v.cachedTokens());
+    }
 }
