@@ -98,41 +98,46 @@ public final class PemKeySource implements KeySource {
         boolean changed = false;
         boolean ok = true;
         for (Map.Entry<Path, LoadedFile> e : files.entrySet()) {
-            Path path = e.getKey();
-            LoadedFile old = e.getValue();
-            FileStamp stamp;
-            try {
-                stamp = stamp(path);
-            } catch (IOException ex) {
-                ok = false;
-                if (!UNREADABLE.equals(old.failedStamp())) {
-                    reloadErrors.incrementAndGet();
-                    log.warn("cannot read key file {}: {}; keeping its last good keys", path, ex.toString());
-                    e.setValue(new LoadedFile(old.hmac(), old.stamp(), old.keys(), UNREADABLE));
-                }
-                continue;
-            }
-            if (stamp.equals(old.stamp()) || stamp.equals(old.failedStamp())) {
-                ok &= old.failedStamp() == null;
-                continue;
-            }
-            try {
-                LoadedFile fresh = read(path, old.hmac(), stamp);
-                e.setValue(fresh);
-                changed = true;
-                log.info("reloaded key file {}: {} key(s)", path, fresh.keys().size());
-            } catch (IOException | IllegalArgumentException ex) {
-                ok = false;
-                reloadErrors.incrementAndGet();
-                e.setValue(new LoadedFile(old.hmac(), old.stamp(), old.keys(), stamp));
-                log.warn("cannot reload key file {}: {}; keeping its last good keys", path, ex.getMessage());
-            }
+            LoadedFile now = refreshFile(e.getKey(), e.getValue());
+            changed |= now.keys() != e.getValue().keys();
+            ok &= now.failedStamp() == null;
+            e.setValue(now);
         }
         lastRefreshOk = ok;
         if (changed) {
             current = snapshot();
         }
         return changed;
+    }
+
+    /** The file's new state: re-read when its stamp changed, else as before; failures keep the old keys. */
+    private LoadedFile refreshFile(Path path, LoadedFile old) {
+        FileStamp stamp;
+        try {
+            stamp = stamp(path);
+        } catch (IOException ex) {
+            if (!UNREADABLE.equals(old.failedStamp())) {
+                reloadErrors.incrementAndGet();
+                log.warn("cannot read key file {}: {}; keeping its last good keys", path, ex.toString());
+            }
+            return new LoadedFile(old.hmac(), old.stamp(), old.keys(), UNREADABLE);
+        }
+        if (stamp.equals(old.stamp())) {
+            // unchanged, or back to the content that last loaded fine
+            return old.failedStamp() == null ? old : new LoadedFile(old.hmac(), old.stamp(), old.keys(), null);
+        }
+        if (stamp.equals(old.failedStamp())) {
+            return old;
+        }
+        try {
+            LoadedFile fresh = read(path, old.hmac(), stamp);
+            log.info("reloaded key file {}: {} key(s)", path, fresh.keys().size());
+            return fresh;
+        } catch (IOException | IllegalArgumentException ex) {
+            reloadErrors.incrementAndGet();
+            log.warn("cannot reload key file {}: {}; keeping its last good keys", path, ex.getMessage());
+            return new LoadedFile(old.hmac(), old.stamp(), old.keys(), stamp);
+        }
     }
 
     private KeySet snapshot() {
