@@ -1,0 +1,149 @@
+package io.tsgate.auth;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.nimbusds.jwt.JWTClaimsSet;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Checks a signature-verified JWT payload and turns it into {@link Access}: {@code exp} (required), {@code nbf},
+ * {@code iat} with clock skew, {@code iss}/{@code aud} when configured, {@code sub}, and {@code vm_access}
+ * (see {@link VmAccessClaim}).
+ *
+ * <p>The payload is read with Jackson rather than nimbus's claim map so that integers and non-integers stay
+ * distinguishable ({@code 1} vs {@code 1.0}) and a claim given twice is rejected instead of last-one-wins, which
+ * would let two parsers in a chain disagree about what a token grants.
+ */
+public final class ClaimsParser {
+    /** Bound on NumericDate values, far beyond any real token, so Instant arithmetic cannot overflow. */
+    private static final long MAX_EPOCH_SECONDS = 100_000_000_000L;
+
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    private final String issuer;
+    private final String audience;
+    private final Duration skew;
+
+    /** Empty {@code issuer}/{@code audience}: not checked. */
+    public ClaimsParser(String issuer, String audience, Duration clockSkew) {
+        this.issuer = issuer == null ? "" : issuer;
+        this.audience = audience == null ? "" : audience;
+        this.skew = clockSkew;
+    }
+
+    /** Parses a JSON payload strictly; anything but one JSON object is {@code malformed_token}. */
+    public static JsonNode readPayload(String json) throws CredentialRejectedException {
+        try {
+            JsonNode n = JSON.readTree(json);
+            if (n == null || !n.isObject()) {
+                throw new CredentialRejectedException("malformed_token", "token payload is not a JSON object");
+            }
+            return n;
+        } catch (JsonProcessingException e) {
+            throw new CredentialRejectedException("malformed_token", "token payload is not valid JSON");
+        }
+    }
+
+    /** Convenience for callers holding nimbus's claims (its number types already lost the int/float split). */
+    public Access parse(JWTClaimsSet claims, Instant now, String keyId) throws CredentialRejectedException {
+        return parse(readPayload(claims.toString()), now, keyId);
+    }
+
+    /** The access granted by verified {@code claims} at {@code now}, or a rejection naming the claim at fault. */
+    public Access parse(JsonNode claims, Instant now, String keyId) throws CredentialRejectedException {
+        Instant exp = numericDate(claims, "exp");
+        if (exp == null) {
+            throw VmAccessClaim.invalid("exp", "is required (expiry as seconds since the epoch)");
+        }
+        if (!now.isBefore(exp.plus(skew))) {
+            throw new CredentialRejectedException("token_expired", "token expired");
+        }
+        Instant nbf = numericDate(claims, "nbf");
+        if (nbf != null && now.plus(skew).isBefore(nbf)) {
+            throw new CredentialRejectedException("token_not_yet_valid", "token is not valid yet (nbf)");
+        }
+        Instant iat = numericDate(claims, "iat");
+        if (iat != null && now.plus(skew).isBefore(iat)) {
+            throw new CredentialRejectedException("token_not_yet_valid", "token is issued in the future (iat)");
+        }
+        checkIssuer(claims.get("iss"));
+        checkAudience(claims.get("aud"));
+        return VmAccessClaim.toAccess(vmAccess(claims.get("vm_access")), subject(claims.get("sub")), keyId, exp);
+    }
+
+    private static Instant numericDate(JsonNode claims, String name) throws CredentialRejectedException {
+        JsonNode n = claims.get(name);
+        if (n == null) {
+            return null;
+        }
+        if (!n.isNumber() || Math.abs(n.doubleValue()) > MAX_EPOCH_SECONDS) {
+            throw VmAccessClaim.invalid(name, "must be a number of seconds since the epoch");
+        }
+        if (n.isIntegralNumber()) {
+            return Instant.ofEpochSecond(n.longValue());
+        }
+        double d = n.doubleValue();
+        long seconds = (long) Math.floor(d);
+        return Instant.ofEpochSecond(seconds, (long) ((d - seconds) * 1e9));
+    }
+
+    private void checkIssuer(JsonNode iss) throws CredentialRejectedException {
+        if (!issuer.isEmpty() && (iss == null || !iss.isTextual() || !issuer.equals(iss.textValue()))) {
+            throw new CredentialRejectedException("bad_issuer", "token issuer (iss) is not the configured one");
+        }
+    }
+
+    private void checkAudience(JsonNode aud) throws CredentialRejectedException {
+        if (audience.isEmpty()) {
+            return;
+        }
+        if (aud != null && aud.isTextual() && audience.equals(aud.textValue())) {
+            return;
+        }
+        if (aud != null && aud.isArray()) {
+            for (JsonNode a : aud) {
+                if (a.isTextual() && audience.equals(a.textValue())) {
+                    return;
+                }
+            }
+        }
+        throw new CredentialRejectedException("bad_audience", "token audience (aud) does not include this gateway");
+    }
+
+    private static String subject(JsonNode sub) throws CredentialRejectedException {
+        if (sub == null) {
+            return "";
+        }
+        if (!sub.isTextual()) {
+            throw VmAccessClaim.invalid("sub", "must be a string");
+        }
+        return sub.textValue();
+    }
+
+    /** vmgateway accepts vm_access as an object or as a string holding the object's JSON. */
+    private static JsonNode vmAccess(JsonNode n) throws CredentialRejectedException {
+        if (n == null || n.isNull()) {
+            throw VmAccessClaim.invalid("vm_access", "is required, at least {\"tenant_id\":{}}");
+        }
+        if (!n.isTextual()) {
+            return n;
+        }
+        try {
+            JsonNode parsed = JSON.readTree(n.textValue());
+            if (parsed != null && parsed.isObject()) {
+                return parsed;
+            }
+        } catch (JsonProcessingException e) {
+            // fall through: same rejection as a non-object
+        }
+        throw VmAccessClaim.invalid("vm_access", "string form must hold a JSON object");
+    }
+}

@@ -1,0 +1,219 @@
+package io.tsgate.auth;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.nimbusds.jose.Header;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWEHeader;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.PlainHeader;
+import com.nimbusds.jose.util.Base64URL;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Verifies compact JWS tokens against a {@link KeySource} and turns their claims into {@link Access}.
+ *
+ * <p>Order of checks: size and shape → header ({@code alg: none}, JWE, {@code crit}, algorithm) → key chosen by
+ * {@code kid} and key type → signature → claims. Verified tokens are cached by the SHA-256 of the token (the token
+ * itself is never kept) until their {@code exp}; a hit is re-checked against the injected clock and against the
+ * current key snapshot, so neither expiry nor a key rotation is outlived by the cache. Rejections are not cached.
+ *
+ * <p>Thread-safe; the verification path does no I/O.
+ */
+public final class JwtVerifier implements TokenVerifier {
+    /** Far above any real token (Envoy's default header limit is 60 KiB); bounds work done on garbage input. */
+    static final int MAX_TOKEN_CHARS = 32 * 1024;
+
+    private final KeySource keys;
+    private final Clock clock;
+    private final ClaimsParser claims;
+    private final boolean skipSignature;
+    private final Cache<TokenHash, Cached> cache;
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final ThreadLocal<MessageDigest> sha256 = ThreadLocal.withInitial(JwtVerifier::newSha256);
+
+    /** What a cache entry remembers: the grant, and the key snapshot it was verified against. */
+    private record Cached(Access access, KeySet keys) {
+    }
+
+    /** SHA-256 of a token as four longs: cheap equals/hashCode, no array kept per entry. */
+    private record TokenHash(long a, long b, long c, long d) {
+    }
+
+    /**
+     * @param settings issuer, audience, clock skew, insecure mode and cache size are taken from here (key flags
+     *                 are the key source's business)
+     * @param keys     usually a {@link PemKeySource}; refreshed by its owner
+     * @param clock    source of "now" for expiry checks
+     */
+    public JwtVerifier(JwtSettings settings, KeySource keys, Clock clock) {
+        this.keys = keys;
+        this.clock = clock;
+        this.claims = new ClaimsParser(settings.issuer(), settings.audience(), settings.clockSkew());
+        this.skipSignature = settings.skipSignatureVerification();
+        this.cache = settings.cacheSize() == 0 ? null : Caffeine.newBuilder()
+                .maximumSize(settings.cacheSize())
+                .expireAfter(new UntilTokenExpiry(clock))
+                .executor(Runnable::run)
+                .build();
+    }
+
+    @Override
+    public Access verify(String token) throws CredentialRejectedException {
+        if (token == null || token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
+            throw new CredentialRejectedException("malformed_token", "token is empty or too long");
+        }
+        KeySet keySet = keys.keySet();
+        TokenHash hash = cache == null ? null : hash(token);
+        if (hash != null) {
+            Cached c = cache.getIfPresent(hash);
+            if (c != null && c.keys() == keySet && clock.instant().isBefore(c.access().expiresAt())) {
+                hits.increment();
+                return c.access();
+            }
+            misses.increment();
+        }
+        Access access = verifyUncached(token, keySet);
+        if (hash != null) {
+            cache.put(hash, new Cached(access, keySet));
+        }
+        return access;
+    }
+
+    /** Tokens answered from the cache since start. */
+    public long cacheHits() {
+        return hits.sum();
+    }
+
+    /** Tokens that had to be fully verified (including rejected ones) since start; 0 with the cache off. */
+    public long cacheMisses() {
+        return misses.sum();
+    }
+
+    /** Approximate number of cached tokens. */
+    public long cachedTokens() {
+        return cache == null ? 0 : cache.estimatedSize();
+    }
+
+    private Access verifyUncached(String token, KeySet keySet) throws CredentialRejectedException {
+        int dot1 = token.indexOf('.');
+        int dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
+        if (dot1 <= 0 || dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) {
+            throw new CredentialRejectedException("malformed_token", "token is not a compact JWS (header.payload.signature)");
+        }
+        JWSHeader header = header(token.substring(0, dot1));
+        String keyId = header.getKeyID() == null ? "" : header.getKeyID();
+        if (!skipSignature) {
+            byte[] signingInput = token.substring(0, dot2).getBytes(StandardCharsets.US_ASCII);
+            keyId = checkSignature(header, signingInput, new Base64URL(token.substring(dot2 + 1)), keySet);
+        }
+        String payload = new Base64URL(token.substring(dot1 + 1, dot2)).decodeToString();
+        return claims.parse(ClaimsParser.readPayload(payload), clock.instant(), keyId);
+    }
+
+    /** Parses the header and applies every rule that needs no key. */
+    private static JWSHeader header(String encoded) throws CredentialRejectedException {
+        Header h;
+        try {
+            h = Header.parse(new Base64URL(encoded));
+        } catch (ParseException | RuntimeException e) {
+            throw new CredentialRejectedException("malformed_token", "token header is not valid");
+        }
+        if (h instanceof PlainHeader) {
+            throw new CredentialRejectedException("alg_none", "unsigned tokens (alg: none) are not accepted");
+        }
+        if (h instanceof JWEHeader || !(h instanceof JWSHeader jws)) {
+            throw new CredentialRejectedException("malformed_token", "encrypted tokens (JWE) are not accepted");
+        }
+        JWSAlgorithm alg = jws.getAlgorithm();
+        if ("none".equalsIgnoreCase(alg.getName())) {
+            throw new CredentialRejectedException("alg_none", "unsigned tokens (alg: none) are not accepted");
+        }
+        if (jws.getCriticalParams() != null && !jws.getCriticalParams().isEmpty()) {
+            throw new CredentialRejectedException("crit_header", "token has critical header parameters (crit) tsgate does not understand");
+        }
+        if (KeyType.forAlgorithm(alg) == null) {
+            throw new CredentialRejectedException("unsupported_alg", "token algorithm " + safe(alg.getName()) + " is not supported");
+        }
+        return jws;
+    }
+
+    /** Tries the candidate keys; returns the id of the key that verified the signature. */
+    private static String checkSignature(JWSHeader header, byte[] signingInput, Base64URL signature, KeySet keySet)
+            throws CredentialRejectedException {
+        JWSAlgorithm alg = header.getAlgorithm();
+        String kid = header.getKeyID();
+        List<VerificationKey> candidates = keySet.candidates(alg, kid);
+        if (candidates.isEmpty()) {
+            // no key of the token's type at all (e.g. HS256 against RSA keys only) is an algorithm we don't take;
+            // keys of that type that exist under other kids mean the token's kid is unknown
+            throw keySet.supports(alg)
+                    ? new CredentialRejectedException("unknown_kid", "no configured key has the token's kid")
+                    : new CredentialRejectedException("unsupported_alg", "no configured key verifies "
+                            + alg.getName() + " tokens");
+        }
+        for (VerificationKey key : candidates) {
+            try {
+                if (key.verifier().verify(header, signingInput, signature)) {
+                    return key.kid().isEmpty() ? key.source() : key.kid();
+                }
+            } catch (JOSEException | RuntimeException e) {
+                // a malformed signature for this key type counts as a mismatch; try the next key
+            }
+        }
+        throw new CredentialRejectedException("bad_signature", "token signature does not verify");
+    }
+
+    private TokenHash hash(String token) {
+        MessageDigest md = sha256.get();
+        ByteBuffer d = ByteBuffer.wrap(md.digest(token.getBytes(StandardCharsets.UTF_8)));
+        return new TokenHash(d.getLong(), d.getLong(), d.getLong(), d.getLong());
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by the Java platform", e);
+        }
+    }
+
+    /** Keeps client-controlled text out of messages when it is long or odd. */
+    private static String safe(String s) {
+        return s.length() <= 16 && s.chars().allMatch(c -> c > 32 && c < 127) ? s : "(unprintable)";
+    }
+
+    /** Cache entries live exactly until the token's {@code exp} as seen by the injected clock at insertion. */
+    private record UntilTokenExpiry(Clock clock) implements Expiry<TokenHash, Cached> {
+        @Override
+        public long expireAfterCreate(TokenHash key, Cached value, long currentTime) {
+            Duration left = Duration.between(clock.instant(), value.access().expiresAt());
+            if (left.isNegative()) {
+                return 0;
+            }
+            return left.compareTo(Duration.ofDays(365 * 100)) > 0 ? Duration.ofDays(365 * 100).toNanos() : left.toNanos();
+        }
+
+        @Override
+        public long expireAfterUpdate(TokenHash key, Cached value, long currentTime, long currentDuration) {
+            return expireAfterCreate(key, value, currentTime);
+        }
+
+        @Override
+        public long expireAfterRead(TokenHash key, Cached value, long currentTime, long currentDuration) {
+            return currentDuration;
+        }
+    }
+}

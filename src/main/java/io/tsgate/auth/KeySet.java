@@ -1,0 +1,114 @@
+package io.tsgate.auth;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An immutable snapshot of verification keys, indexed for the verification path. Sources build a new one and swap
+ * it in whole; {@link JwtVerifier} also uses the snapshot's identity to drop cached tokens after a key change.
+ *
+ * <p>Selection rule: a token with a {@code kid} is checked against the keys with that kid and, because inline
+ * {@code -auth.publicKeys} have no name, against kid-less keys; a token without a {@code kid} is checked against
+ * every key. In all cases only keys whose {@link VerificationKey#algorithms()} contain the token's {@code alg}.
+ */
+public final class KeySet {
+    /** The empty key set: every signed token is rejected. */
+    public static final KeySet EMPTY = new KeySet(List.of());
+
+    private final List<VerificationKey> all;
+    private final Map<String, List<VerificationKey>> byKid;
+    private final List<VerificationKey> withoutKid;
+
+    public KeySet(List<VerificationKey> keys) {
+        this.all = List.copyOf(keys);
+        Map<String, List<VerificationKey>> index = new HashMap<>();
+        List<VerificationKey> unnamed = new ArrayList<>();
+        for (VerificationKey k : all) {
+            if (k.kid().isEmpty()) {
+                unnamed.add(k);
+            } else {
+                index.computeIfAbsent(k.kid(), x -> new ArrayList<>()).add(k);
+            }
+        }
+        index.replaceAll((kid, list) -> List.copyOf(list));
+        this.byKid = Map.copyOf(index);
+        this.withoutKid = List.copyOf(unnamed);
+    }
+
+    /** Every key, in load order. */
+    public List<VerificationKey> keys() {
+        return all;
+    }
+
+    public int size() {
+        return all.size();
+    }
+
+    /** True when some key carries this kid (whatever its type). */
+    public boolean hasKid(String kid) {
+        return byKid.containsKey(kid);
+    }
+
+    /** True when any key at all may verify {@code alg}. */
+    public boolean supports(JWSAlgorithm alg) {
+        for (VerificationKey k : all) {
+            if (k.accepts(alg)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Keys to try for a token, in order; empty when none fits. Allocates only when a kid-named key and kid-less
+     * keys both fit, which needs inline and file keys mixed.
+     */
+    public List<VerificationKey> candidates(JWSAlgorithm alg, String kid) {
+        if (kid == null || kid.isEmpty()) {
+            return filter(all, alg);
+        }
+        List<VerificationKey> named = filter(byKid.getOrDefault(kid, List.of()), alg);
+        List<VerificationKey> unnamed = filter(withoutKid, alg);
+        if (unnamed.isEmpty()) {
+            return named;
+        }
+        if (named.isEmpty()) {
+            return unnamed;
+        }
+        List<VerificationKey> both = new ArrayList<>(named);
+        both.addAll(unnamed);
+        return both;
+    }
+
+    /** A key set holding this one's keys followed by {@code other}'s; for combining PEM and JWKS sources. */
+    public KeySet plus(KeySet other) {
+        List<VerificationKey> merged = new ArrayList<>(all);
+        merged.addAll(other.all);
+        return new KeySet(merged);
+    }
+
+    private static List<VerificationKey> filter(List<VerificationKey> keys, JWSAlgorithm alg) {
+        boolean allMatch = true;
+        for (VerificationKey k : keys) {
+            allMatch &= k.accepts(alg);
+        }
+        if (allMatch) {
+            return keys;
+        }
+        List<VerificationKey> out = new ArrayList<>(keys.size());
+        for (VerificationKey k : keys) {
+            if (k.accepts(alg)) {
+                out.add(k);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "KeySet" + all;
+    }
+}

@@ -1,0 +1,146 @@
+package io.tsgate.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the {@code vm_access} claim into an {@link Access}: vmgateway's fields ({@code tenant_id},
+ * {@code extra_labels}, {@code extra_filters}, {@code mode}) and vmauth's newer ones inside the same object
+ * ({@code metrics_account_id}, {@code metrics_project_id}, {@code metrics_extra_labels} as {@code k=v} strings,
+ * {@code metrics_extra_filters}). vmauth's {@code lib/jwt} reads those only inside {@code vm_access}, so only there.
+ *
+ * <p>When vmauth's spelling is present it wins: either tenant id sets the whole tenant (a missing half is 0, as in
+ * vmauth); a non-empty {@code metrics_extra_labels}/{@code metrics_extra_filters} replaces the vmgateway list. An
+ * empty vmauth list does not clear a vmgateway one, so a token can never lose a restriction by spelling.
+ * Unknown fields are ignored (logs_* and future vmauth fields); every known field is type-checked strictly.
+ */
+public final class VmAccessClaim {
+    private VmAccessClaim() {
+    }
+
+    /** The access {@code vmAccess} (an object node) grants; rejects with {@code invalid_claims}. */
+    public static Access toAccess(JsonNode vmAccess, String subject, String keyId, java.time.Instant expiresAt)
+            throws CredentialRejectedException {
+        if (!vmAccess.isObject()) {
+            throw invalid("vm_access", "must be an object or a JSON string holding one");
+        }
+        Tenant tenant = tenant(vmAccess);
+        List<Label> labels = labelsObject(vmAccess.get("extra_labels"));
+        List<String> filters = filters(vmAccess.get("extra_filters"), "vm_access.extra_filters");
+        List<Label> metricsLabels = labelStrings(vmAccess.get("metrics_extra_labels"));
+        List<String> metricsFilters = filters(vmAccess.get("metrics_extra_filters"), "vm_access.metrics_extra_filters");
+        return new Access(tenant, metricsLabels.isEmpty() ? labels : metricsLabels,
+                metricsFilters.isEmpty() ? filters : metricsFilters, mode(vmAccess.get("mode")), subject, keyId,
+                expiresAt);
+    }
+
+    private static Tenant tenant(JsonNode vmAccess) throws CredentialRejectedException {
+        JsonNode metricsAccount = vmAccess.get("metrics_account_id");
+        JsonNode metricsProject = vmAccess.get("metrics_project_id");
+        if (metricsAccount != null || metricsProject != null) {
+            return new Tenant(id(metricsAccount, "vm_access.metrics_account_id"),
+                    id(metricsProject, "vm_access.metrics_project_id"));
+        }
+        JsonNode t = vmAccess.get("tenant_id");
+        if (t == null) {
+            return new Tenant(0, 0);
+        }
+        if (!t.isObject()) {
+            throw invalid("vm_access.tenant_id", "must be an object {\"account_id\":…,\"project_id\":…}");
+        }
+        return new Tenant(id(t.get("account_id"), "vm_access.tenant_id.account_id"),
+                id(t.get("project_id"), "vm_access.tenant_id.project_id"));
+    }
+
+    private static long id(JsonNode n, String claim) throws CredentialRejectedException {
+        if (n == null) {
+            return 0;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToLong() || n.longValue() < 0 || n.longValue() > Tenant.MAX_ID) {
+            throw invalid(claim, "must be an integer from 0 to " + Tenant.MAX_ID);
+        }
+        return n.longValue();
+    }
+
+    private static Mode mode(JsonNode n) throws CredentialRejectedException {
+        if (n == null) {
+            return Mode.FULL;
+        }
+        Mode m = n.isIntegralNumber() && n.canConvertToLong() ? Mode.of(n.longValue()) : null;
+        if (m == null) {
+            throw invalid("vm_access.mode", "must be 0 (full), 1 (read), 2 (write) or 3 (read+write)");
+        }
+        return m;
+    }
+
+    private static List<Label> labelsObject(JsonNode n) throws CredentialRejectedException {
+        if (n == null) {
+            return List.of();
+        }
+        if (!n.isObject()) {
+            throw invalid("vm_access.extra_labels", "must be an object of label name to string value");
+        }
+        List<Label> labels = new ArrayList<>(n.size());
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!SeriesSelectorSyntax.isLabelName(e.getKey())) {
+                throw invalid("vm_access.extra_labels", "label name must match [a-zA-Z_][a-zA-Z0-9_]*");
+            }
+            if (!e.getValue().isTextual()) {
+                throw invalid("vm_access.extra_labels." + e.getKey(), "must be a string");
+            }
+            labels.add(new Label(e.getKey(), e.getValue().textValue()));
+        }
+        return labels;
+    }
+
+    private static List<Label> labelStrings(JsonNode n) throws CredentialRejectedException {
+        List<String> raw = strings(n, "vm_access.metrics_extra_labels");
+        List<Label> labels = new ArrayList<>(raw.size());
+        for (String s : raw) {
+            int eq = s.indexOf('=');
+            if (eq < 0 || !SeriesSelectorSyntax.isLabelName(s.substring(0, eq))) {
+                throw invalid("vm_access.metrics_extra_labels",
+                        "each entry must be name=value with name matching [a-zA-Z_][a-zA-Z0-9_]*");
+            }
+            labels.add(new Label(s.substring(0, eq), s.substring(eq + 1)));
+        }
+        return labels;
+    }
+
+    private static List<String> filters(JsonNode n, String claim) throws CredentialRejectedException {
+        List<String> filters = strings(n, claim);
+        for (int i = 0; i < filters.size(); i++) {
+            try {
+                SeriesSelectorSyntax.check(filters.get(i));
+            } catch (IllegalArgumentException e) {
+                throw invalid(claim + "[" + i + "]", "must be one series selector {…}: " + e.getMessage());
+            }
+        }
+        return filters;
+    }
+
+    private static List<String> strings(JsonNode n, String claim) throws CredentialRejectedException {
+        if (n == null) {
+            return List.of();
+        }
+        if (!n.isArray()) {
+            throw invalid(claim, "must be an array of strings");
+        }
+        List<String> out = new ArrayList<>(n.size());
+        for (JsonNode e : n) {
+            if (!e.isTextual()) {
+                throw invalid(claim, "must be an array of strings");
+            }
+            out.add(e.textValue());
+        }
+        return out;
+    }
+
+    static CredentialRejectedException invalid(String claim, String what) {
+        return new CredentialRejectedException("invalid_claims", "invalid claim " + claim + ": " + what);
+    }
+}
