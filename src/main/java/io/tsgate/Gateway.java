@@ -1,0 +1,155 @@
+package io.tsgate;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tsgate.auth.Authenticator;
+import io.tsgate.auth.BearerTokenAuthenticator;
+import io.tsgate.auth.JwtSettings;
+import io.tsgate.auth.JwtVerifier;
+import io.tsgate.auth.OpenAccessAuthenticator;
+import io.tsgate.auth.PemKeySource;
+import io.tsgate.config.ConfigException;
+import io.tsgate.config.FlagParser;
+import io.tsgate.config.GatewayConfig;
+import io.tsgate.envoy.ExtAuthzService;
+import io.tsgate.http.AdminHttpServer;
+import io.tsgate.log.LogSettings;
+import io.tsgate.policy.DecisionObserver;
+import io.tsgate.policy.RequestAuthorizer;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Wires tsgate by constructors: config → keys → verifier → decision core → gRPC and HTTP listeners. */
+public final class Gateway implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+    private final Server grpc;
+    private final AdminHttpServer http;
+    private final HealthStatusManager health;
+    private final ScheduledExecutorService background;
+
+    private Gateway(Server grpc, AdminHttpServer http, HealthStatusManager health, ScheduledExecutorService background) {
+        this.grpc = grpc;
+        this.http = http;
+        this.health = health;
+        this.background = background;
+    }
+
+    /** Parses flags (command line, environment, -config file) and starts serving. */
+    public static Gateway start(String... args) throws ConfigException, IOException {
+        GatewayConfig config = GatewayConfig.from(FlagParser.parse(List.of(args), System.getenv()));
+        return start(config, Clock.systemUTC());
+    }
+
+    public static Gateway start(GatewayConfig config, Clock clock) throws ConfigException, IOException {
+        LogSettings.configure(config.loggerFormat(), config.loggerLevel());
+        PrometheusRegistry registry = new PrometheusRegistry();
+        ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tsgate-background");
+            t.setDaemon(true);
+            return t;
+        });
+        Components c = components(config, clock, registry, background);
+        HealthStatusManager health = new HealthStatusManager();
+        Server grpc = NettyServerBuilder.forAddress(config.grpcListen().socketAddress())
+                .directExecutor()
+                .addService(new ExtAuthzService(c.authorizer(), new DecisionObserver(registry,
+                        config.trustedProxyHops(), config.accessLog()), config.securityHeaders()))
+                .addService(health.getHealthService())
+                .build();
+        grpc.start();
+        health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
+        AdminHttpServer http = new AdminHttpServer(config.httpListen().socketAddress(), registry, () -> null,
+                config.securityHeaders());
+        LOG.info("serving ext_authz on gRPC port {}, metrics and health on HTTP port {}, cluster mode {}",
+                grpc.getPort(), http.port(), config.clusterMode());
+        return new Gateway(grpc, http, health, background);
+    }
+
+    /** The decision core and what keeps it fresh, shared by the server and {@code tsgate check}. */
+    record Components(RequestAuthorizer authorizer) {
+    }
+
+    static Components components(GatewayConfig config, Clock clock, PrometheusRegistry registry,
+                                 ScheduledExecutorService background) throws ConfigException {
+        Authenticator authenticator;
+        if (!config.authEnabled()) {
+            LOG.warn("-enable.auth=false: every request gets full access to tenant 0:0");
+            authenticator = new OpenAccessAuthenticator(config.authHeader());
+        } else {
+            authenticator = new BearerTokenAuthenticator(config.authHeader(), verifier(config, clock, registry, background));
+        }
+        return new Components(new RequestAuthorizer(authenticator, config.clusterMode()));
+    }
+
+    private static JwtVerifier verifier(GatewayConfig config, Clock clock, PrometheusRegistry registry,
+                                        ScheduledExecutorService background) throws ConfigException {
+        JwtSettings settings = new JwtSettings(config.publicKeysPem(), config.publicKeyFiles(), config.hmacSecretFiles(),
+                config.issuer(), config.audience(), config.clockSkew(), config.skipSignatureVerification(),
+                config.tokenCacheSize());
+        PemKeySource keys;
+        try {
+            keys = new PemKeySource(settings);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        if (config.skipSignatureVerification()) {
+            LOG.warn("-auth.insecureSkipSignatureVerification: token signatures are NOT checked; anyone can mint a token");
+        }
+        GaugeWithCallback.builder().name("tsgate_auth_signature_verification_disabled")
+                .help("1 when -auth.insecureSkipSignatureVerification is set")
+                .callback(cb -> cb.call(config.skipSignatureVerification() ? 1 : 0)).register(registry);
+        GaugeWithCallback.builder().name("tsgate_auth_keys").help("Verification keys and secrets currently loaded")
+                .callback(cb -> cb.call(keys.keyCount())).register(registry);
+        CounterWithCallback.builder().name("tsgate_auth_key_reload_errors_total")
+                .help("Key or secret files that failed to load on a refresh (the last good keys stay in force)")
+                .callback(cb -> cb.call(keys.reloadErrors())).register(registry);
+        long every = config.keyFilesCheckInterval().toMillis();
+        background.scheduleWithFixedDelay(keys::refresh, every, every, TimeUnit.MILLISECONDS);
+        JwtVerifier verifier = new JwtVerifier(settings, keys, clock);
+        CounterWithCallback.builder().name("tsgate_token_cache_hits_total").help("Verified-token cache hits")
+                .callback(cb -> cb.call(verifier.cacheHits())).register(registry);
+        CounterWithCallback.builder().name("tsgate_token_cache_misses_total").help("Verified-token cache misses")
+                .callback(cb -> cb.call(verifier.cacheMisses())).register(registry);
+        return verifier;
+    }
+
+    public int grpcPort() {
+        return grpc.getPort();
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        grpc.awaitTermination();
+    }
+
+    @Override
+    public void close() {
+        health.enterTerminalState();
+        grpc.shutdown();
+        try {
+            if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
+                grpc.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            grpc.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        http.close();
+        background.shutdownNow();
+    }
+}

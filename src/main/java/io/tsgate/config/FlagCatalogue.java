@@ -1,0 +1,64 @@
+package io.tsgate.config;
+
+import static io.tsgate.config.FlagKind.BOOL;
+import static io.tsgate.config.FlagKind.DURATION;
+import static io.tsgate.config.FlagKind.INT;
+import static io.tsgate.config.FlagKind.LIST;
+import static io.tsgate.config.FlagKind.STRING;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every flag tsgate serves, declared once. README's flag table is checked against this list by a test.
+ * Names follow vmgateway where the meaning is the same.
+ */
+public final class FlagCatalogue {
+    public static final List<FlagSpec> FLAGS = List.of(
+            FlagSpec.of("config", STRING, "", "YAML file with the same keys as these flags (without dashes); flags override it"),
+            FlagSpec.of("envflag.enable", BOOL, "false", "Read flags not given on the command line from environment variables (dots become underscores)"),
+            FlagSpec.of("envflag.prefix", STRING, "", "Prefix for environment variable names read under -envflag.enable"),
+            FlagSpec.of("version", BOOL, "false", "Print the version and exit"),
+            FlagSpec.of("grpcListenAddr", STRING, ":9191", "Address for Envoy ext_authz gRPC and grpc.health.v1.Health"),
+            FlagSpec.of("httpListenAddr", STRING, ":8431", "Address for /metrics, /health and /ready"),
+            FlagSpec.of("enable.auth", BOOL, "true", "Require a valid credential on every request. tsgate exists to authorize: "
+                    + "-enable.auth=false passes requests unmodified to tenant 0:0 with full access and is logged as a warning"),
+            FlagSpec.of("clusterMode", BOOL, "false", "Rewrite paths for VictoriaMetrics cluster: /select/{account}:{project}/…, /insert/…, /delete/…"),
+            FlagSpec.of("auth.httpHeader", STRING, "Authorization", "Request header carrying the JWT (scheme Bearer; other headers may carry the bare token)"),
+            new FlagSpec("auth.publicKeys", LIST, "", "Inline PEM public keys (RSA, EC, Ed25519) that verify JWTs", false),
+            FlagSpec.of("auth.publicKeyFiles", LIST, "", "PEM files with public keys or certificates that verify JWTs; re-read on change; kid = file name without extension"),
+            FlagSpec.of("auth.hmacSecretFiles", LIST, "", "Files holding HMAC secrets for HS256/384/512 tokens (at least 32/48/64 bytes); kid = file name without extension"),
+            FlagSpec.of("auth.keyFilesCheckInterval", DURATION, "10s", "How often key and secret files are checked for changes"),
+            FlagSpec.of("auth.issuer", STRING, "", "When set, tokens must carry this iss"),
+            FlagSpec.of("auth.audience", STRING, "", "When set, tokens must carry this aud"),
+            FlagSpec.of("auth.clockSkew", DURATION, "10s", "Tolerance for exp, nbf and iat"),
+            FlagSpec.of("auth.tokenCacheSize", INT, "100000", "Verified tokens kept (by SHA-256 of the token) until their expiry"),
+            FlagSpec.of("auth.insecureSkipSignatureVerification", BOOL, "false", "Accept tokens without checking signatures (vmgateway's keyless mode). "
+                    + "Insecure: anyone can mint a token. Logged at start and exported as tsgate_auth_signature_verification_disabled"),
+            FlagSpec.of("http.header.hsts", STRING, "", "Strict-Transport-Security value added to every HTTP response and denial"),
+            FlagSpec.of("http.header.csp", STRING, "", "Content-Security-Policy value added to every HTTP response and denial"),
+            FlagSpec.of("http.header.frameOptions", STRING, "", "X-Frame-Options value added to every HTTP response and denial"),
+            FlagSpec.of("http.trustedProxyHops", INT, "0", "How many X-Forwarded-For hops (from the right) were added by proxies you trust; "
+                    + "the client address logged is the next one. 0: the peer address Envoy reports"),
+            FlagSpec.of("loggerFormat", STRING, "default", "Log format: default (text) or json"),
+            FlagSpec.of("loggerLevel", STRING, "INFO", "Minimum log level: DEBUG, INFO, WARN, ERROR"),
+            FlagSpec.of("accessLog", BOOL, "false", "Log one line per allowed request too (denials are always logged)"));
+
+    private static final Map<String, FlagSpec> BY_NAME = index();
+
+    private FlagCatalogue() {
+    }
+
+    public static FlagSpec find(String name) {
+        return BY_NAME.get(name);
+    }
+
+    private static Map<String, FlagSpec> index() {
+        Map<String, FlagSpec> m = new LinkedHashMap<>();
+        for (FlagSpec f : FLAGS) {
+            m.put(f.name(), f);
+        }
+        return Map.copyOf(m);
+    }
+}

@@ -1,0 +1,79 @@
+package io.tsgate.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Raw flag texts after merging command line, environment and config file; typed, validated getters. */
+public final class FlagValues {
+    private final Map<String, List<String>> values;
+
+    FlagValues(Map<String, List<String>> values) {
+        this.values = Map.copyOf(values);
+    }
+
+    public boolean isSet(String name) {
+        return values.containsKey(spec(name).name());
+    }
+
+    public String string(String name) {
+        List<String> v = values.get(spec(name).name());
+        return v == null ? spec(name).defaultValue() : v.get(v.size() - 1);
+    }
+
+    public boolean bool(String name) throws ConfigException {
+        String v = string(name).trim();
+        return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "1", "yes" -> true;
+            case "false", "0", "no", "" -> false;
+            default -> throw new ConfigException("-" + name + ": want true or false, got \"" + v + "\"");
+        };
+    }
+
+    public int integer(String name) throws ConfigException {
+        String v = string(name).trim();
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new ConfigException("-" + name + ": want an integer, got \"" + v + "\"");
+        }
+    }
+
+    public Duration duration(String name) throws ConfigException {
+        String v = string(name);
+        Duration d = Durations.parse(v);
+        if (d == null) {
+            throw new ConfigException("-" + name + ": want a duration such as 30s, 5m or 1h, got \"" + v + "\"");
+        }
+        return d;
+    }
+
+    /** All values of a list flag; commas separate values, empty items dropped. */
+    public List<String> list(String name) {
+        List<String> raw = values.get(spec(name).name());
+        List<String> out = new ArrayList<>();
+        for (String r : raw == null ? List.of(spec(name).defaultValue()) : raw) {
+            for (String item : r.split(",")) {
+                if (!item.isBlank()) {
+                    out.add(item.trim());
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** Raw values of a list flag without comma splitting (inline PEM keys hold no commas but may hold newlines). */
+    public List<String> rawList(String name) {
+        List<String> raw = values.get(spec(name).name());
+        return raw == null ? List.of() : List.copyOf(raw);
+    }
+
+    private static FlagSpec spec(String name) {
+        FlagSpec s = FlagCatalogue.find(name);
+        if (s == null) {
+            throw new IllegalArgumentException("no flag " + name + " in FlagCatalogue");
+        }
+        return s;
+    }
+}

@@ -1,0 +1,87 @@
+package io.tsgate.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything tsgate needs to start, validated. Built only by {@link #from}, so a config that exists is usable.
+ */
+public record GatewayConfig(
+        ListenAddress grpcListen,
+        ListenAddress httpListen,
+        boolean authEnabled,
+        boolean clusterMode,
+        String authHeader,
+        List<String> publicKeysPem,
+        List<Path> publicKeyFiles,
+        List<Path> hmacSecretFiles,
+        Duration keyFilesCheckInterval,
+        String issuer,
+        String audience,
+        Duration clockSkew,
+        int tokenCacheSize,
+        boolean skipSignatureVerification,
+        Map<String, String> securityHeaders,
+        int trustedProxyHops,
+        String loggerFormat,
+        String loggerLevel,
+        boolean accessLog) {
+
+    public static GatewayConfig from(FlagValues f) throws ConfigException {
+        boolean auth = f.bool("enable.auth");
+        boolean skip = f.bool("auth.insecureSkipSignatureVerification");
+        List<String> pems = f.rawList("auth.publicKeys");
+        List<Path> keyFiles = f.list("auth.publicKeyFiles").stream().map(Path::of).toList();
+        List<Path> hmacFiles = f.list("auth.hmacSecretFiles").stream().map(Path::of).toList();
+        if (auth && !skip && pems.isEmpty() && keyFiles.isEmpty() && hmacFiles.isEmpty()) {
+            throw new ConfigException("-enable.auth needs keys: set -auth.publicKeyFiles, -auth.publicKeys or "
+                    + "-auth.hmacSecretFiles (or, insecurely, -auth.insecureSkipSignatureVerification)");
+        }
+        int cache = f.integer("auth.tokenCacheSize");
+        if (cache < 0) {
+            throw new ConfigException("-auth.tokenCacheSize: must not be negative");
+        }
+        int hops = f.integer("http.trustedProxyHops");
+        if (hops < 0) {
+            throw new ConfigException("-http.trustedProxyHops: must not be negative");
+        }
+        String format = f.string("loggerFormat");
+        if (!format.equals("default") && !format.equals("json")) {
+            throw new ConfigException("-loggerFormat: want default or json, got \"" + format + "\"");
+        }
+        String level = f.string("loggerLevel").toUpperCase(java.util.Locale.ROOT);
+        if (!List.of("DEBUG", "INFO", "WARN", "ERROR").contains(level)) {
+            throw new ConfigException("-loggerLevel: want DEBUG, INFO, WARN or ERROR, got \"" + level + "\"");
+        }
+        String header = f.string("auth.httpHeader").trim();
+        if (header.isEmpty() || !header.matches("[A-Za-z0-9-]+")) {
+            throw new ConfigException("-auth.httpHeader: want an HTTP header name, got \"" + header + "\"");
+        }
+        Duration check = f.duration("auth.keyFilesCheckInterval");
+        if (check.isZero() || check.isNegative()) {
+            throw new ConfigException("-auth.keyFilesCheckInterval: must be positive");
+        }
+        return new GatewayConfig(
+                ListenAddress.parse("grpcListenAddr", f.string("grpcListenAddr")),
+                ListenAddress.parse("httpListenAddr", f.string("httpListenAddr")),
+                auth, f.bool("clusterMode"), header, pems, keyFiles, hmacFiles, check,
+                f.string("auth.issuer"), f.string("auth.audience"), f.duration("auth.clockSkew"), cache, skip,
+                securityHeaders(f), hops, format, level, f.bool("accessLog"));
+    }
+
+    private static Map<String, String> securityHeaders(FlagValues f) {
+        Map<String, String> h = new java.util.LinkedHashMap<>();
+        putIfSet(h, "strict-transport-security", f.string("http.header.hsts"));
+        putIfSet(h, "content-security-policy", f.string("http.header.csp"));
+        putIfSet(h, "x-frame-options", f.string("http.header.frameOptions"));
+        return java.util.Collections.unmodifiableMap(h);
+    }
+
+    private static void putIfSet(Map<String, String> h, String name, String value) {
+        if (!value.isBlank()) {
+            h.put(name, value);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.tsgate.envoy;
+
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.tsgate.request.RequestAttributes;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** Envoy's {@code CheckRequest} → {@link RequestAttributes}. */
+final class CheckRequests {
+    /** Envoy sets this on the check request when {@code allow_partial_message} cut the body short. */
+    static final String PARTIAL_BODY_HEADER = "x-envoy-auth-partial-body";
+
+    private CheckRequests() {
+    }
+
+    static RequestAttributes toAttributes(CheckRequest req) {
+        AttributeContext attrs = req.getAttributes();
+        AttributeContext.HttpRequest http = attrs.getRequest().getHttp();
+        Map<String, String> headers = headers(http);
+        byte[] body = http.getRawBody().isEmpty() ? http.getBodyBytes().toByteArray() : http.getRawBody().toByteArray();
+        String path = http.getPath();
+        if (path.isEmpty()) {
+            path = headers.getOrDefault(":path", "");
+        }
+        headers.keySet().removeIf(k -> k.startsWith(":"));
+        RequestAttributes partial = new RequestAttributes(http.getMethod(), path, headers, body, true,
+                attrs.getSource().getAddress().getSocketAddress().getAddress());
+        boolean complete = isComplete(partial, body, headers);
+        return complete ? partial : new RequestAttributes(http.getMethod(), path, headers, body, false, partial.peer());
+    }
+
+    private static boolean isComplete(RequestAttributes r, byte[] body, Map<String, String> headers) {
+        if ("true".equalsIgnoreCase(headers.get(PARTIAL_BODY_HEADER))) {
+            return false;
+        }
+        String cl = headers.get("content-length");
+        if (cl != null) {
+            try {
+                return body.length >= Long.parseLong(cl.trim());
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        return body.length > 0 || !r.hasBody();
+    }
+
+    private static Map<String, String> headers(AttributeContext.HttpRequest http) {
+        Map<String, String> out = new HashMap<>(Math.max(16, http.getHeadersCount() * 2));
+        if (http.getHeadersCount() > 0) {
+            for (Map.Entry<String, String> e : http.getHeadersMap().entrySet()) {
+                out.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue());
+            }
+        } else {
+            for (HeaderValue h : http.getHeaderMap().getHeadersList()) {
+                String v = h.getRawValue().isEmpty() ? h.getValue() : h.getRawValue().toString(StandardCharsets.UTF_8);
+                out.merge(h.getKey().toLowerCase(Locale.ROOT), v, (a, b) -> a + "," + b);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,90 @@
+package io.tsgate.envoy;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import com.google.rpc.Code;
+import com.google.rpc.Status;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.envoyproxy.envoy.service.auth.v3.DeniedHttpResponse;
+import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
+import io.envoyproxy.envoy.type.v3.HttpStatus;
+import io.envoyproxy.envoy.type.v3.StatusCode;
+import io.tsgate.policy.Allow;
+import io.tsgate.policy.Decision;
+import io.tsgate.policy.Deny;
+import io.tsgate.policy.ResponseHeaders;
+import java.util.Map;
+
+/**
+ * {@link Decision} → Envoy's {@code CheckResponse}. An allow rewrites {@code :path} through
+ * {@code OkHttpResponse.headers} with OVERWRITE_IF_EXISTS_OR_ADD (query_parameters_to_set keeps one value per key, so
+ * repeated {@code extra_filters[]} need the whole path), sets x-tsgate-tenant/x-tsgate-class and removes the
+ * credential, tenant and forged x-tsgate-* headers. A deny carries the HTTP status, a Prometheus-style JSON body,
+ * WWW-Authenticate on 401 and the configured security headers.
+ */
+final class CheckResponses {
+    private static final Status OK = Status.newBuilder().setCode(Code.OK_VALUE).build();
+    private final Map<String, String> securityHeaders;
+
+    CheckResponses(Map<String, String> securityHeaders) {
+        this.securityHeaders = securityHeaders;
+    }
+
+    CheckResponse of(Decision d) {
+        return d instanceof Allow a ? allow(a) : deny((Deny) d);
+    }
+
+    private CheckResponse allow(Allow a) {
+        String tenant = a.access().tenant().toString();
+        OkHttpResponse.Builder ok = OkHttpResponse.newBuilder()
+                .addHeaders(overwrite(":path", a.path()))
+                .addHeaders(overwrite(ResponseHeaders.TENANT, tenant))
+                .addHeaders(overwrite(ResponseHeaders.CLASS, a.requestClass().label()))
+                .addAllHeadersToRemove(a.removeHeaders());
+        Struct metadata = Struct.newBuilder()
+                .putFields("tenant", str(tenant))
+                .putFields("subject", str(a.access().subject()))
+                .putFields("class", str(a.requestClass().label()))
+                .putFields("key_id", str(a.access().keyId()))
+                .build();
+        return CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok).setDynamicMetadata(metadata).build();
+    }
+
+    private CheckResponse deny(Deny d) {
+        DeniedHttpResponse.Builder denied = DeniedHttpResponse.newBuilder()
+                .setStatus(HttpStatus.newBuilder().setCode(StatusCode.forNumber(d.status())))
+                .addHeaders(overwrite("content-type", "application/json"))
+                .setBody(ResponseHeaders.errorBody(d));
+        if (d.status() == 401) {
+            denied.addHeaders(overwrite("www-authenticate", "Bearer error=\"invalid_token\""));
+        }
+        if (d.status() == 429) {
+            denied.addHeaders(overwrite("retry-after", "60"));
+        }
+        securityHeaders.forEach((k, v) -> denied.addHeaders(overwrite(k, v)));
+        Status status = Status.newBuilder().setCode(grpcCode(d.status())).setMessage(d.reason()).build();
+        return CheckResponse.newBuilder().setStatus(status).setDeniedResponse(denied).build();
+    }
+
+    static int grpcCode(int httpStatus) {
+        return switch (httpStatus) {
+            case 400 -> Code.INVALID_ARGUMENT_VALUE;
+            case 401 -> Code.UNAUTHENTICATED_VALUE;
+            case 429 -> Code.RESOURCE_EXHAUSTED_VALUE;
+            default -> Code.PERMISSION_DENIED_VALUE;
+        };
+    }
+
+    private static HeaderValueOption overwrite(String key, String value) {
+        return HeaderValueOption.newBuilder()
+                .setHeader(HeaderValue.newBuilder().setKey(key).setValue(value))
+                .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
+                .build();
+    }
+
+    private static Value str(String s) {
+        return Value.newBuilder().setStringValue(s).build();
+    }
+}

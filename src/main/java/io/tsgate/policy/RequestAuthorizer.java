@@ -1,0 +1,101 @@
+package io.tsgate.policy;
+
+import io.tsgate.auth.Access;
+import io.tsgate.auth.Authenticator;
+import io.tsgate.auth.CredentialRejectedException;
+import io.tsgate.request.BadRequestException;
+import io.tsgate.request.Endpoint;
+import io.tsgate.request.EndpointCatalogue;
+import io.tsgate.request.QueryParam;
+import io.tsgate.request.QueryStrings;
+import io.tsgate.request.RequestAttributes;
+import io.tsgate.request.RequestTarget;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The decision core. A request flows one way through named phases: authenticate → parse target → classify →
+ * authorize → rewrite. Every phase can only narrow what the credential allows; nothing the client sends widens it.
+ */
+public final class RequestAuthorizer {
+    /** Headers VictoriaMetrics reads a tenant from (vminsert/vmselect); never forwarded from clients. */
+    private static final List<String> TENANT_HEADERS = List.of("accountid", "projectid");
+    static final String HEADER_PREFIX = "x-tsgate-";
+
+    private final Authenticator authenticator;
+    private final boolean clusterMode;
+
+    public RequestAuthorizer(Authenticator authenticator, boolean clusterMode) {
+        this.authenticator = authenticator;
+        this.clusterMode = clusterMode;
+    }
+
+    public Decision decide(RequestAttributes r) {
+        Access access;
+        try {
+            access = authenticator.authenticate(r);
+        } catch (CredentialRejectedException e) {
+            return Deny.of(401, e.reason(), e.getMessage());
+        }
+        Decision d = authorize(r, access);
+        if (d instanceof Deny deny) {
+            return deny.withIdentity(access.tenant().toString(), access.subject());
+        }
+        return d;
+    }
+
+    private Decision authorize(RequestAttributes r, Access access) {
+        RequestTarget target;
+        try {
+            target = RequestTarget.parse(r.rawPath());
+        } catch (BadRequestException e) {
+            return Deny.of(400, e.reason(), e.getMessage());
+        }
+        if (EndpointCatalogue.hasTenantPrefix(target.path())) {
+            return Deny.of(400, "path_tenant_prefix", "paths carrying a tenant are not accepted; the tenant comes from the token");
+        }
+        Endpoint endpoint = EndpointCatalogue.classify(r.method(), target.path());
+        if (endpoint == null) {
+            return Deny.of(403, "unknown_endpoint", r.method() + " " + target.path() + " is not an endpoint this gateway serves");
+        }
+        if (!access.mode().allows(endpoint.requestClass())) {
+            return Deny.of(403, "mode_forbids_" + endpoint.requestClass().label(),
+                    "the token's mode does not allow " + endpoint.requestClass().label() + " requests");
+        }
+        String path = target.path();
+        if (clusterMode) {
+            path = endpoint.clusterPath(access.tenant());
+            if (path == null) {
+                return Deny.of(403, "no_cluster_route", target.path() + " has no tenant route in VictoriaMetrics cluster");
+            }
+        }
+        List<QueryParam> query = target.query();
+        if (access.restrictsLabels()) {
+            if (!endpoint.confinable()) {
+                return Deny.of(403, "endpoint_not_confinable", target.path()
+                        + " cannot be confined to the token's labels, so it is closed to tokens with extra_labels or extra_filters");
+            }
+            Deny body = BodyGuard.check(r, endpoint.requestClass());
+            if (body != null) {
+                return body;
+            }
+            query = LabelParams.confine(query, access);
+        }
+        String forwarded = query.isEmpty() ? path : path + "?" + QueryStrings.encode(query);
+        return new Allow(forwarded, access, endpoint.requestClass(), headersToRemove(r));
+    }
+
+    private List<String> headersToRemove(RequestAttributes r) {
+        List<String> remove = new ArrayList<>(TENANT_HEADERS.size() + 1);
+        remove.add(authenticator.credentialHeader());
+        remove.addAll(TENANT_HEADERS);
+        for (String name : r.headers().keySet()) {
+            String n = name.toLowerCase(Locale.ROOT);
+            if (n.startsWith(HEADER_PREFIX) && !n.equals(ResponseHeaders.TENANT) && !n.equals(ResponseHeaders.CLASS)) {
+                remove.add(n);
+            }
+        }
+        return remove;
+    }
+}
