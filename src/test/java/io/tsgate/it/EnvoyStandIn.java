@@ -52,6 +52,10 @@ public final class EnvoyStandIn implements AutoCloseable {
     public record Check(CheckRequest request, CheckResponse response, StatusRuntimeException error) {
     }
 
+    /** What the router sent upstream after the ext_authz mutations: method, final path, headers. */
+    public record Forwarded(String method, String path, HeaderList headers) {
+    }
+
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
             "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization");
     /** Headers java.net.http refuses to send or computes itself. */
@@ -70,6 +74,7 @@ public final class EnvoyStandIn implements AutoCloseable {
             .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
     private final AtomicLong streamIds = new AtomicLong(1000);
     private final AtomicReference<Check> lastCheck = new AtomicReference<>();
+    private final AtomicReference<Forwarded> lastForwarded = new AtomicReference<>();
 
     private EnvoyStandIn(Builder b) throws IOException {
         this.authz = AuthorizationGrpc.newBlockingStub(b.channel);
@@ -101,6 +106,11 @@ public final class EnvoyStandIn implements AutoCloseable {
     /** The last ext_authz round trip, or null before the first request. */
     public Check lastCheck() {
         return lastCheck.get();
+    }
+
+    /** The last request forwarded upstream, or null when none was. */
+    public Forwarded lastForwarded() {
+        return lastForwarded.get();
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -228,6 +238,7 @@ public final class EnvoyStandIn implements AutoCloseable {
                 request.header(name, e.getValue());
             }
         }
+        lastForwarded.set(new Forwarded(headers.first(":method"), path, headers));
         HttpResponse<byte[]> upstreamResponse;
         try {
             upstreamResponse = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());

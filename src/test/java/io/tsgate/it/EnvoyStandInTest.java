@@ -175,6 +175,8 @@ class EnvoyStandInTest {
         assertEquals("/api/v1/labels?x=1", echo.get("target").asText());
         assertFalse(echo.get("headers").has("authorization"));
         assertTrue(echo.get("headers").has("host"));
+        assertEquals("/api/v1/labels?x=1", envoy.lastForwarded().path());
+        assertNull(envoy.lastForwarded().headers().first("authorization"));
     }
 
     /** Envoy's append rules end to end, client sends {@code x-a: 1}; "-" means the header must be absent. */
