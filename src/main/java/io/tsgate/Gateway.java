@@ -77,8 +77,19 @@ public final class Gateway implements AutoCloseable {
         return new Gateway(grpc, http, health, background);
     }
 
-    /** The decision core and what keeps it fresh, shared by the server and {@code tsgate check}. */
-    record Components(RequestAuthorizer authorizer) {
+    /** The decision core and the header its credential comes from, shared by the server and {@code tsgate check}. */
+    public record Components(RequestAuthorizer authorizer, String credentialHeader) {
+    }
+
+    /** The decision core built from server flags without listening or refreshing anything ({@code tsgate check}). */
+    public static Components offlineAuthorizer(String... args) throws ConfigException {
+        GatewayConfig config = GatewayConfig.from(FlagParser.parse(List.of(args), System.getenv()));
+        ScheduledExecutorService idle = Executors.newSingleThreadScheduledExecutor();
+        try {
+            return components(config, Clock.systemUTC(), new PrometheusRegistry(), idle);
+        } finally {
+            idle.shutdownNow();
+        }
     }
 
     static Components components(GatewayConfig config, Clock clock, PrometheusRegistry registry,
@@ -90,7 +101,7 @@ public final class Gateway implements AutoCloseable {
         } else {
             authenticator = new BearerTokenAuthenticator(config.authHeader(), verifier(config, clock, registry, background));
         }
-        return new Components(new RequestAuthorizer(authenticator, config.clusterMode()));
+        return new Components(new RequestAuthorizer(authenticator, config.clusterMode()), authenticator.credentialHeader());
     }
 
     private static JwtVerifier verifier(GatewayConfig config, Clock clock, PrometheusRegistry registry,

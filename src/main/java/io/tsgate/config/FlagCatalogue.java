@@ -50,6 +50,17 @@ public final class FlagCatalogue {
     private FlagCatalogue() {
     }
 
+    /** README's flag table, one row per flag; a test keeps README equal to this. */
+    public static String markdownTable() {
+        StringBuilder b = new StringBuilder("| flag | default | what it does |\n|---|---|---|\n");
+        for (FlagSpec f : FLAGS) {
+            String def = f.defaultValue().isEmpty() ? "" : "`" + f.defaultValue() + "`";
+            b.append("| `-").append(f.name()).append("` | ").append(def).append(" | ")
+                    .append(f.help().replace("|", "\\|")).append(" |\n");
+        }
+        return b.toString();
+    }
+
     public static FlagSpec find(String name) {
         return BY_NAME.get(name);
     }

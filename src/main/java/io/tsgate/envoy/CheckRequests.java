@@ -3,6 +3,7 @@ package io.tsgate.envoy;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.tsgate.request.BodyCompleteness;
 import io.tsgate.request.RequestAttributes;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -11,9 +12,6 @@ import java.util.Map;
 
 /** Envoy's {@code CheckRequest} → {@link RequestAttributes}. */
 final class CheckRequests {
-    /** Envoy sets this on the check request when {@code allow_partial_message} cut the body short. */
-    static final String PARTIAL_BODY_HEADER = "x-envoy-auth-partial-body";
-
     private CheckRequests() {
     }
 
@@ -27,25 +25,9 @@ final class CheckRequests {
             path = headers.getOrDefault(":path", "");
         }
         headers.keySet().removeIf(k -> k.startsWith(":"));
-        RequestAttributes partial = new RequestAttributes(http.getMethod(), path, headers, body, true,
+        boolean complete = BodyCompleteness.isComplete(http.getMethod(), body.length, http.getSize(), headers);
+        return new RequestAttributes(http.getMethod(), path, headers, body, complete,
                 attrs.getSource().getAddress().getSocketAddress().getAddress());
-        boolean complete = isComplete(partial, body, headers);
-        return complete ? partial : new RequestAttributes(http.getMethod(), path, headers, body, false, partial.peer());
-    }
-
-    private static boolean isComplete(RequestAttributes r, byte[] body, Map<String, String> headers) {
-        if ("true".equalsIgnoreCase(headers.get(PARTIAL_BODY_HEADER))) {
-            return false;
-        }
-        String cl = headers.get("content-length");
-        if (cl != null) {
-            try {
-                return body.length >= Long.parseLong(cl.trim());
-            } catch (NumberFormatException e) {
-                return false;
-            }
-        }
-        return body.length > 0 || !r.hasBody();
     }
 
     private static Map<String, String> headers(AttributeContext.HttpRequest http) {

@@ -1,0 +1,41 @@
+package io.tsgate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** STYLE: the core (request, auth, policy, limits) imports no gRPC, protobuf, Envoy, HTTP server or Redis types. */
+class CoreIsTransportFreeTest {
+    private static final List<String> CORE = List.of("request", "auth", "policy", "limits");
+    private static final List<String> FORBIDDEN = List.of("io.grpc", "com.google.protobuf", "com.google.rpc",
+            "io.envoyproxy", "com.sun.net.httpserver", "io.lettuce", "io.netty", "java.net.http");
+
+    @Test
+    void corePackagesImportNoTransportTypes() throws IOException {
+        List<String> offenders = new ArrayList<>();
+        for (String pkg : CORE) {
+            Path dir = Path.of("src/main/java/io/tsgate", pkg);
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                    for (String line : Files.readAllLines(f)) {
+                        String l = line.trim();
+                        if (l.startsWith("import ") && FORBIDDEN.stream().anyMatch(x -> l.contains(" " + x + ".")
+                                || l.contains("static " + x + "."))) {
+                            offenders.add(f + ": " + l);
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), offenders);
+    }
+}
