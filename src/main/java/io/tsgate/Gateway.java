@@ -18,6 +18,8 @@ import io.tsgate.config.FlagParser;
 import io.tsgate.config.GatewayConfig;
 import io.tsgate.envoy.ExtAuthzService;
 import io.tsgate.http.AdminHttpServer;
+import io.tsgate.http.ForwardAuthHandler;
+import io.tsgate.http.ServerTls;
 import io.tsgate.log.LogSettings;
 import io.tsgate.policy.DecisionObserver;
 import io.tsgate.policy.RequestAuthorizer;
@@ -62,16 +64,22 @@ public final class Gateway implements AutoCloseable {
         });
         Components c = components(config, clock, registry, background);
         HealthStatusManager health = new HealthStatusManager();
-        Server grpc = NettyServerBuilder.forAddress(config.grpcListen().socketAddress())
+        DecisionObserver observer = new DecisionObserver(registry, config.trustedProxyHops(), config.accessLog());
+        NettyServerBuilder grpcBuilder = NettyServerBuilder.forAddress(config.grpcListen().socketAddress());
+        if (config.tls() != null) {
+            grpcBuilder.sslContext(ServerTls.grpc(config.tls()));
+        }
+        Server grpc = grpcBuilder
                 .directExecutor()
-                .addService(new ExtAuthzService(c.authorizer(), new DecisionObserver(registry,
-                        config.trustedProxyHops(), config.accessLog()), config.securityHeaders()))
+                .addService(new ExtAuthzService(c.authorizer(), observer, config.securityHeaders()))
                 .addService(health.getHealthService())
                 .build();
         grpc.start();
         health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
         AdminHttpServer http = new AdminHttpServer(config.httpListen().socketAddress(), registry, () -> null,
-                config.securityHeaders());
+                config.securityHeaders(), new ForwardAuthHandler(c.authorizer(), observer, config.securityHeaders()),
+                config.tls() == null ? null : ServerTls.http(config.tls()),
+                config.tls() == null ? null : ServerTls.enabledProtocols(config.tls()));
         LOG.info("serving ext_authz on gRPC port {}, metrics and health on HTTP port {}, cluster mode {}",
                 grpc.getPort(), http.port(), config.clusterMode());
         return new Gateway(grpc, http, health, background);

@@ -22,6 +22,10 @@ public final class FlagCatalogue {
             FlagSpec.of("version", BOOL, "false", "Print the version and exit"),
             FlagSpec.of("grpcListenAddr", STRING, ":9191", "Address for Envoy ext_authz gRPC and grpc.health.v1.Health"),
             FlagSpec.of("httpListenAddr", STRING, ":8431", "Address for /metrics, /health and /ready"),
+            FlagSpec.of("tls", BOOL, "false", "Serve TLS on both listeners with -tlsCertFile and -tlsKeyFile"),
+            FlagSpec.of("tlsCertFile", STRING, "", "PEM certificate chain for -tls"),
+            FlagSpec.of("tlsKeyFile", STRING, "", "PEM private key (PKCS#8) for -tls"),
+            FlagSpec.of("tlsMinVersion", STRING, "TLS12", "Lowest TLS version accepted: TLS12 or TLS13"),
             FlagSpec.of("enable.auth", BOOL, "true", "Require a valid credential on every request. tsgate exists to authorize: "
                     + "-enable.auth=false passes requests unmodified to tenant 0:0 with full access and is logged as a warning"),
             FlagSpec.of("clusterMode", BOOL, "false", "Rewrite paths for VictoriaMetrics cluster: /select/{account}:{project}/…, /insert/…, /delete/…"),

@@ -27,7 +27,12 @@ public record GatewayConfig(
         int trustedProxyHops,
         String loggerFormat,
         String loggerLevel,
-        boolean accessLog) {
+        boolean accessLog,
+        TlsFiles tls) {
+
+    /** Certificate and key for -tls, or null when TLS is off. */
+    public record TlsFiles(Path certFile, Path keyFile, String minVersion) {
+    }
 
     public static GatewayConfig from(FlagValues f) throws ConfigException {
         boolean auth = f.bool("enable.auth");
@@ -68,7 +73,30 @@ public record GatewayConfig(
                 ListenAddress.parse("httpListenAddr", f.string("httpListenAddr")),
                 auth, f.bool("clusterMode"), header, pems, keyFiles, hmacFiles, check,
                 f.string("auth.issuer"), f.string("auth.audience"), f.duration("auth.clockSkew"), cache, skip,
-                securityHeaders(f), hops, format, level, f.bool("accessLog"));
+                securityHeaders(f), hops, format, level, f.bool("accessLog"), tls(f));
+    }
+
+    private static TlsFiles tls(FlagValues f) throws ConfigException {
+        if (!f.bool("tls")) {
+            return null;
+        }
+        String min = f.string("tlsMinVersion");
+        if (!min.equals("TLS12") && !min.equals("TLS13")) {
+            throw new ConfigException("-tlsMinVersion: want TLS12 or TLS13, got \"" + min + "\"");
+        }
+        return new TlsFiles(readableFile(f, "tlsCertFile"), readableFile(f, "tlsKeyFile"), min);
+    }
+
+    private static Path readableFile(FlagValues f, String flag) throws ConfigException {
+        String v = f.string(flag);
+        if (v.isEmpty()) {
+            throw new ConfigException("-tls needs -" + flag);
+        }
+        Path p = Path.of(v);
+        if (!java.nio.file.Files.isReadable(p)) {
+            throw new ConfigException("-" + flag + ": cannot read " + p);
+        }
+        return p;
     }
 
     private static Map<String, String> securityHeaders(FlagValues f) {

@@ -3,6 +3,11 @@ package io.tsgate.http;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -15,8 +20,9 @@ import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * {@code /metrics} (Prometheus text), {@code /health} (the process is alive) and {@code /ready} (keys loaded and
- * every backend usable; 503 with the reason otherwise). Every response carries the security headers.
+ * {@code /metrics} (Prometheus text), {@code /health} (the process is alive), {@code /ready} (keys loaded and
+ * every backend usable; 503 with the reason otherwise) and {@code /authz…} (forward-auth). Every response carries the
+ * security headers.
  */
 public final class AdminHttpServer implements AutoCloseable {
     private final HttpServer server;
@@ -27,10 +33,24 @@ public final class AdminHttpServer implements AutoCloseable {
      * @param readiness returns null when ready, else a short reason why not
      */
     public AdminHttpServer(InetSocketAddress address, PrometheusRegistry registry, Supplier<String> readiness,
-                           Map<String, String> securityHeaders) throws IOException {
+                           Map<String, String> securityHeaders, HttpHandler forwardAuth,
+                           SSLContext tls, String[] tlsProtocols) throws IOException {
         this.securityHeaders = securityHeaders;
-        this.server = HttpServer.create(address, 64);
-        this.executor = Executors.newFixedThreadPool(2, r -> {
+        if (tls == null) {
+            this.server = HttpServer.create(address, 64);
+        } else {
+            HttpsServer https = HttpsServer.create(address, 64);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+                @Override
+                public void configure(HttpsParameters params) {
+                    SSLParameters p = tls.getDefaultSSLParameters();
+                    p.setProtocols(tlsProtocols);
+                    params.setSSLParameters(p);
+                }
+            });
+            this.server = https;
+        }
+        this.executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "tsgate-http");
             t.setDaemon(true);
             return t;
@@ -43,6 +63,14 @@ public final class AdminHttpServer implements AutoCloseable {
             String why = readiness.get();
             text(ex, why == null ? 200 : 503, why == null ? "OK" : "not ready: " + why);
         })));
+        server.createContext(ForwardAuthHandler.PREFIX, withHeaders(ex -> {
+            String p = ex.getRequestURI().getRawPath();
+            if (p.equals(ForwardAuthHandler.PREFIX) || p.startsWith(ForwardAuthHandler.PREFIX + "/")) {
+                forwardAuth.handle(ex);
+            } else {
+                text(ex, 404, "not found");
+            }
+        }));
         server.createContext("/", withHeaders(ex -> text(ex, 404, "not found")));
         server.start();
     }

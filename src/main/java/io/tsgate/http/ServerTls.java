@@ -1,0 +1,49 @@
+package io.tsgate.http;
+
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.handler.ssl.JdkSslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
+import io.tsgate.config.ConfigException;
+import io.tsgate.config.GatewayConfig;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+
+/** TLS contexts for both listeners from one PEM certificate and key ({@code -tls}). */
+public final class ServerTls {
+    private ServerTls() {
+    }
+
+    private static List<String> protocols(GatewayConfig.TlsFiles tls) {
+        return tls.minVersion().equals("TLS13") ? List.of("TLSv1.3") : List.of("TLSv1.3", "TLSv1.2");
+    }
+
+    /** Netty context for the gRPC listener (HTTP/2 with ALPN). */
+    public static SslContext grpc(GatewayConfig.TlsFiles tls) throws ConfigException {
+        try {
+            return GrpcSslContexts.configure(SslContextBuilder.forServer(tls.certFile().toFile(), tls.keyFile().toFile()),
+                    SslProvider.JDK).protocols(protocols(tls)).build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new ConfigException("-tlsCertFile/-tlsKeyFile: cannot load " + tls.certFile() + " and " + tls.keyFile()
+                    + ": " + e.getMessage());
+        }
+    }
+
+    /** JDK context for the HTTP listener. */
+    public static SSLContext http(GatewayConfig.TlsFiles tls) throws ConfigException {
+        try {
+            SslContext ctx = SslContextBuilder.forServer(tls.certFile().toFile(), tls.keyFile().toFile())
+                    .sslProvider(SslProvider.JDK).protocols(protocols(tls)).build();
+            return ((JdkSslContext) ctx).context();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new ConfigException("-tlsCertFile/-tlsKeyFile: cannot load " + tls.certFile() + " and " + tls.keyFile()
+                    + ": " + e.getMessage());
+        }
+    }
+
+    public static String[] enabledProtocols(GatewayConfig.TlsFiles tls) {
+        return protocols(tls).toArray(String[]::new);
+    }
+}
