@@ -156,6 +156,22 @@ public final class VictoriaMetricsServer implements AutoCloseable {
                 () -> export(match), lines -> lines.size() >= series);
     }
 
+    /**
+     * Flushes, then waits until an instant {@code /api/v1/query} for {@code query} returns at least {@code results}
+     * series; in 1.79.5 instant queries can lag behind export after a delete-and-reimport cycle.
+     */
+    public void awaitQueryable(String query, int results) {
+        flush();
+        Await.until(results + " results for " + query, Duration.ofSeconds(30), () -> {
+            HttpResponse<String> r = get("/api/v1/query?query=" + encode(query));
+            try {
+                return JSON.readTree(r.body()).path("data").path("result").size();
+            } catch (IOException e) {
+                return -1;
+            }
+        }, n -> n >= results);
+    }
+
     /** Deletes every series, so the next test starts from an empty database. */
     public void deleteAll() {
         HttpResponse<String> r = get("/api/v1/admin/tsdb/delete_series?match[]=" + encode("{__name__=~\".+\"}"));
