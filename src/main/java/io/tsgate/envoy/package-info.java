@@ -1,6 +1,6 @@
 /**
- * Envoy adapters: the ext_authz and ext_proc gRPC services that convert Envoy's messages to and from the
- * transport-free core, and the Envoy bootstrap configs tsgate ships or prints, checked against Envoy's own
- * {@code Bootstrap} proto.
+ * Envoy adapters: the ext_authz gRPC service converting {@code CheckRequest} into
+ * {@link io.tsgate.request.RequestAttributes} and a {@link io.tsgate.policy.Decision} back into a
+ * {@code CheckResponse}, and the validation of Envoy bootstrap configs.
  */
 package io.tsgate.envoy;
