@@ -36,11 +36,11 @@ import org.yaml.snakeyaml.error.YAMLException;
 /**
  * Parses an Envoy v3 bootstrap (YAML) the way Envoy does, strictly: an unknown field, a misspelled enum value or
  * a {@code typed_config} whose {@code @type} is not one of the extensions tsgate's configs use is an error naming
- * it. Then checks the cross-references Envoy would only find at start-up: every cluster a route or the ext_authz
- * filter names is defined in {@code static_resources}.
+ * it. Then checks the commonly broken protoc-gen-validate rules of Envoy's protos ({@link ValidationRuleChecker})
+ * and the cross-references Envoy would only find at start-up: every cluster a route or the ext_authz filter names
+ * is defined in {@code static_resources}.
  *
- * <p>The proto schema is Envoy API v1.34 (io.envoyproxy.controlplane:api 1.0.49). protoc-gen-validate rules
- * (required fields, ranges) are not evaluated; Envoy still checks those when it loads the file.
+ * <p>The proto schema is Envoy API v1.34 (io.envoyproxy.controlplane:api 1.0.49).
  */
 public final class EnvoyBootstrapValidator {
 
@@ -65,6 +65,11 @@ public final class EnvoyBootstrapValidator {
     /** Parses and checks {@code yaml}; the exception message says which field or reference is wrong. */
     public static Bootstrap parse(String yaml) throws InvalidEnvoyConfigException {
         Bootstrap bootstrap = toProto(toJson(yaml));
+        List<String> broken = ValidationRuleChecker.violations(bootstrap, EXTENSIONS);
+        if (!broken.isEmpty()) {
+            throw new InvalidEnvoyConfigException("Envoy bootstrap breaks the field rules of Envoy's v3 API: "
+                    + String.join("; ", broken));
+        }
         checkClusterReferences(bootstrap);
         return bootstrap;
     }

@@ -207,4 +207,27 @@ class EnvoyConfigTest {
         var error = assertThrows(InvalidEnvoyConfigException.class, () -> EnvoyBootstrapValidator.parse(yaml));
         assertTrue(error.getMessage().contains("vminsertt"), error.getMessage());
     }
+
+    @Test
+    void brokenFieldRulesAreRejectedWithTheirPath() throws Exception {
+        String yaml = Files.readString(Path.of("envoy", "envoy-single.yaml"))
+                .replace("stat_prefix: tsgate_ingress", "stat_prefix: \"\"")
+                .replace("max_request_bytes: 65536", "max_request_bytes: 0")
+                .replace("connect_timeout: 1s", "connect_timeout: 0s");
+        var error = assertThrows(InvalidEnvoyConfigException.class, () -> EnvoyBootstrapValidator.parse(yaml));
+        String message = error.getMessage();
+        assertAll(
+                () -> assertTrue(message.contains("(HttpConnectionManager).stat_prefix: must have at least 1"), message),
+                () -> assertTrue(message.contains("check_settings.with_request_body.max_request_bytes: 0 is out of range"),
+                        message),
+                () -> assertTrue(message.contains("static_resources.clusters[0].connect_timeout: must be longer"), message));
+    }
+
+    @Test
+    void missingRequiredOneofIsRejected() throws Exception {
+        String yaml = Files.readString(Path.of("envoy", "envoy-single.yaml"))
+                .replace("\n                          route: { cluster: victoriametrics, timeout: 0s }\n\n", "\n\n");
+        var error = assertThrows(InvalidEnvoyConfigException.class, () -> EnvoyBootstrapValidator.parse(yaml));
+        assertTrue(error.getMessage().contains("routes[12].action: one of its fields must be set"), error.getMessage());
+    }
 }
