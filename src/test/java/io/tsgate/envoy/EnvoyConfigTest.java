@@ -1,0 +1,233 @@
+package io.tsgate.envoy;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.BufferSettings;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.PathWithEscapedSlashesAction;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class EnvoyConfigTest {
+
+    private static final String EXT_AUTHZ = "envoy.filters.http.ext_authz";
+
+    /** Client paths (before tsgate's rewrite) whose form bodies tsgate must see. */
+    private static final List<String> READ_PATHS = List.of(
+            "/api/v1/query", "/api/v1/query_range", "/api/v1/series", "/api/v1/labels",
+            "/api/v1/label/job/values", "/api/v1/export", "/api/v1/export/native", "/federate");
+
+    /** Client paths whose bodies stream straight to storage. */
+    private static final List<String> WRITE_PATHS = List.of(
+            "/api/v1/write", "/api/v1/import", "/api/v1/import/prometheus", "/influx/write",
+            "/api/v1/admin/tsdb/delete_series");
+
+    private static Bootstrap load(String file) throws IOException, InvalidEnvoyConfigException {
+        return EnvoyBootstrapValidator.parse(Files.readString(Path.of("envoy", file)));
+    }
+
+    private static HttpConnectionManager onlyManager(Bootstrap bootstrap) throws InvalidEnvoyConfigException {
+        List<HttpConnectionManager> managers = EnvoyBootstrapValidator.connectionManagers(bootstrap);
+        assertEquals(1, managers.size(), "one HTTP connection manager");
+        return managers.get(0);
+    }
+
+    private static ExtAuthz extAuthz(HttpConnectionManager manager) throws InvalidEnvoyConfigException {
+        assertEquals(List.of(EXT_AUTHZ, "envoy.filters.http.router"),
+                manager.getHttpFiltersList().stream().map(f -> f.getName()).collect(Collectors.toList()),
+                "ext_authz runs first, the router last");
+        assertTrue(manager.getHttpFilters(1).getTypedConfig().is(Router.class));
+        return EnvoyBootstrapValidator.unpack(manager.getHttpFilters(0).getTypedConfig(), ExtAuthz.class, EXT_AUTHZ);
+    }
+
+    private static List<Route> routes(HttpConnectionManager manager) {
+        assertEquals(1, manager.getRouteConfig().getVirtualHostsCount());
+        return manager.getRouteConfig().getVirtualHosts(0).getRoutesList();
+    }
+
+    /** Envoy's first-match rule for the route kinds these configs use (prefix and exact path). */
+    private static Route firstMatch(List<Route> routes, String path) {
+        for (Route route : routes) {
+            var match = route.getMatch();
+            boolean hit = switch (match.getPathSpecifierCase()) {
+                case PREFIX -> path.startsWith(match.getPrefix());
+                case PATH -> path.equals(match.getPath());
+                default -> throw new AssertionError("route " + route.getName() + " uses an unmodelled matcher");
+            };
+            if (hit) {
+                return route;
+            }
+        }
+        throw new AssertionError("no route matches " + path);
+    }
+
+    private static Optional<BufferSettings> bodySettings(Route route) throws InvalidEnvoyConfigException {
+        var perFilter = route.getTypedPerFilterConfigMap().get(EXT_AUTHZ);
+        if (perFilter == null) {
+            return Optional.empty();
+        }
+        ExtAuthzPerRoute perRoute = EnvoyBootstrapValidator.unpack(perFilter, ExtAuthzPerRoute.class, route.getName());
+        return perRoute.getCheckSettings().hasWithRequestBody()
+                ? Optional.of(perRoute.getCheckSettings().getWithRequestBody()) : Optional.empty();
+    }
+
+    private static Map<String, Cluster> clusters(Bootstrap bootstrap) {
+        return bootstrap.getStaticResources().getClustersList().stream()
+                .collect(Collectors.toMap(Cluster::getName, c -> c));
+    }
+
+    private static int port(Cluster cluster) {
+        return cluster.getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress()
+                .getSocketAddress().getPortValue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"envoy-single.yaml", "envoy-cluster.yaml"})
+    void extAuthzFailsClosedAndReroutesAfterRewrite(String file) throws Exception {
+        Bootstrap bootstrap = load(file);
+        HttpConnectionManager manager = onlyManager(bootstrap);
+        ExtAuthz authz = extAuthz(manager);
+        Cluster tsgate = clusters(bootstrap).get(authz.getGrpcService().getEnvoyGrpc().getClusterName());
+        assertAll(
+                () -> assertTrue(authz.getClearRouteCache(), "clear_route_cache"),
+                () -> assertFalse(authz.getFailureModeAllow(), "failure_mode_allow"),
+                () -> assertEquals(ApiVersion.V3, authz.getTransportApiVersion()),
+                () -> assertTrue(authz.getGrpcService().hasTimeout(), "explicit Check timeout"),
+                () -> assertFalse(authz.hasWithRequestBody(), "no filter-level body buffering (writes stream)"),
+                () -> assertEquals(9191, port(tsgate)),
+                () -> assertTrue(HttpProtocolOptions.parseFrom(tsgate.getTypedExtensionProtocolOptionsOrThrow(
+                        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions").getValue())
+                        .getExplicitHttpConfig().hasHttp2ProtocolOptions(), "gRPC needs HTTP/2 to tsgate"),
+                () -> assertTrue(manager.getNormalizePath().getValue(), "normalize_path"),
+                () -> assertFalse(manager.getMergeSlashes(), "merge_slashes: tsgate must see '//'"),
+                () -> assertEquals(PathWithEscapedSlashesAction.REJECT_REQUEST,
+                        manager.getPathWithEscapedSlashesAction()),
+                () -> assertEquals(8427, bootstrap.getStaticResources().getListeners(0).getAddress()
+                        .getSocketAddress().getPortValue()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"envoy-single.yaml", "envoy-cluster.yaml"})
+    void onlyReadRoutesForwardBodiesToTsgate(String file) throws Exception {
+        List<Route> routes = routes(onlyManager(load(file)));
+        for (String prefix : List.of("", "/prometheus")) {
+            for (String path : READ_PATHS) {
+                Route route = firstMatch(routes, prefix + path);
+                BufferSettings body = bodySettings(route)
+                        .orElseThrow(() -> new AssertionError(prefix + path + " → " + route.getName() + " has no body"));
+                assertEquals(65536, body.getMaxRequestBytes(), route.getName());
+                assertTrue(body.getPackAsBytes(), route.getName());
+                assertFalse(body.getAllowPartialMessage(), route.getName() + ": partial bodies cannot be judged");
+            }
+        }
+        for (String path : WRITE_PATHS) {
+            assertEquals(Optional.empty(), bodySettings(firstMatch(routes, path)), path);
+        }
+        Route last = routes.get(routes.size() - 1);
+        assertEquals("/", last.getMatch().getPrefix(), "catch-all route last");
+    }
+
+    @Test
+    void singleNodeSendsEveryPathToVictoriaMetrics() throws Exception {
+        Bootstrap bootstrap = load("envoy-single.yaml");
+        for (Route route : routes(onlyManager(bootstrap))) {
+            assertEquals("victoriametrics", route.getRoute().getCluster(), route.getName());
+        }
+        assertEquals(8428, port(clusters(bootstrap).get("victoriametrics")));
+    }
+
+    @Test
+    void clusterRoutesOnlyRewrittenPathsToBackends() throws Exception {
+        Bootstrap bootstrap = load("envoy-cluster.yaml");
+        List<Route> routes = routes(onlyManager(bootstrap));
+        Map<String, String> rewritten = Map.of(
+                "/select/1:5/prometheus/api/v1/query", "vmselect",
+                "/delete/1:5/prometheus/api/v1/admin/tsdb/delete_series", "vmselect",
+                "/insert/1:5/prometheus/api/v1/write", "vminsert");
+        rewritten.forEach((path, cluster) -> assertEquals(cluster, firstMatch(routes, path).getRoute().getCluster(), path));
+        for (String path : List.of("/api/v1/query", "/api/v1/write", "/prometheus/api/v1/series", "/anything")) {
+            Route route = firstMatch(routes, path);
+            assertTrue(route.hasDirectResponse(), path + " must not reach a backend unrewritten");
+            assertEquals(404, route.getDirectResponse().getStatus(), path);
+        }
+        Map<String, Cluster> clusters = clusters(bootstrap);
+        assertEquals(8481, port(clusters.get("vmselect")));
+        assertEquals(8480, port(clusters.get("vminsert")));
+    }
+
+    @Test
+    void misspelledFieldIsRejectedByName() throws Exception {
+        String yaml = Files.readString(Path.of("envoy", "envoy-single.yaml"))
+                .replace("clear_route_cache: true", "clear_route_cahce: true");
+        var error = assertThrows(InvalidEnvoyConfigException.class, () -> EnvoyBootstrapValidator.parse(yaml));
+        assertTrue(error.getMessage().contains("clear_route_cahce"), error.getMessage());
+    }
+
+    @Test
+    void unknownTypedConfigIsRejected() throws Exception {
+        String yaml = Files.readString(Path.of("envoy", "envoy-single.yaml"))
+                .replace("envoy.extensions.filters.http.router.v3.Router", "envoy.extensions.filters.http.router.v3.Routr");
+        var error = assertThrows(InvalidEnvoyConfigException.class, () -> EnvoyBootstrapValidator.parse(yaml));
+        assertTrue(error.getMessage().contains("Routr"), error.getMessage());
+    }
+
+    @Test
+    void misspelledEnumValueIsRejected() throws Exception {
+        String yaml = Files.readString(Path.of("envoy", "envoy-single.yaml"))
+                .replace("path_with_escaped_slashes_action: REJECT_REQUEST",
+                        "path_with_escaped_slashes_action: REJECT");
+        var error = assertThrows(InvalidEnvoyConfigException.class, () -> EnvoyBootstrapValidator.parse(yaml));
+        assertTrue(error.getMessage().contains("REJECT"), error.getMessage());
+    }
+
+    @Test
+    void routeToUndefinedClusterIsRejected() throws Exception {
+        String yaml = Files.readString(Path.of("envoy", "envoy-cluster.yaml"))
+                .replace("cluster: vminsert,", "cluster: vminsertt,");
+        var error = assertThrows(InvalidEnvoyConfigException.class, () -> EnvoyBootstrapValidator.parse(yaml));
+        assertTrue(error.getMessage().contains("vminsertt"), error.getMessage());
+    }
+
+    @Test
+    void brokenFieldRulesAreRejectedWithTheirPath() throws Exception {
+        String yaml = Files.readString(Path.of("envoy", "envoy-single.yaml"))
+                .replace("stat_prefix: tsgate_ingress", "stat_prefix: \"\"")
+                .replace("max_request_bytes: 65536", "max_request_bytes: 0")
+                .replace("connect_timeout: 1s", "connect_timeout: 0s");
+        var error = assertThrows(InvalidEnvoyConfigException.class, () -> EnvoyBootstrapValidator.parse(yaml));
+        String message = error.getMessage();
+        assertAll(
+                () -> assertTrue(message.contains("(HttpConnectionManager).stat_prefix: must have at least 1"), message),
+                () -> assertTrue(message.contains("check_settings.with_request_body.max_request_bytes: 0 is out of range"),
+                        message),
+                () -> assertTrue(message.contains("static_resources.clusters[0].connect_timeout: must be longer"), message));
+    }
+
+    @Test
+    void missingRequiredOneofIsRejected() throws Exception {
+        String yaml = Files.readString(Path.of("envoy", "envoy-single.yaml"))
+                .replace("\n                          route: { cluster: victoriametrics, timeout: 0s }\n\n", "\n\n");
+        var error = assertThrows(InvalidEnvoyConfigException.class, () -> EnvoyBootstrapValidator.parse(yaml));
+        assertTrue(error.getMessage().contains("routes[12].action: one of its fields must be set"), error.getMessage());
+    }
+}
