@@ -119,7 +119,7 @@ public final class Gateway implements AutoCloseable {
                 config.tokenCacheSize());
         PemKeySource keys;
         try {
-            keys = new PemKeySource(settings);
+            keys = PemKeySource.load(settings);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }

@@ -1,0 +1,241 @@
+package io.tsgate.cli;
+
+import io.tsgate.auth.KeyPairFiles;
+import io.tsgate.auth.TokenMinter;
+import io.tsgate.config.ConfigException;
+import io.tsgate.config.Durations;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.EdECPrivateKey;
+import java.security.interfaces.RSAPrivateKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code tsgate token -key=FILE [options]} prints a signed token in vmgateway's claim format;
+ * {@code tsgate token keygen -family=RSA -dir=DIR -name=NAME} writes a key pair ({@code NAME.pem}, {@code NAME.key}).
+ * Exit 0 on success, 2 on a usage error.
+ */
+public final class TokenCommand {
+    private TokenCommand() {
+    }
+
+    public static int run(List<String> args, PrintStream out, PrintStream err) {
+        if (!args.isEmpty() && args.get(0).equals("keygen")) {
+            return keygen(args.subList(1, args.size()), out, err);
+        }
+        String keyFile = null;
+        String alg = null;
+        String kid = null;
+        String sub = null;
+        String iss = null;
+        String aud = null;
+        long account = 0;
+        long project = 0;
+        int mode = -1;
+        Duration ttl = Duration.ofHours(1);
+        Long nbfOffset = null;
+        Map<String, String> labels = new LinkedHashMap<>();
+        List<String> filters = new ArrayList<>();
+        try {
+            for (String a : args) {
+                Option o = Option.parse(a);
+                switch (o.name()) {
+                    case "help", "h" -> {
+                        usage(out);
+                        return 0;
+                    }
+                    case "key" -> keyFile = o.value();
+                    case "alg" -> alg = o.value();
+                    case "kid" -> kid = o.value().isEmpty() ? null : o.value();
+                    case "sub" -> sub = o.value();
+                    case "iss" -> iss = o.value();
+                    case "aud" -> aud = o.value();
+                    case "account" -> account = unsigned32(o);
+                    case "project" -> project = unsigned32(o);
+                    case "mode" -> mode = mode(o.value());
+                    case "ttl" -> ttl = signedDuration(o);
+                    case "nbf" -> nbfOffset = signedDuration(o).toSeconds();
+                    case "label" -> {
+                        int eq = o.value().indexOf('=');
+                        if (eq <= 0) {
+                            throw new ConfigException("-label wants name=value, got \"" + o.value() + "\"");
+                        }
+                        labels.put(o.value().substring(0, eq), o.value().substring(eq + 1));
+                    }
+                    case "filter" -> filters.add(o.value());
+                    default -> throw new ConfigException("unknown option -" + o.name() + " (run tsgate token -help)");
+                }
+            }
+            if (keyFile == null) {
+                throw new ConfigException("-key is required: a private key PEM file, or an HMAC secret file with -alg=HS256");
+            }
+            Map<String, Object> vmAccess = new LinkedHashMap<>();
+            Map<String, Object> tenant = new LinkedHashMap<>();
+            tenant.put("account_id", account);
+            tenant.put("project_id", project);
+            vmAccess.put("tenant_id", tenant);
+            if (!labels.isEmpty()) {
+                vmAccess.put("extra_labels", labels);
+            }
+            if (!filters.isEmpty()) {
+                vmAccess.put("extra_filters", filters);
+            }
+            if (mode >= 0) {
+                vmAccess.put("mode", mode);
+            }
+            long now = Instant.now().getEpochSecond();
+            Map<String, Object> claims = new LinkedHashMap<>();
+            if (sub != null) {
+                claims.put("sub", sub);
+            }
+            if (iss != null) {
+                claims.put("iss", iss);
+            }
+            if (aud != null) {
+                claims.put("aud", aud);
+            }
+            claims.put("iat", now);
+            if (nbfOffset != null) {
+                claims.put("nbf", now + nbfOffset);
+            }
+            claims.put("exp", now + ttl.toSeconds());
+            claims.put("vm_access", vmAccess);
+            out.println(sign(Path.of(keyFile), alg, kid, claims));
+            return 0;
+        } catch (ConfigException | IllegalArgumentException e) {
+            err.println("tsgate token: " + e.getMessage());
+            return 2;
+        } catch (IOException e) {
+            err.println("tsgate token: cannot read " + keyFile + ": " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static String sign(Path keyFile, String alg, String kid, Map<String, Object> claims) throws IOException {
+        if (alg != null && alg.startsWith("HS")) {
+            return TokenMinter.mint(alg, kid, TokenMinter.readHmacSecret(keyFile), claims);
+        }
+        PrivateKey key = TokenMinter.readPrivateKey(keyFile);
+        return TokenMinter.mint(alg == null ? defaultAlg(key) : alg, kid, key, claims);
+    }
+
+    static String defaultAlg(PrivateKey key) {
+        if (key instanceof RSAPrivateKey) {
+            return "RS256";
+        }
+        if (key instanceof EdECPrivateKey) {
+            return "EdDSA";
+        }
+        if (key instanceof ECPrivateKey ec) {
+            int bits = ec.getParams().getOrder().bitLength();
+            return bits <= 256 ? "ES256" : bits <= 384 ? "ES384" : "ES512";
+        }
+        throw new IllegalArgumentException("unsupported private key " + key.getAlgorithm());
+    }
+
+    private static int keygen(List<String> args, PrintStream out, PrintStream err) {
+        String family = "RSA";
+        String dir = ".";
+        String name = "tsgate";
+        String hmac = null;
+        try {
+            for (String a : args) {
+                Option o = Option.parse(a);
+                switch (o.name()) {
+                    case "help", "h" -> {
+                        usage(out);
+                        return 0;
+                    }
+                    case "family" -> family = o.value();
+                    case "dir" -> dir = o.value();
+                    case "name" -> name = o.value();
+                    case "hmac" -> hmac = o.value();
+                    default -> throw new ConfigException("unknown option -" + o.name() + " (run tsgate token -help)");
+                }
+            }
+            SecureRandom random = new SecureRandom();
+            if (hmac != null) {
+                out.println(KeyPairFiles.writeHmacSecret(Path.of(dir).resolve(hmac), 64, random));
+                return 0;
+            }
+            KeyPairFiles files = KeyPairFiles.generate(family, Path.of(dir), name, random);
+            out.println(files.publicKeyFile() + " " + files.privateKeyFile() + " " + files.algorithm());
+            return 0;
+        } catch (ConfigException | IllegalArgumentException e) {
+            err.println("tsgate token keygen: " + e.getMessage());
+            return 2;
+        } catch (IOException e) {
+            err.println("tsgate token keygen: cannot write into " + dir + ": " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static long unsigned32(Option o) throws ConfigException {
+        try {
+            long v = Long.parseLong(o.value());
+            if (v < 0 || v > 0xFFFF_FFFFL) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new ConfigException("-" + o.name() + " wants an unsigned 32-bit integer, got \"" + o.value() + "\"");
+        }
+    }
+
+    private static Duration signedDuration(Option o) throws ConfigException {
+        boolean negative = o.value().startsWith("-");
+        Duration d = Durations.parse(negative ? o.value().substring(1) : o.value());
+        if (d == null) {
+            throw new ConfigException("-" + o.name() + " wants a duration such as 1h, 30m or -5m, got \"" + o.value() + "\"");
+        }
+        return negative ? d.negated() : d;
+    }
+
+    static int mode(String v) throws ConfigException {
+        return switch (v) {
+            case "0", "full" -> 0;
+            case "1", "read" -> 1;
+            case "2", "write" -> 2;
+            case "3", "readwrite", "read+write" -> 3;
+            default -> throw new ConfigException("-mode wants 0|full, 1|read, 2|write or 3|readwrite, got \"" + v + "\"");
+        };
+    }
+
+    private static void usage(PrintStream out) {
+        out.println("Usage: tsgate token -key=FILE [options]       print a signed token (vmgateway claim format)");
+        out.println("       tsgate token keygen [-family=RSA|P-256|P-384|P-521|Ed25519] [-dir=.] [-name=tsgate]");
+        out.println("       tsgate token keygen -hmac=FILE [-dir=.]  write a random HMAC secret");
+        out.println();
+        out.println("  -key=FILE        private key PEM (PKCS#8, SEC1 or PKCS#1), or HMAC secret file with -alg=HS*");
+        out.println("  -alg=ALG         RS256..PS512, ES256..ES512, EdDSA, HS256..HS512 (default: from the key)");
+        out.println("  -kid=ID          key id header (the public key file name without .pem, as tsgate loads it)");
+        out.println("  -account=N       vm_access.tenant_id.account_id (default 0)");
+        out.println("  -project=N       vm_access.tenant_id.project_id (default 0)");
+        out.println("  -mode=M          0|full, 1|read, 2|write, 3|readwrite (default: omitted = full)");
+        out.println("  -label=k=v       extra_labels entry (repeat)");
+        out.println("  -filter=SEL      extra_filters entry, a series selector {…} (repeat)");
+        out.println("  -ttl=DUR         lifetime (default 1h; negative for an already expired token)");
+        out.println("  -nbf=DUR         not-before offset from now");
+        out.println("  -sub, -iss, -aud registered claims");
+    }
+
+    private record Option(String name, String value) {
+        static Option parse(String arg) throws ConfigException {
+            if (!arg.startsWith("-")) {
+                throw new ConfigException("unexpected argument \"" + arg + "\" (options look like -name=value)");
+            }
+            String s = arg.replaceFirst("^--?", "");
+            int eq = s.indexOf('=');
+            return eq < 0 ? new Option(s, "") : new Option(s.substring(0, eq), s.substring(eq + 1));
+        }
+    }
+}
