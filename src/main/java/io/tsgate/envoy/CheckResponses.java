@@ -60,9 +60,7 @@ final class CheckResponses {
         if (d.status() == 401) {
             denied.addHeaders(overwrite("www-authenticate", "Bearer error=\"invalid_token\""));
         }
-        if (d.status() == 429) {
-            denied.addHeaders(overwrite("retry-after", "60"));
-        }
+        d.headers().forEach((k, v) -> denied.addHeaders(overwrite(k, v)));
         securityHeaders.forEach((k, v) -> denied.addHeaders(overwrite(k, v)));
         Status status = Status.newBuilder().setCode(grpcCode(d.status())).setMessage(d.reason()).build();
         return CheckResponse.newBuilder().setStatus(status).setDeniedResponse(denied).build();

@@ -109,9 +109,7 @@ public final class ForwardAuthHandler implements HttpHandler {
         if (n.status() == 401) {
             out.set("WWW-Authenticate", "Bearer error=\"invalid_token\"");
         }
-        if (n.status() == 429) {
-            out.set("Retry-After", "60");
-        }
+        n.headers().forEach(out::set);
         int status = nginx && n.status() != 401 ? 403 : n.status();
         byte[] b = ResponseHeaders.errorBody(n).getBytes(StandardCharsets.UTF_8);
         ex.sendResponseHeaders(status, b.length);

@@ -8,15 +8,32 @@ package io.tsgate.policy;
  * @param message human-readable explanation returned to the client; never contains a credential
  * @param tenant  tenant in {@code a:p} form when known, else empty
  * @param subject credential subject when known, else empty
+ * @param headers extra response headers (lower-case names), e.g. {@code retry-after} and {@code ratelimit-*} on 429
  */
-public record Deny(int status, String reason, String message, String tenant, String subject) implements Decision {
+public record Deny(int status, String reason, String message, String tenant, String subject,
+                   java.util.Map<String, String> headers) implements Decision {
+
+    public Deny {
+        headers = java.util.Map.copyOf(headers);
+    }
+
+    public Deny(int status, String reason, String message, String tenant, String subject) {
+        this(status, reason, message, tenant, subject, java.util.Map.of());
+    }
 
     public static Deny of(int status, String reason, String message) {
         return new Deny(status, reason, message, "", "");
     }
 
     public Deny withIdentity(String tenant, String subject) {
-        return new Deny(status, reason, message, tenant, subject);
+        return new Deny(status, reason, message, tenant, subject, headers);
+    }
+
+    /** The same denial with extra response headers (lower-case names). */
+    public Deny withHeaders(java.util.Map<String, String> extra) {
+        java.util.Map<String, String> all = new java.util.LinkedHashMap<>(headers);
+        all.putAll(extra);
+        return new Deny(status, reason, message, tenant, subject, all);
     }
 
     /** Prometheus-style errorType for the JSON body. */
