@@ -1,0 +1,103 @@
+package io.tsgate.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tsgate.auth.Access;
+import io.tsgate.auth.CredentialRejectedException;
+import io.tsgate.auth.JwtSettings;
+import io.tsgate.auth.JwtVerifier;
+import io.tsgate.auth.Label;
+import io.tsgate.auth.Mode;
+import io.tsgate.auth.PemKeySource;
+import io.tsgate.auth.Tenant;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class TokenCommandTest {
+    @TempDir
+    Path dir;
+
+    private record Result(int code, String out, String err) {
+    }
+
+    private static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = TokenCommand.run(Arrays.asList(args), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8).trim(), err.toString(StandardCharsets.UTF_8).trim());
+    }
+
+    private static JwtVerifier verifier(List<Path> keyFiles, List<Path> secrets) {
+        JwtSettings s = new JwtSettings(List.of(), keyFiles, secrets, "", "", Duration.ZERO, false, 100);
+        return new JwtVerifier(s, PemKeySource.load(s), Clock.systemUTC());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"RSA,RS256", "RSA,RS384", "RSA,RS512", "RSA,PS256", "RSA,PS384", "RSA,PS512", "P-256,ES256",
+        "P-384,ES384", "P-521,ES512", "Ed25519,EdDSA", "P-256,", "Ed25519,"})
+    void mintsTokensTheGatewayAcceptsForEveryKeyFamily(String family, String alg) throws Exception {
+        Result keys = run("keygen", "-family=" + family, "-dir=" + dir, "-name=k1");
+        assertEquals(0, keys.code(), keys.err());
+        List<String> args = new ArrayList<>(List.of("-key=" + dir.resolve("k1.key"), "-kid=k1", "-account=7",
+                "-project=9", "-mode=read", "-label=team=dev", "-filter={env=\"prod\"}", "-sub=alice"));
+        if (alg != null) {
+            args.add("-alg=" + alg);
+        }
+        Result token = run(args.toArray(String[]::new));
+        assertEquals(0, token.code(), token.err());
+        Access a = verifier(List.of(dir.resolve("k1.pem")), List.of()).verify(token.out());
+        assertEquals(new Tenant(7, 9), a.tenant());
+        assertEquals(List.of(new Label("team", "dev")), a.extraLabels());
+        assertEquals(List.of("{env=\"prod\"}"), a.extraFilters());
+        assertEquals(Mode.READ, a.mode());
+        assertEquals("alice", a.subject());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"HS256", "HS384", "HS512"})
+    void mintsHmacTokens(String alg) throws Exception {
+        Result secret = run("keygen", "-hmac=secret.txt", "-dir=" + dir);
+        assertEquals(0, secret.code(), secret.err());
+        Result token = run("-key=" + dir.resolve("secret.txt"), "-alg=" + alg, "-mode=write");
+        assertEquals(0, token.code(), token.err());
+        Access a = verifier(List.of(), List.of(dir.resolve("secret.txt"))).verify(token.out());
+        assertEquals(Mode.WRITE, a.mode());
+        assertEquals(new Tenant(0, 0), a.tenant());
+    }
+
+    @Test
+    void negativeTtlMintsAnExpiredToken() {
+        run("keygen", "-family=P-256", "-dir=" + dir, "-name=k");
+        Result token = run("-key=" + dir.resolve("k.key"), "-ttl=-10m");
+        assertEquals(0, token.code(), token.err());
+        CredentialRejectedException e = assertThrows(CredentialRejectedException.class,
+                () -> verifier(List.of(dir.resolve("k.pem")), List.of()).verify(token.out()));
+        assertEquals("token_expired", e.reason());
+    }
+
+    @Test
+    void badOptionsStopWithOneLineAndExitTwo() {
+        Result unknown = run("-key=x", "-colour=red");
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().contains("-colour"), unknown.err());
+        assertEquals(2, run("-key=x", "-mode=7").code());
+        assertEquals(2, run("-key=x", "-account=-1").code());
+        assertEquals(2, run("-account=1").code());
+        assertEquals(2, run("keygen", "-family=DSA", "-dir=" + dir).code());
+        assertEquals(1, run("-key=" + dir.resolve("missing.key")).err().lines().count());
+    }
+}
