@@ -14,6 +14,7 @@ import io.envoyproxy.envoy.type.v3.StatusCode;
 import io.tsgate.policy.Allow;
 import io.tsgate.policy.Decision;
 import io.tsgate.policy.Deny;
+import io.tsgate.request.RequestClass;
 import io.tsgate.policy.ResponseHeaders;
 import java.util.Map;
 
@@ -36,17 +37,29 @@ final class CheckResponses {
         return d instanceof Allow a ? allow(a) : deny((Deny) d);
     }
 
+    // Per request class, built once: the x-tsgate-class header and its metadata value.
+    private static final HeaderValueOption[] CLASS_HEADERS = new HeaderValueOption[RequestClass.values().length];
+    private static final Value[] CLASS_VALUES = new Value[RequestClass.values().length];
+
+    static {
+        for (RequestClass c : RequestClass.values()) {
+            CLASS_HEADERS[c.ordinal()] = overwrite(ResponseHeaders.CLASS, c.label());
+            CLASS_VALUES[c.ordinal()] = str(c.label());
+        }
+    }
+
     private CheckResponse allow(Allow a) {
         String tenant = a.access().tenant().toString();
+        int c = a.requestClass().ordinal();
         OkHttpResponse.Builder ok = OkHttpResponse.newBuilder()
                 .addHeaders(overwrite(":path", a.path()))
                 .addHeaders(overwrite(ResponseHeaders.TENANT, tenant))
-                .addHeaders(overwrite(ResponseHeaders.CLASS, a.requestClass().label()))
+                .addHeaders(CLASS_HEADERS[c])
                 .addAllHeadersToRemove(a.removeHeaders());
         Struct metadata = Struct.newBuilder()
                 .putFields("tenant", str(tenant))
                 .putFields("subject", str(a.access().subject()))
-                .putFields("class", str(a.requestClass().label()))
+                .putFields("class", CLASS_VALUES[c])
                 .putFields("key_id", str(a.access().keyId()))
                 .build();
         return CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok).setDynamicMetadata(metadata).build();

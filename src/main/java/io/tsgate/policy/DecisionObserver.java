@@ -1,5 +1,9 @@
 package io.tsgate.policy;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.tsgate.request.RequestClass;
+
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -18,6 +22,8 @@ public final class DecisionObserver {
     private final Histogram latency;
     private final int trustedProxyHops;
     private final boolean accessLog;
+    private final java.util.concurrent.ConcurrentHashMap<String, AdapterPoints> points =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public DecisionObserver(PrometheusRegistry registry, int trustedProxyHops, boolean accessLog) {
         this.decisions = Counter.builder().name("tsgate_decisions_total")
@@ -31,10 +37,30 @@ public final class DecisionObserver {
         this.accessLog = accessLog;
     }
 
+    /** Data points of the allow path, resolved once per adapter so the hot path does no label lookups. */
+    private record AdapterPoints(DistributionDataPoint latency, CounterDataPoint[] allowed) {
+    }
+
+    private AdapterPoints points(String adapter) {
+        AdapterPoints p = points.get(adapter);
+        if (p == null) {
+            RequestClass[] classes = RequestClass.values();
+            CounterDataPoint[] allowed = new CounterDataPoint[classes.length];
+            for (RequestClass c : classes) {
+                allowed[c.ordinal()] = decisions.labelValues(adapter, c.label(), "allow", "ok");
+            }
+            p = new AdapterPoints(latency.labelValues(adapter), allowed);
+            AdapterPoints raced = points.putIfAbsent(adapter, p);
+            p = raced == null ? p : raced;
+        }
+        return p;
+    }
+
     public void record(String adapter, RequestAttributes r, Decision d, long startNanos) {
-        latency.labelValues(adapter).observe((System.nanoTime() - startNanos) / 1e9);
+        AdapterPoints p = points(adapter);
+        p.latency().observe((System.nanoTime() - startNanos) / 1e9);
         if (d instanceof Allow a) {
-            decisions.labelValues(adapter, a.requestClass().label(), "allow", "ok").inc();
+            p.allowed()[a.requestClass().ordinal()].inc();
             if (accessLog) {
                 LOG.info("allowed class={} tenant={} subject={} client={} method={} path={}", a.requestClass().label(),
                         a.access().tenant(), quote(a.access().subject()), clientAddress(r), r.method(), pathOnly(r));

@@ -25,10 +25,15 @@ public final class RequestAuthorizer {
 
     private final Authenticator authenticator;
     private final boolean clusterMode;
+    /** The credential header and the tenant headers: removed from every allowed request. */
+    private final List<String> alwaysRemoved;
 
     public RequestAuthorizer(Authenticator authenticator, boolean clusterMode) {
         this.authenticator = authenticator;
         this.clusterMode = clusterMode;
+        List<String> always = new ArrayList<>(TENANT_HEADERS);
+        always.add(0, authenticator.credentialHeader());
+        this.alwaysRemoved = List.copyOf(always);
     }
 
     public Decision decide(RequestAttributes r) {
@@ -87,15 +92,16 @@ public final class RequestAuthorizer {
     }
 
     private List<String> headersToRemove(RequestAttributes r) {
-        List<String> remove = new ArrayList<>(TENANT_HEADERS.size() + 1);
-        remove.add(authenticator.credentialHeader());
-        remove.addAll(TENANT_HEADERS);
+        List<String> remove = null;
         for (String name : r.headers().keySet()) {
             String n = name.toLowerCase(Locale.ROOT);
             if (n.startsWith(HEADER_PREFIX) && !n.equals(ResponseHeaders.TENANT) && !n.equals(ResponseHeaders.CLASS)) {
+                if (remove == null) {
+                    remove = new ArrayList<>(alwaysRemoved);
+                }
                 remove.add(n);
             }
         }
-        return remove;
+        return remove == null ? alwaysRemoved : remove;
     }
 }
