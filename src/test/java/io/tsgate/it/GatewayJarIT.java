@@ -147,6 +147,66 @@ class GatewayJarIT {
     }
 
     @Test
+    void missingKeyFileStopsStartUpWithOneLineNamingIt() throws Exception {
+        Path missing = dir.resolve("nope.pem");
+        Process p = new ProcessBuilder("java", "-jar", JAR.toString(), "-enable.auth", "-auth.publicKeyFiles=" + missing,
+                "-grpcListenAddr=127.0.0.1:" + FreePort.pick(), "-httpListenAddr=127.0.0.1:" + FreePort.pick())
+                .redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertEquals(2, p.exitValue(), out);
+        assertEquals(1, out.lines().count(), out);
+        assertTrue(out.contains(missing.toString()), out);
+    }
+
+    @Test
+    void rotatedKeyFileIsReadWithoutRestart() throws Exception {
+        Path keys = Files.createDirectories(dir.resolve("rotating"));
+        assertEquals(0, cli("keygen", "-family=P-256", "-dir=" + keys, "-name=old").code);
+        assertEquals(0, cli("keygen", "-family=Ed25519", "-dir=" + dir, "-name=new").code);
+        Path served = keys.resolve("rot.pem");
+        Files.copy(keys.resolve("old.pem"), served);
+        String oldToken = cli("-key=" + keys.resolve("old.key"), "-kid=rot", "-mode=read").out.trim();
+        String newToken = cli("-key=" + dir.resolve("new.key"), "-kid=rot", "-mode=read").out.trim();
+        int grpc = FreePort.pick();
+        int http = FreePort.pick();
+        List<String> cmd = List.of("java", "-jar", JAR.toString(), "-enable.auth", "-auth.publicKeyFiles=" + served,
+                "-auth.keyFilesCheckInterval=200ms", "-grpcListenAddr=127.0.0.1:" + grpc,
+                "-httpListenAddr=127.0.0.1:" + http);
+        HttpClient client = HttpClient.newHttpClient();
+        try (ManagedProcess p = ManagedProcess.start("rotation", cmd, dir.resolve("rotation.log"),
+                Duration.ofSeconds(60), () -> {
+                    try {
+                        return get(client, "http://127.0.0.1:" + http + "/ready").statusCode() == 200;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                })) {
+            ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpc).usePlaintext().build();
+            try {
+                var stub = AuthorizationGrpc.newBlockingStub(channel);
+                String path = "/api/v1/query?query=up";
+                assertEquals(0, stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .check(check(path, "Bearer " + oldToken)).getStatus().getCode());
+                assertEquals(401, stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .check(check(path, "Bearer " + newToken)).getDeniedResponse().getStatus().getCodeValue());
+                Path tmp = keys.resolve("rot.pem.tmp");
+                Files.copy(dir.resolve("new.pem"), tmp);
+                Files.move(tmp, served, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Await.until("the rotated key to be accepted", Duration.ofSeconds(30),
+                        () -> stub.withDeadlineAfter(10, TimeUnit.SECONDS).check(check(path, "Bearer " + newToken))
+                                .getStatus().getCode(), code -> code == 0);
+                CheckResponse old = stub.withDeadlineAfter(10, TimeUnit.SECONDS).check(check(path, "Bearer " + oldToken));
+                assertEquals(401, old.getDeniedResponse().getStatus().getCodeValue(),
+                        "a token of the removed key must stop working, cached or not");
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void tlsOnBothListeners() throws Exception {
         Path cert = dir.resolve("tls.crt");
         Path key = dir.resolve("tls.key");
