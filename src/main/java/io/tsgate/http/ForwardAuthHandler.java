@@ -103,6 +103,7 @@ public final class ForwardAuthHandler implements HttpHandler {
             String q = ex.getRequestURI().getRawQuery();
             target = ex.getRequestURI().getRawPath().substring(PREFIX.length()) + (q == null ? "" : "?" + q);
             method = ex.getRequestMethod();
+            misconfigured = envoyBodyRules(method, body.length, headers);
         } else {
             target = single(in, style.uriHeader());
             method = single(in, style.methodHeader());
@@ -122,6 +123,25 @@ public final class ForwardAuthHandler implements HttpHandler {
         Decision d = misconfigured != null ? misconfigured : decisions.apply(attrs);
         respond(ex, d, style);
         observer.record(style.adapter(), attrs, d, start);
+    }
+
+    /**
+     * Envoy's {@code http_service} check request describes the original body badly: its Content-Length is the length
+     * of what Envoy buffered (0 without {@code with_request_body}), and Content-Type reaches tsgate only when
+     * {@code allowed_headers} lists it. Either gap would let a form body with {@code extra_filters} pass as "no
+     * body". So the received bytes alone say whether the body is here, and a body-carrying method without a
+     * Content-Type is refused.
+     */
+    private static Deny envoyBodyRules(String method, int received, Map<String, String> headers) {
+        if (received == 0) {
+            headers.remove("content-length");
+        }
+        boolean bodyMethod = method.equals("POST") || method.equals("PUT") || method.equals("PATCH");
+        if (bodyMethod && !headers.containsKey("content-type")) {
+            return Deny.of(400, "forward_auth_no_content_type", "the check request has no Content-Type: configure "
+                    + "Envoy's http_service authorization_request.allowed_headers to include content-type");
+        }
+        return null;
     }
 
     /** The one value of {@code name}, null when absent; a repeated header yields "" (never a guess between them). */

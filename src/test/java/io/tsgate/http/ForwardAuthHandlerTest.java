@@ -105,6 +105,7 @@ class ForwardAuthHandlerTest {
         HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/authz/api/v1/write"))
                 .header("Authorization", "Bearer good").header("X-Original-URI", "/api/v1/query?query=up")
                 .header("X-Forwarded-Uri", "/api/v1/query?query=up").header("X-Original-Method", "GET")
+                .header("Content-Type", "application/x-protobuf")
                 .POST(HttpRequest.BodyPublishers.ofString("x")).build();
         HttpResponse<String> r = client.send(req, HttpResponse.BodyHandlers.ofString());
         assertEquals(403, r.statusCode());
@@ -120,6 +121,41 @@ class ForwardAuthHandlerTest {
         assertEquals(400, r.statusCode(), "Envoy passes any status to the client");
         assertEquals("400", header(r, "x-tsgate-status"));
         assertEquals("bad_data", JSON.readTree(r.body()).get("errorType").asText());
+    }
+
+    private HttpResponse<String> envoyPost(String path, String contentType, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header("Authorization", "Bearer good")
+                .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Without with_request_body Envoy sends Content-Length: 0 for a form body it did not buffer. */
+    @Test
+    void envoyStyleFormBodyThatWasNotForwardedIsDenied() throws Exception {
+        HttpResponse<String> r = envoyPost("/authz/api/v1/query", "application/x-www-form-urlencoded", null);
+        assertEquals(400, r.statusCode(), r.body());
+        assertEquals("body_not_forwarded", header(r, "x-tsgate-reason"));
+    }
+
+    @Test
+    void envoyStyleForwardedFormBodyIsChecked() throws Exception {
+        assertEquals(200, envoyPost("/authz/api/v1/query", "application/x-www-form-urlencoded", "query=up").statusCode());
+        HttpResponse<String> smuggled = envoyPost("/authz/api/v1/query", "application/x-www-form-urlencoded",
+                "query=up&extra_label=team=prod");
+        assertEquals(400, smuggled.statusCode());
+        assertEquals("body_label_param", header(smuggled, "x-tsgate-reason"));
+    }
+
+    /** Envoy forwards Content-Type only when allowed_headers lists it; without it a form body would look like none. */
+    @Test
+    void envoyStylePostWithoutContentTypeIsDenied() throws Exception {
+        HttpResponse<String> r = envoyPost("/authz/api/v1/query", null, null);
+        assertEquals(400, r.statusCode());
+        assertEquals("forward_auth_no_content_type", header(r, "x-tsgate-reason"));
     }
 
     // ---- nginx auth_request: X-Original-URI / X-Original-Method ---------------------------------------------
