@@ -96,33 +96,38 @@ public final class ForwardAuthHandler implements HttpHandler {
         });
         byte[] body = in.getFirst("content-length") == null && in.getFirst("transfer-encoding") == null
                 ? new byte[0] : readBody(ex.getRequestBody());
-        String method;
-        String target;
-        Deny misconfigured = null;
-        if (style == ForwardAuthStyle.ENVOY) {
-            String q = ex.getRequestURI().getRawQuery();
-            target = ex.getRequestURI().getRawPath().substring(PREFIX.length()) + (q == null ? "" : "?" + q);
-            method = ex.getRequestMethod();
-            misconfigured = envoyBodyRules(method, body.length, headers);
-        } else {
-            target = single(in, style.uriHeader());
-            method = single(in, style.methodHeader());
-            misconfigured = checkOriginal(style, target, method);
-            if (style.hostHeader() != null && single(in, style.hostHeader()) != null) {
-                headers.put("host", single(in, style.hostHeader()));
-            }
-            if (misconfigured != null) {
-                target = target == null ? "" : target;
-                method = method == null ? "" : method;
-            }
-        }
+        Original original = original(style, ex, in, body.length, headers);
+        String method = original.method();
+        String target = original.target();
         boolean complete = body.length <= MAX_BODY
                 && BodyCompleteness.isComplete(method, body.length, -1, headers);
         RequestAttributes attrs = new RequestAttributes(method, target, headers,
                 body.length > MAX_BODY ? new byte[0] : body, complete, ex.getRemoteAddress().getAddress().getHostAddress());
-        Decision d = misconfigured != null ? misconfigured : decisions.apply(attrs);
+        Decision d = original.misconfigured() != null ? original.misconfigured() : decisions.apply(attrs);
         respond(ex, d, style);
         observer.record(style.adapter(), attrs, d, start);
+    }
+
+    /** The original request as the proxy describes it; {@code misconfigured} is set when it cannot be trusted. */
+    private record Original(String method, String target, Deny misconfigured) {
+    }
+
+    private static Original original(ForwardAuthStyle style, HttpExchange ex, Headers in, int received,
+                                     Map<String, String> headers) {
+        if (style == ForwardAuthStyle.ENVOY) {
+            String q = ex.getRequestURI().getRawQuery();
+            String target = ex.getRequestURI().getRawPath().substring(PREFIX.length()) + (q == null ? "" : "?" + q);
+            String method = ex.getRequestMethod();
+            return new Original(method, target, envoyBodyRules(method, received, headers));
+        }
+        String target = single(in, style.uriHeader());
+        String method = single(in, style.methodHeader());
+        String host = style.hostHeader() == null ? null : single(in, style.hostHeader());
+        if (host != null) {
+            headers.put("host", host);
+        }
+        return new Original(method == null ? "" : method, target == null ? "" : target,
+                checkOriginal(style, target, method));
     }
 
     /**
