@@ -33,6 +33,10 @@ import java.util.function.Function;
  * {@code x-tsgate-reason}; for nginx every non-401 denial answers 403 and {@code x-tsgate-status} and
  * {@code x-tsgate-error} (the JSON body) let the shipped config answer with the real status and body.
  *
+ * <p>Envoy's {@code http_service} and Traefik cannot replace the request path by themselves, so unless
+ * {@code -forwardAuth.proxyAppliesPath} says the proxy does, an allow whose rewrite carries the confinement (another
+ * path, label parameters) is refused on those endpoints: forwarded unchanged, it would reach VictoriaMetrics unconfined.
+ *
  * <p>A header-style endpoint whose original-request header is missing, repeated or not an origin-form target
  * denies (400): the proxy is misconfigured, and guessing would let a client choose what is authorized.
  */
@@ -51,17 +55,26 @@ public final class ForwardAuthHandler implements HttpHandler {
     private final Function<RequestAttributes, Decision> decisions;
     private final DecisionObserver observer;
     private final Map<String, String> securityHeaders;
+    private final boolean proxyAppliesPath;
 
+    /** With {@code -forwardAuth.proxyAppliesPath} unset: allows that need the rewritten path are refused. */
     public ForwardAuthHandler(RequestAuthorizer authorizer, DecisionObserver observer, Map<String, String> securityHeaders) {
-        this(authorizer::decide, observer, securityHeaders);
+        this(authorizer, observer, securityHeaders, false);
+    }
+
+    /** @param proxyAppliesPath {@code -forwardAuth.proxyAppliesPath} */
+    public ForwardAuthHandler(RequestAuthorizer authorizer, DecisionObserver observer, Map<String, String> securityHeaders,
+                              boolean proxyAppliesPath) {
+        this(authorizer::decide, observer, securityHeaders, proxyAppliesPath);
     }
 
     /** Over any decision function: lets tests drive denials the core cannot produce yet (429). */
     ForwardAuthHandler(Function<RequestAttributes, Decision> decisions, DecisionObserver observer,
-                       Map<String, String> securityHeaders) {
+                       Map<String, String> securityHeaders, boolean proxyAppliesPath) {
         this.decisions = decisions;
         this.observer = observer;
         this.securityHeaders = securityHeaders;
+        this.proxyAppliesPath = proxyAppliesPath;
     }
 
     /** The style served at {@code rawPath}, or null when the path is none of the forward-auth endpoints. */
@@ -104,8 +117,29 @@ public final class ForwardAuthHandler implements HttpHandler {
         RequestAttributes attrs = new RequestAttributes(method, target, headers,
                 body.length > MAX_BODY ? new byte[0] : body, complete, ex.getRemoteAddress().getAddress().getHostAddress());
         Decision d = original.misconfigured() != null ? original.misconfigured() : decisions.apply(attrs);
+        if (d instanceof Allow a && style != ForwardAuthStyle.NGINX && !proxyAppliesPath
+                && rewriteCarriesConfinement(a, target)) {
+            d = Deny.of(403, "forward_auth_path_not_applied", "this request may only be forwarded with the path tsgate "
+                    + "rewrites it to (tenant or label confinement), and -forwardAuth.proxyAppliesPath is not set: "
+                    + "configure the proxy to forward x-tsgate-path, then set the flag")
+                    .withIdentity(a.access().tenant().toString(), a.access().subject());
+        }
         respond(ex, d, style);
         observer.record(style.adapter(), attrs, d, start);
+    }
+
+    /**
+     * Whether forwarding the original target instead of {@code x-tsgate-path} would lose confinement: a different
+     * path (cluster mode's tenant prefix) or label parameters the token adds. A single-node request of a token without
+     * labels or filters only gets its query re-encoded, which VictoriaMetrics reads the same.
+     */
+    static boolean rewriteCarriesConfinement(Allow a, String originalTarget) {
+        return a.access().restrictsLabels() || !pathOnly(a.path()).equals(pathOnly(originalTarget));
+    }
+
+    private static String pathOnly(String target) {
+        int q = target.indexOf('?');
+        return q < 0 ? target : target.substring(0, q);
     }
 
     /** The original request as the proxy describes it; {@code misconfigured} is set when it cannot be trusted. */

@@ -21,7 +21,7 @@ public final class FixedDecisionServer implements AutoCloseable {
     public static FixedDecisionServer start(Decision decision) throws IOException {
         PrometheusRegistry registry = new PrometheusRegistry();
         return new FixedDecisionServer(new AdminHttpServer(new InetSocketAddress("127.0.0.1", 0), registry, () -> null,
-                Map.of(), new ForwardAuthHandler(r -> decision, new DecisionObserver(registry, 0, false), Map.of()),
+                Map.of(), new ForwardAuthHandler(r -> decision, new DecisionObserver(registry, 0, false), Map.of(), false),
                 null, null));
     }
 

@@ -48,6 +48,11 @@ class ForwardAuthHandlerTest {
 
     @BeforeEach
     void start() throws Exception {
+        server = startServer(true);
+    }
+
+    /** @param proxyAppliesPath -forwardAuth.proxyAppliesPath */
+    private AdminHttpServer startServer(boolean proxyAppliesPath) throws Exception {
         RequestAuthorizer authorizer = new RequestAuthorizer(new BearerTokenAuthenticator("authorization", t -> {
             if (!t.equals("good")) {
                 throw new CredentialRejectedException("bad_signature", "bad signature");
@@ -60,9 +65,9 @@ class ForwardAuthHandlerTest {
             seen.add(r);
             return override != null ? override.apply(r) : authorizer.decide(r);
         };
-        server = new AdminHttpServer(new InetSocketAddress("127.0.0.1", 0), registry, () -> null,
-                Map.of("x-frame-options", "DENY"), new ForwardAuthHandler(decide, observer, Map.of("x-frame-options", "DENY")),
-                null, null);
+        return new AdminHttpServer(new InetSocketAddress("127.0.0.1", 0), registry, () -> null,
+                Map.of("x-frame-options", "DENY"),
+                new ForwardAuthHandler(decide, observer, Map.of("x-frame-options", "DENY"), proxyAppliesPath), null, null);
     }
 
     @AfterEach
@@ -71,7 +76,11 @@ class ForwardAuthHandlerTest {
     }
 
     private HttpResponse<String> get(String path, Map<String, String> headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path));
+        return get(server, path, headers);
+    }
+
+    private HttpResponse<String> get(AdminHttpServer on, String path, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + on.port() + path));
         headers.forEach(b::header);
         return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -294,6 +303,51 @@ class ForwardAuthHandlerTest {
         HttpResponse<String> r = get("/authz-forwarded", nginx("/api/v1/query", "GET", "good"));
         assertEquals(400, r.statusCode());
         assertEquals("forward_auth_no_original_uri", header(r, "x-tsgate-reason"));
+    }
+
+    // ---- -forwardAuth.proxyAppliesPath ---------------------------------------------------------------------
+
+    /** Envoy's http_service and Traefik cannot replace the path by themselves: unconfined forwarding must not happen. */
+    @Test
+    void withoutTheFlagAllowsThatNeedTheRewrittenPathAreRefused() throws Exception {
+        try (AdminHttpServer strict = startServer(false)) {
+            HttpResponse<String> envoy = get(strict, "/authz/api/v1/query?query=up", Map.of("Authorization", "Bearer good"));
+            assertEquals(403, envoy.statusCode(), envoy.body());
+            assertEquals("forward_auth_path_not_applied", header(envoy, "x-tsgate-reason"));
+            assertEquals(null, header(envoy, "x-tsgate-path"), "no path a proxy could mistake for an allow");
+            HttpResponse<String> traefik = get(strict, "/authz-forwarded", Map.of("Authorization", "Bearer good",
+                    "X-Forwarded-Uri", "/api/v1/query?query=up", "X-Forwarded-Method", "GET"));
+            assertEquals(403, traefik.statusCode());
+            HttpResponse<String> nginx = get(strict, "/authz-nginx", nginx("/api/v1/query?query=up", "GET", "good"));
+            assertEquals(200, nginx.statusCode(), "the shipped nginx config applies x-tsgate-path");
+        }
+    }
+
+    @Test
+    void withoutTheFlagAnUnconfinedSingleNodeAllowStillPasses() throws Exception {
+        Access open = new Access(new Tenant(0, 0), List.of(), List.of(), Mode.READ, "bob", "", null);
+        RequestAuthorizer singleNode = new RequestAuthorizer(new BearerTokenAuthenticator("authorization", t -> open), false);
+        override = singleNode::decide;
+        try (AdminHttpServer strict = startServer(false)) {
+            HttpResponse<String> r = get(strict, "/authz/api/v1/series?match[]=up", Map.of("Authorization", "Bearer any"));
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("/api/v1/series?match%5B%5D=up", header(r, "x-tsgate-path"), "only re-encoded");
+        }
+    }
+
+    @Test
+    void confinementIsCarriedByAPathChangeOrByLabels() {
+        Access labelled = DEV;
+        Access open = new Access(new Tenant(0, 0), List.of(), List.of(), Mode.READ, "bob", "", null);
+        assertTrue(ForwardAuthHandler.rewriteCarriesConfinement(
+                new io.tsgate.policy.Allow("/api/v1/query?query=up&extra_label=team%3Ddev", labelled,
+                        io.tsgate.request.RequestClass.READ, List.of()), "/api/v1/query?query=up"));
+        assertTrue(ForwardAuthHandler.rewriteCarriesConfinement(
+                new io.tsgate.policy.Allow("/select/0:0/prometheus/api/v1/query?query=up", open,
+                        io.tsgate.request.RequestClass.READ, List.of()), "/api/v1/query?query=up"));
+        assertFalse(ForwardAuthHandler.rewriteCarriesConfinement(
+                new io.tsgate.policy.Allow("/api/v1/query?query=up%7B%7D", open,
+                        io.tsgate.request.RequestClass.READ, List.of()), "/api/v1/query?query=up{}"));
     }
 
     // ---- endpoints -----------------------------------------------------------------------------------------
