@@ -151,7 +151,8 @@ class ExamplesTest {
         assertTrue(Files.readString(Path.of("examples/compose/Dockerfile")).contains("COPY target/tsgate.jar"));
         String envoyYaml = Files.readString(Path.of("examples/compose/envoy.yaml"));
         assertEquals(envoyConfig("-tsgate.grpcAddr=tsgate:9191", "-read.url=http://victoriametrics:8428"), envoyYaml,
-                "envoy.yaml is what tsgate envoy-config prints");
+                "examples/compose/envoy.yaml is stale; regenerate: java -jar target/tsgate.jar envoy-config "
+                + "-tsgate.grpcAddr=tsgate:9191 -read.url=http://victoriametrics:8428 > examples/compose/envoy.yaml");
         Bootstrap b = EnvoyBootstrapValidator.parse(envoyYaml);
         assertEquals(Cluster.DiscoveryType.STRICT_DNS, b.getStaticResources().getClustersList().stream()
                 .filter(c -> c.getName().equals("tsgate")).findFirst().orElseThrow().getType(), "compose service names resolve");
@@ -182,8 +183,19 @@ class ExamplesTest {
                 () -> assertTrue(container(pod, "envoy").get("image").asText().startsWith("envoyproxy/envoy:")),
                 () -> assertEquals("envoy", kind(docs, "Service").at("/spec/ports/0/targetPort").asText()),
                 () -> assertEquals(8427, container(pod, "envoy").at("/ports/0/containerPort").asInt()));
-        String envoyYaml = kind(docs, "ConfigMap").at("/data/envoy.yaml").asText();
-        assertEquals(envoyConfig(), envoyYaml, "the ConfigMap holds what tsgate envoy-config prints");
+        JsonNode kustomization = documents("kubernetes/kustomization.yaml").get(0);
+        assertEquals(List.of("victoriametrics-tsgate.yaml"), strings(kustomization.get("resources")));
+        JsonNode generator = kustomization.at("/configMapGenerator/0");
+        assertEquals(List.of("envoy.yaml"), strings(generator.get("files")));
+        JsonNode envoyVolume = null;
+        for (JsonNode v : pod.get("volumes")) {
+            if (v.path("configMap").path("name").asText().equals(generator.get("name").asText())) {
+                envoyVolume = v;
+            }
+        }
+        assertNotNull(envoyVolume, "the pod mounts the generated ConfigMap");
+        assertEquals(Files.readString(Path.of("examples/kubernetes/envoy.yaml")), envoyConfig(), "examples/kubernetes/"
+                + "envoy.yaml is stale; regenerate: java -jar target/tsgate.jar envoy-config > examples/kubernetes/envoy.yaml");
     }
 
     // ---- Istio ----------------------------------------------------------------------------------------------
