@@ -141,9 +141,10 @@ public final class EnvoyConfigGenerator {
             throw new IllegalStateException("template has no ext_authz filter");
         }
         ExternalProcessor extProc = ExternalProcessor.newBuilder()
+                // No grpc_service timeout: on this stream it would be a deadline for the whole request, cutting off
+                // long write bodies; message_timeout bounds each exchange instead.
                 .setGrpcService(GrpcService.newBuilder()
-                        .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName("tsgate"))
-                        .setTimeout(Durations.fromMillis(500)))
+                        .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName("tsgate")))
                 // Fail closed like ext_authz: an uncounted write must not reach storage.
                 .setFailureModeAllow(false)
                 // tsgate sees the request headers of every request and asks for the body (mode override) only

@@ -120,6 +120,8 @@ class EnvoyConfigCommandTest {
         ExternalProcessor p = manager(b).getHttpFilters(1).getTypedConfig().unpack(ExternalProcessor.class);
         assertAll(
                 () -> assertEquals("tsgate", p.getGrpcService().getEnvoyGrpc().getClusterName()),
+                () -> assertFalse(p.getGrpcService().hasTimeout(), "a stream deadline would cut long write bodies"),
+                () -> assertTrue(p.hasMessageTimeout(), "each exchange is bounded"),
                 () -> assertEquals(ProcessingMode.HeaderSendMode.SEND, p.getProcessingMode().getRequestHeaderMode()),
                 () -> assertEquals(ProcessingMode.BodySendMode.NONE, p.getProcessingMode().getRequestBodyMode()),
                 () -> assertEquals(ProcessingMode.HeaderSendMode.SKIP, p.getProcessingMode().getResponseHeaderMode()),
