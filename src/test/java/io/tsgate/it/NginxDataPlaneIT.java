@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shipped nginx config ({@code examples/nginx/tsgate.conf}) as the data plane, end to end with real processes:
- * vmagent remote-writes with a bearer token → nginx ({@code auth_request}) → tsgate ({@code /authz-nginx}) →
+ * vmagent (and vmalert) remote-write with a bearer token → nginx ({@code auth_request}) → tsgate ({@code /authz-nginx}) →
  * VictoriaMetrics 1.79.5; reads go through nginx with read tokens. Metric names start with {@code nginx_it_} so the
  * shared VictoriaMetrics holds nothing this class did not write (other classes delete their own data).
  */
@@ -214,6 +214,37 @@ class NginxDataPlaneIT {
         assertEquals("dev", data.get(0).get("team").asText());
         HttpResponse<String> values = get("/api/v1/label/team/values?match[]=" + METRIC + "&start=0", token(1, "prod"));
         assertEquals("[\"prod\"]", JSON.readTree(values.body()).get("data").toString(), values.body());
+    }
+
+    /**
+     * vmalert evaluates a recording rule through nginx with dev's read token and writes the result back with dev's
+     * write token: the sum covers dev's series only (1, not 1 + 2).
+     */
+    @Test
+    void vmalertRuleThroughNginxSeesOnlyItsTeam(@TempDir Path dir) throws Exception {
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, "groups:\n  - name: nginx-it\n    interval: 1s\n    rules:\n"
+                + "      - record: nginx_it_vmalert_sum\n        expr: sum(" + METRIC + ")\n");
+        int port = FreePort.pick();
+        URI base = URI.create("http://127.0.0.1:" + port);
+        try (ManagedProcess vmalert = ManagedProcess.start("vmalert", List.of(
+                DebianPackages.ensureInstalled("/usr/bin/vmalert", "victoria-metrics").toString(),
+                "-httpListenAddr=127.0.0.1:" + port,
+                "-rule=" + rules,
+                "-datasource.url=" + nginxUri(""),
+                "-datasource.bearerToken=" + token(1, "dev"),
+                "-remoteWrite.url=" + nginxUri(""),
+                "-remoteWrite.bearerToken=" + token(2, "dev"),
+                "-remoteWrite.flushInterval=100ms",
+                "-evaluationInterval=1s"), dir.resolve("vmalert.log"), Duration.ofSeconds(20),
+                () -> status(base.resolve("/health")) == 200)) {
+            List<JsonNode> written = vm.awaitExported("{__name__=\"nginx_it_vmalert_sum\"}", 1);
+            JsonNode series = written.get(0);
+            assertEquals("dev", series.get("metric").get("team").asText(), series.toString());
+            for (JsonNode v : series.get("values")) {
+                assertEquals(1.0, v.asDouble(), "sum over dev's series only: " + series + "\n" + vmalert.logTail());
+            }
+        }
     }
 
     @Test
