@@ -38,8 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The shipped nginx config ({@code examples/nginx/tsgate.conf}) as the data plane, end to end with real processes:
  * vmagent (and vmalert) remote-write with a bearer token → nginx ({@code auth_request}) → tsgate ({@code /authz-nginx}) →
- * VictoriaMetrics 1.79.5; reads go through nginx with read tokens. Metric names start with {@code nginx_it_} so the
- * shared VictoriaMetrics holds nothing this class did not write (other classes delete their own data).
+ * VictoriaMetrics 1.79.5; reads go through nginx with read tokens. VictoriaMetrics is shared by the IT classes,
+ * which run one after another (AccessControlIT empties it before each of its tests): this class writes in
+ * {@code @BeforeAll} and reads only its own {@code nginx_it_} names.
  */
 @ExtendWith(ExternalServers.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
