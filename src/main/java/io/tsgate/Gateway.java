@@ -77,7 +77,8 @@ public final class Gateway implements AutoCloseable {
         grpc.start();
         health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
         AdminHttpServer http = new AdminHttpServer(config.httpListen().socketAddress(), registry, () -> null,
-                config.securityHeaders(), new ForwardAuthHandler(c.authorizer(), observer, config.securityHeaders()),
+                config.securityHeaders(), new ForwardAuthHandler(c.authorizer(), observer, config.securityHeaders(),
+                        config.forwardAuth().proxyAppliesPath()),
                 config.tls() == null ? null : ServerTls.http(config.tls()),
                 config.tls() == null ? null : ServerTls.enabledProtocols(config.tls()));
         LOG.info("serving ext_authz on gRPC port {}, metrics and health on HTTP port {}, cluster mode {}",

@@ -1,6 +1,7 @@
 package io.tsgate;
 
 import io.tsgate.cli.CheckCommand;
+import io.tsgate.cli.EnvoyConfigCommand;
 import io.tsgate.cli.TokenCommand;
 import io.tsgate.config.ConfigException;
 import io.tsgate.config.FlagCatalogue;
@@ -32,6 +33,8 @@ public final class Main {
                     return TokenCommand.run(a.subList(1, a.size()), out, err);
                 case "check":
                     return CheckCommand.run(a.subList(1, a.size()), out, err);
+                case "envoy-config":
+                    return EnvoyConfigCommand.run(a.subList(1, a.size()), out, err);
                 default:
                     break;
             }
@@ -69,6 +72,7 @@ public final class Main {
         out.println("Usage: tsgate [flags]          serve ext_authz (gRPC) and /metrics, /health, /ready (HTTP)");
         out.println("       tsgate token [options]  mint a token (tsgate token -help)");
         out.println("       tsgate check [options]  explain the decision for one request (tsgate check -help)");
+        out.println("       tsgate envoy-config [options]  print a validated Envoy bootstrap (tsgate envoy-config -help)");
         out.println();
         out.println("Flags take -name=value, --name=value or -name value; list flags repeat or take commas.");
         for (FlagSpec f : FlagCatalogue.FLAGS) {

@@ -47,7 +47,13 @@ public final class FlagCatalogue {
                     + "the client address logged is the next one. 0: the peer address Envoy reports"),
             FlagSpec.of("loggerFormat", STRING, "default", "Log format: default (text) or json"),
             FlagSpec.of("loggerLevel", STRING, "INFO", "Minimum log level: DEBUG, INFO, WARN, ERROR"),
-            FlagSpec.of("accessLog", BOOL, "false", "Log one line per allowed request too (denials are always logged)"));
+            FlagSpec.of("accessLog", BOOL, "false", "Log one line per allowed request too (denials are always logged)"),
+            // forward-auth (issue 3)
+            FlagSpec.of("forwardAuth.proxyAppliesPath", BOOL, "false", "The proxy in front of /authz/… (Envoy http_service) "
+                    + "and /authz-forwarded (Traefik, Caddy) forwards x-tsgate-path as the request target (an Envoy Lua filter, "
+                    + "a Caddy rewrite). Unset, those endpoints deny (403) requests whose rewrite carries the confinement "
+                    + "(-clusterMode paths, tokens with labels or filters), which such a proxy would forward unconfined. "
+                    + "/authz-nginx relies on the shipped nginx config, which applies it"));
 
     private static final Map<String, FlagSpec> BY_NAME = index();
 

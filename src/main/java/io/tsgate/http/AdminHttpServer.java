@@ -63,14 +63,11 @@ public final class AdminHttpServer implements AutoCloseable {
             String why = readiness.get();
             text(ex, why == null ? 200 : 503, why == null ? "OK" : "not ready: " + why);
         })));
-        server.createContext(ForwardAuthHandler.PREFIX, withHeaders(ex -> {
-            String p = ex.getRequestURI().getRawPath();
-            if (p.equals(ForwardAuthHandler.PREFIX) || p.startsWith(ForwardAuthHandler.PREFIX + "/")) {
-                forwardAuth.handle(ex);
-            } else {
-                text(ex, 404, "not found");
-            }
-        }));
+        // The JDK server matches contexts by string prefix: "/authz" alone would also catch "/authzfoo", so every
+        // style's path is a context and the handler itself refuses paths that are none of its endpoints.
+        for (ForwardAuthStyle style : ForwardAuthStyle.values()) {
+            server.createContext(style.path(), withHeaders(forwardAuth));
+        }
         server.createContext("/", withHeaders(ex -> text(ex, 404, "not found")));
         server.start();
     }

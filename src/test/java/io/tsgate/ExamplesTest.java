@@ -1,0 +1,225 @@
+package io.tsgate;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.tsgate.cli.EnvoyConfigCommand;
+import io.tsgate.envoy.EnvoyBootstrapValidator;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Every example under examples/ parses, and carries the fields that make it work with tsgate. */
+class ExamplesTest {
+    private static final YAMLMapper YAML = new YAMLMapper();
+    private static final List<String> READ_PATHS = List.of("/api/v1/query", "/api/v1/query_range", "/api/v1/series",
+            "/api/v1/labels", "/api/v1/label/job/values", "/api/v1/export", "/federate",
+            "/prometheus/api/v1/query", "/prometheus/api/v1/series", "/prometheus/federate");
+
+    private static List<JsonNode> documents(String file) throws Exception {
+        List<JsonNode> docs = new ArrayList<>();
+        try (var it = YAML.readerFor(JsonNode.class).readValues(Path.of("examples", file).toFile())) {
+            while (it.hasNext()) {
+                docs.add((JsonNode) it.next());
+            }
+        }
+        return docs;
+    }
+
+    private static JsonNode kind(List<JsonNode> docs, String kind) {
+        return docs.stream().filter(d -> d.path("kind").asText().equals(kind)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + kind));
+    }
+
+    private static String envoyConfig(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int exit = EnvoyConfigCommand.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+        assertEquals(0, exit);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static JsonNode container(JsonNode podSpec, String name) {
+        for (JsonNode c : podSpec.path("containers")) {
+            if (c.path("name").asText().equals(name)) {
+                return c;
+            }
+        }
+        throw new AssertionError("no container " + name);
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> s = new ArrayList<>();
+        array.forEach(n -> s.add(n.asText()));
+        return s;
+    }
+
+    // ---- Envoy: mirror writes, shard tenants by consistent hash ---------------------------------------------
+
+    /** Envoy's first-match rule for prefix/path matchers with exact header matchers. */
+    private static Route firstMatch(List<Route> routes, String path, Map<String, String> headers) {
+        for (Route r : routes) {
+            var m = r.getMatch();
+            boolean hit = switch (m.getPathSpecifierCase()) {
+                case PREFIX -> path.startsWith(m.getPrefix());
+                case PATH -> path.equals(m.getPath());
+                default -> throw new AssertionError("unmodelled matcher in " + r.getName());
+            };
+            for (HeaderMatcher h : m.getHeadersList()) {
+                hit &= h.getStringMatch().getExact().equals(headers.get(h.getName()));
+            }
+            if (hit) {
+                return r;
+            }
+        }
+        throw new AssertionError("no route for " + path);
+    }
+
+    @Test
+    void mirrorHashConfigShardsByTenantAndMirrorsWrites() throws Exception {
+        Bootstrap b = EnvoyBootstrapValidator.parse(Files.readString(Path.of("examples/envoy/envoy-mirror-hash.yaml")));
+        HttpConnectionManager hcm = EnvoyBootstrapValidator.connectionManagers(b).get(0);
+        ExtAuthz authz = hcm.getHttpFilters(0).getTypedConfig().unpack(ExtAuthz.class);
+        assertTrue(authz.getClearRouteCache(), "routes match tsgate's headers: re-pick after the check");
+        assertFalse(authz.getFailureModeAllow());
+        Map<String, Cluster> clusters = b.getStaticResources().getClustersList().stream()
+                .collect(Collectors.toMap(Cluster::getName, c -> c));
+        Cluster shards = clusters.get("victoriametrics-shards");
+        assertEquals(Cluster.LbPolicy.RING_HASH, shards.getLbPolicy());
+        assertTrue(shards.getLoadAssignment().getEndpoints(0).getLbEndpointsCount() >= 2, "at least two shards");
+        List<Route> routes = hcm.getRouteConfig().getVirtualHosts(0).getRoutesList();
+        for (Route r : routes) {
+            RouteAction a = r.getRoute();
+            assertEquals("victoriametrics-shards", a.getCluster(), r.getName());
+            assertEquals(1, a.getHashPolicyCount(), r.getName());
+            assertEquals("x-tsgate-tenant", a.getHashPolicy(0).getHeader().getHeaderName(), r.getName());
+        }
+        // After tsgate's check: a write (x-tsgate-class: write) is mirrored, whole, to a defined cluster.
+        Route write = firstMatch(routes, "/api/v1/write", Map.of("x-tsgate-class", "write", "x-tsgate-tenant", "1:0"));
+        assertEquals(1, write.getRoute().getRequestMirrorPoliciesCount());
+        var mirror = write.getRoute().getRequestMirrorPolicies(0);
+        assertNotNull(clusters.get(mirror.getCluster()), "mirror cluster is defined");
+        assertEquals(100, mirror.getRuntimeFraction().getDefaultValue().getNumerator());
+        for (String read : READ_PATHS) {
+            Route r = firstMatch(routes, read, Map.of("x-tsgate-class", "read"));
+            assertEquals(0, r.getRoute().getRequestMirrorPoliciesCount(), read + ": reads are not mirrored");
+            // Before the check (no tsgate headers yet) the read route forwards the body to tsgate.
+            Route before = firstMatch(routes, read, Map.of());
+            var perRoute = before.getTypedPerFilterConfigMap().get("envoy.filters.http.ext_authz");
+            assertNotNull(perRoute, read);
+            var body = perRoute.unpack(ExtAuthzPerRoute.class).getCheckSettings().getWithRequestBody();
+            assertFalse(body.getAllowPartialMessage(), read);
+            assertEquals(65536, body.getMaxRequestBytes(), read);
+        }
+    }
+
+    // ---- docker compose -------------------------------------------------------------------------------------
+
+    @Test
+    void composeRunsTheOfficialEnvoyImageInFrontOfVictoriaMetrics() throws Exception {
+        JsonNode compose = documents("compose/compose.yaml").get(0);
+        JsonNode services = compose.get("services");
+        assertEquals(List.of("victoriametrics", "tsgate", "envoy"), iterableNames(services));
+        JsonNode envoy = services.get("envoy");
+        assertTrue(envoy.get("image").asText().startsWith("envoyproxy/envoy:v1."), envoy.toString());
+        assertTrue(strings(envoy.get("volumes")).contains("./envoy.yaml:/etc/envoy/envoy.yaml:ro"));
+        assertTrue(strings(envoy.get("command")).contains("/etc/envoy/envoy.yaml"));
+        assertTrue(services.get("victoriametrics").path("ports").isMissingNode(), "VictoriaMetrics only behind Envoy");
+        assertTrue(services.get("victoriametrics").get("image").asText().startsWith("victoriametrics/victoria-metrics:"));
+        JsonNode tsgate = services.get("tsgate");
+        assertTrue(strings(tsgate.get("command")).contains("-grpcListenAddr=:9191"));
+        assertEquals("examples/compose/Dockerfile", tsgate.get("build").get("dockerfile").asText());
+        assertTrue(Files.readString(Path.of("examples/compose/Dockerfile")).contains("COPY target/tsgate.jar"));
+        String envoyYaml = Files.readString(Path.of("examples/compose/envoy.yaml"));
+        assertEquals(envoyConfig("-tsgate.grpcAddr=tsgate:9191", "-read.url=http://victoriametrics:8428"), envoyYaml,
+                "examples/compose/envoy.yaml is stale; regenerate: java -jar target/tsgate.jar envoy-config "
+                + "-tsgate.grpcAddr=tsgate:9191 -read.url=http://victoriametrics:8428 > examples/compose/envoy.yaml");
+        Bootstrap b = EnvoyBootstrapValidator.parse(envoyYaml);
+        assertEquals(Cluster.DiscoveryType.STRICT_DNS, b.getStaticResources().getClustersList().stream()
+                .filter(c -> c.getName().equals("tsgate")).findFirst().orElseThrow().getType(), "compose service names resolve");
+    }
+
+    private static List<String> iterableNames(JsonNode object) {
+        List<String> names = new ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    // ---- Kubernetes sidecar ---------------------------------------------------------------------------------
+
+    @Test
+    void kubernetesRunsTsgateAsASidecarWithProbes() throws Exception {
+        List<JsonNode> docs = documents("kubernetes/victoriametrics-tsgate.yaml");
+        JsonNode pod = kind(docs, "StatefulSet").at("/spec/template/spec");
+        JsonNode tsgate = container(pod, "tsgate");
+        assertAll(
+                () -> assertEquals("/health", tsgate.at("/livenessProbe/httpGet/path").asText()),
+                () -> assertEquals("/ready", tsgate.at("/readinessProbe/httpGet/path").asText()),
+                () -> assertEquals("tsgate-http", tsgate.at("/readinessProbe/httpGet/port").asText()),
+                () -> assertEquals(8431, tsgate.at("/ports/0/containerPort").asInt()),
+                () -> assertTrue(strings(tsgate.get("args")).contains("-httpListenAddr=:8431")),
+                () -> assertTrue(strings(tsgate.get("args")).contains("-grpcListenAddr=127.0.0.1:9191")),
+                () -> assertTrue(strings(container(pod, "victoriametrics").get("args")).contains("-httpListenAddr=127.0.0.1:8428"),
+                        "VictoriaMetrics only on loopback: Envoy is the only way in"),
+                () -> assertTrue(container(pod, "envoy").get("image").asText().startsWith("envoyproxy/envoy:")),
+                () -> assertEquals("envoy", kind(docs, "Service").at("/spec/ports/0/targetPort").asText()),
+                () -> assertEquals(8427, container(pod, "envoy").at("/ports/0/containerPort").asInt()));
+        JsonNode kustomization = documents("kubernetes/kustomization.yaml").get(0);
+        assertEquals(List.of("victoriametrics-tsgate.yaml"), strings(kustomization.get("resources")));
+        JsonNode generator = kustomization.at("/configMapGenerator/0");
+        assertEquals(List.of("envoy.yaml"), strings(generator.get("files")));
+        JsonNode envoyVolume = null;
+        for (JsonNode v : pod.get("volumes")) {
+            if (v.path("configMap").path("name").asText().equals(generator.get("name").asText())) {
+                envoyVolume = v;
+            }
+        }
+        assertNotNull(envoyVolume, "the pod mounts the generated ConfigMap");
+        assertEquals(Files.readString(Path.of("examples/kubernetes/envoy.yaml")), envoyConfig(), "examples/kubernetes/"
+                + "envoy.yaml is stale; regenerate: java -jar target/tsgate.jar envoy-config > examples/kubernetes/envoy.yaml");
+    }
+
+    // ---- Istio ----------------------------------------------------------------------------------------------
+
+    @Test
+    void istioRegistersTsgateAsGrpcExtAuthzAndUsesItWithCustomAction() throws Exception {
+        JsonNode provider = documents("istio/mesh-config.yaml").get(0).at("/spec/meshConfig/extensionProviders/0");
+        JsonNode grpc = provider.get("envoyExtAuthzGrpc");
+        assertAll(
+                () -> assertEquals("tsgate", provider.get("name").asText()),
+                () -> assertEquals(9191, grpc.get("port").asInt()),
+                () -> assertTrue(grpc.get("service").asText().startsWith("tsgate.")),
+                () -> assertFalse(grpc.get("failOpen").asBoolean(), "fail closed"),
+                () -> assertFalse(grpc.at("/includeRequestBodyInCheck/allowPartialMessage").asBoolean(true)),
+                () -> assertTrue(grpc.get("clearRouteCache").asBoolean()));
+        List<JsonNode> policies = documents("istio/authorization-policy.yaml");
+        JsonNode custom = policies.stream().filter(p -> p.at("/spec/action").asText().equals("CUSTOM")).findFirst()
+                .orElseThrow();
+        assertEquals("tsgate", custom.at("/spec/provider/name").asText(), "names the mesh extension provider");
+        assertEquals("victoriametrics", custom.at("/spec/selector/matchLabels/app").asText());
+        assertEquals(1, custom.at("/spec/rules").size(), "one rule: every request");
+        List<JsonNode> service = documents("istio/tsgate.yaml");
+        JsonNode tsgate = container(kind(service, "Deployment").at("/spec/template/spec"), "tsgate");
+        assertEquals("/ready", tsgate.at("/readinessProbe/httpGet/path").asText());
+        assertEquals(9191, kind(service, "Service").at("/spec/ports/0/port").asInt());
+    }
+}
