@@ -1,0 +1,54 @@
+package io.tsgate.ingest;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Counts the rows and distinct series of one write body: size bound, Content-Encoding, format. Safe for concurrent
+ * use; the scratch buffers are per thread, so a transport thread counting body after body allocates little.
+ */
+public final class WriteBodyCounter {
+    private final long maxBodyBytes;
+    private final BodyDecoder decoder;
+    private final Map<WriteFormat, FormatCounter> counters = new EnumMap<>(WriteFormat.class);
+    private final ThreadLocal<Tally> tallies = ThreadLocal.withInitial(Tally::new);
+
+    public WriteBodyCounter(long maxBodyBytes, long maxDecodedBytes) {
+        this.maxBodyBytes = maxBodyBytes;
+        this.decoder = new BodyDecoder(maxDecodedBytes);
+        counters.put(WriteFormat.PROMETHEUS_REMOTE_WRITE, new RemoteWriteCounter());
+        counters.put(WriteFormat.VM_JSON_LINE, new JsonLineCounter());
+        counters.put(WriteFormat.PROMETHEUS_TEXT, new PrometheusTextCounter());
+        counters.put(WriteFormat.CSV, new CsvCounter());
+        counters.put(WriteFormat.INFLUX, new InfluxLineCounter());
+        counters.put(WriteFormat.OPENTSDB_HTTP, new OpenTsdbCounter());
+    }
+
+    public long maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
+    /**
+     * @param format          a {@linkplain WriteFormat#countable() countable} format
+     * @param contentEncoding the request's Content-Encoding header, or null
+     * @param args            query arguments of the write ({@code format} for CSV, {@code db} for Influx)
+     * @param extraLabels     labels VictoriaMetrics will add to every sample ({@code extra_label} of the path)
+     * @throws MalformedBodyException when the body is over a bound, undecodable or not of the format
+     */
+    public WriteCount count(WriteFormat format, String contentEncoding, Map<String, String> args,
+                            ExtraLabels extraLabels, byte[] body) throws MalformedBodyException {
+        FormatCounter counter = counters.get(format);
+        if (counter == null) {
+            throw new IllegalArgumentException(format + " cannot be counted");
+        }
+        if (body.length > maxBodyBytes) {
+            throw new MalformedBodyException(413, "write_body_too_large",
+                    "write body of " + body.length + " bytes exceeds -ingest.maxBodyBytes=" + maxBodyBytes);
+        }
+        BodyDecoder.Decoded decoded = decoder.decode(format, contentEncoding, body);
+        Tally tally = tallies.get();
+        tally.reset(extraLabels);
+        counter.count(decoded.bytes(), decoded.length(), args, tally);
+        return new WriteCount(tally.rows(), tally.seriesHashes(), decoded.length());
+    }
+}
