@@ -168,6 +168,21 @@ class WriteAccountingIT {
                 "tsgate's distinct series (extra_label included) = the series VictoriaMetrics stored");
     }
 
+    @Test
+    void gatewayServesExtProcAndLeavesWritesAloneWithoutLimits() throws Exception {
+        // Gateway wires UnlimitedLimiter until limits are configurable: no write needs counting.
+        ExtProcStandIn direct = new ExtProcStandIn(authzChannel, ExtProcStandIn.Settings.envoyYaml());
+        HeaderList h = new HeaderList();
+        h.add(":path", "/api/v1/import/prometheus");
+        h.add(":method", "POST");
+        ExtProcStandIn.Outcome o = direct.process(h, "m 1\n".getBytes(StandardCharsets.UTF_8), Map.of(
+                "envoy.filters.http.ext_authz", com.google.protobuf.Struct.newBuilder()
+                        .putFields("tenant", com.google.protobuf.Value.newBuilder().setStringValue("0:0").build())
+                        .putFields("class", com.google.protobuf.Value.newBuilder().setStringValue("write").build()).build()));
+        ExtProcStandIn.Continue c = org.junit.jupiter.api.Assertions.assertInstanceOf(ExtProcStandIn.Continue.class, o);
+        org.junit.jupiter.api.Assertions.assertFalse(c.bodySent());
+    }
+
     /** Formats without a real client here: VictoriaMetrics' own parser is the judge of what they hold. */
     @Test
     void influxCsvAndJsonLineSeriesMatchWhatVictoriaMetricsStores() throws Exception {
