@@ -29,8 +29,15 @@ final class CsvCounter implements FormatCounter {
             lineNo++;
             int stop = end > start && text.charAt(end - 1) == '\r' ? end - 1 : end;
             if (stop > start) {
-                split(text, start, stop, lineNo, fields);
-                line(columns, fields, lineNo, tally);
+                try {
+                    split(text, start, stop, lineNo, fields);
+                    line(columns, fields, lineNo, tally);
+                } catch (MalformedBodyException e) {
+                    if (!tally.lenient) {
+                        throw e;
+                    }
+                    tally.skipLine();
+                }
             }
             start = end + 1;
         }
@@ -45,8 +52,13 @@ final class CsvCounter implements FormatCounter {
             if (metric.index() >= fields.size()) {
                 throw MalformedBodyException.malformed("CSV line " + lineNo + ": no column " + (metric.index() + 1));
             }
-            if (fields.get(metric.index()).isEmpty()) {
+            String value = fields.get(metric.index());
+            if (value.isEmpty()) {
                 continue;
+            }
+            if (!Numbers.isFloat(value)) {
+                throw MalformedBodyException.malformed("CSV line " + lineNo + ": column " + (metric.index() + 1)
+                        + " is not a number");
             }
             tally.key.addMetricName(metric.context());
             for (Column label : columns) {

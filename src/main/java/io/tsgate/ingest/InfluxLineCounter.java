@@ -31,7 +31,14 @@ final class InfluxLineCounter implements FormatCounter {
                 i++;
             }
             if (i < stop && text.charAt(i) != '#') {
-                line(text, i, stop, lineNo, db, tags, tally);
+                try {
+                    line(text, i, stop, lineNo, db, tags, tally);
+                } catch (MalformedBodyException e) {
+                    if (!tally.lenient) {
+                        throw e;
+                    }
+                    tally.skipLine();
+                }
             }
             start = end + 1;
         }
@@ -84,8 +91,8 @@ final class InfluxLineCounter implements FormatCounter {
                 while (i < end && s.charAt(i) != ',' && s.charAt(i) != ' ') {
                     i++;
                 }
-                if (i == v) {
-                    throw bad(lineNo, "field " + field + " has no value");
+                if (i == v || !Numbers.isInfluxValue(s.subSequence(v, i))) {
+                    throw bad(lineNo, "field " + field + " has no numeric or boolean value");
                 }
                 stored = true;
             }

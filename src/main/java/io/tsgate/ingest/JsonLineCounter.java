@@ -16,7 +16,27 @@ final class JsonLineCounter implements FormatCounter {
 
     @Override
     public void count(byte[] body, int length, Map<String, String> args, Tally tally) throws MalformedBodyException {
-        try (JsonParser p = JSON.createParser(body, 0, length)) {
+        if (!tally.lenient) {
+            objects(body, 0, length, tally);
+            return;
+        }
+        // VictoriaMetrics skips a line it cannot parse and goes on with the next.
+        for (int start = 0; start < length; ) {
+            int end = start;
+            while (end < length && body[end] != '\n') {
+                end++;
+            }
+            try {
+                objects(body, start, end - start, tally);
+            } catch (MalformedBodyException e) {
+                tally.skipLine();
+            }
+            start = end + 1;
+        }
+    }
+
+    private static void objects(byte[] body, int offset, int length, Tally tally) throws MalformedBodyException {
+        try (JsonParser p = JSON.createParser(body, offset, length)) {
             int line = 0;
             for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
                 line++;

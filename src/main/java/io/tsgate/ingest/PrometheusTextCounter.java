@@ -19,7 +19,14 @@ final class PrometheusTextCounter implements FormatCounter {
                 end = text.length();
             }
             lineNo++;
-            line(text, start, end, lineNo, tally);
+            try {
+                line(text, start, end, lineNo, tally);
+            } catch (MalformedBodyException e) {
+                if (!tally.lenient) {
+                    throw e;
+                }
+                tally.skipLine();
+            }
             start = end + 1;
         }
     }
@@ -41,8 +48,15 @@ final class PrometheusTextCounter implements FormatCounter {
             i = labels(s, i + 1, end, lineNo, tally.key);
         }
         i = skipSpaces(s, i, end);
-        if (i == end || s.charAt(i) == '\r') {
+        int v = i;
+        while (i < end && s.charAt(i) != ' ' && s.charAt(i) != '\t' && s.charAt(i) != '\r') {
+            i++;
+        }
+        if (i == v) {
             throw bad(lineNo, "missing value");
+        }
+        if (!Numbers.isFloat(s.subSequence(v, i))) {
+            throw bad(lineNo, "value is not a number");
         }
         tally.series(1);
     }

@@ -5,9 +5,14 @@ final class Tally {
     final SeriesKey key = new SeriesKey();
     private final LongSet series = new LongSet();
     private long rows;
+    private long firstPassRows;
+    /** Skip malformed lines instead of failing, as VictoriaMetrics' line parsers do (second pass only). */
+    boolean lenient;
 
     void reset(ExtraLabels extraLabels) {
         rows = 0;
+        firstPassRows = 0;
+        lenient = false;
         series.clear();
         key.reset();
         key.extraLabels(extraLabels);
@@ -20,8 +25,24 @@ final class Tally {
         key.reset();
     }
 
+    /**
+     * Starts counting a second reading of the same write, leniently; {@link #rows()} becomes the larger of the two
+     * readings and the series their union.
+     */
+    void secondPass() {
+        firstPassRows = rows;
+        rows = 0;
+        lenient = true;
+        key.reset();
+    }
+
+    /** A line the lenient pass skips: its labels are dropped. */
+    void skipLine() {
+        key.reset();
+    }
+
     long rows() {
-        return rows;
+        return Math.max(rows, firstPassRows);
     }
 
     long[] seriesHashes() {

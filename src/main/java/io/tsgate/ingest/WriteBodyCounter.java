@@ -49,6 +49,37 @@ public final class WriteBodyCounter {
         Tally tally = tallies.get();
         tally.reset(extraLabels);
         counter.count(decoded.bytes(), decoded.length(), args, tally);
+        if (decoded.bytes() != body) {
+            asVictoriaMetrics179ReadsIt(format, contentEncoding, args, body, counter, tally);
+        }
         return new WriteCount(tally.rows(), tally.seriesHashes(), decoded.length());
+    }
+
+    /**
+     * VictoriaMetrics 1.79 decodes only gzip on imports and only snappy on remote write: with another
+     * Content-Encoding it parses the raw bytes, skipping lines it cannot read. Newer versions decode zstd, deflate
+     * and snappy. So that no encoding lets a write store more than was counted, the raw body is counted too, the
+     * way 1.79 reads it, and the larger reading wins (series: the union). For a genuinely compressed body the raw
+     * reading finds nothing.
+     */
+    private void asVictoriaMetrics179ReadsIt(WriteFormat format, String contentEncoding, Map<String, String> args,
+                                             byte[] body, FormatCounter counter, Tally tally) {
+        String encoding = contentEncoding == null ? "" : contentEncoding.trim().toLowerCase(java.util.Locale.ROOT);
+        boolean remoteWrite = format == WriteFormat.PROMETHEUS_REMOTE_WRITE;
+        if (remoteWrite ? !encoding.equals("zstd") : encoding.equals("gzip") || encoding.equals("x-gzip")) {
+            return; // read the same way by every version
+        }
+        tally.secondPass();
+        try {
+            if (remoteWrite) {
+                BodyDecoder.Decoded snappy = decoder.decode(format, "snappy", body);
+                counter.count(snappy.bytes(), snappy.length(), args, tally);
+            } else {
+                counter.count(body, body.length, args, tally);
+            }
+        } catch (MalformedBodyException e) {
+            // Not readable that way either: 1.79 stores nothing of what it cannot read; what was read counts.
+            tally.skipLine();
+        }
     }
 }

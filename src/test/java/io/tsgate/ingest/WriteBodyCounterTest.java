@@ -231,6 +231,73 @@ class WriteBodyCounterTest {
         assertArrayEquals(json.seriesHashes(), c.seriesHashes());
     }
 
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /**
+     * VictoriaMetrics 1.79.5 ignores Content-Encoding deflate (and zstd) on imports and parses the raw bytes, skipping
+     * lines it cannot read (checked against the real binary): plain lines after a small zlib stream are stored.
+     * They must be counted.
+     */
+    @Test
+    void plainLinesSmuggledAfterADeflateStreamAreCounted() throws Exception {
+        byte[] body = concat(Fixtures.deflate(utf8("ok 1\n")), utf8("\nsmug_a 1\nsmug_b 2\nsmug_c 3\n"));
+        WriteCount c = count(WriteFormat.PROMETHEUS_TEXT, "deflate", body);
+        assertEquals(3, c.rows(), "the larger reading: 3 smuggled rows, not the 1 compressed one");
+        assertEquals(set(text("smug_a 1\nsmug_b 1\nsmug_c 1\nok 1\n").seriesHashes()), set(c.seriesHashes()));
+    }
+
+    @Test
+    void dataAfterAZstdFrameIsRefused() {
+        byte[] body = concat(Fixtures.zstd(utf8("ok 1\n")), utf8("\nsmug_a 1\n"));
+        MalformedBodyException e = assertThrows(MalformedBodyException.class,
+                () -> count(WriteFormat.PROMETHEUS_TEXT, "zstd", body));
+        assertEquals(400, e.status());
+    }
+
+    @Test
+    void plainBodyLabelledZstdIsCountedAsPlain() throws Exception {
+        // 1.79.5 stores a plain body sent with Content-Encoding: zstd; tsgate cannot decode it and refuses it.
+        MalformedBodyException e = assertThrows(MalformedBodyException.class,
+                () -> count(WriteFormat.PROMETHEUS_TEXT, "zstd", TEXT));
+        assertEquals(400, e.status());
+    }
+
+    @Test
+    void remoteWriteLabelledZstdButSnappyInsideIsCountedAsSnappy() throws Exception {
+        byte[] body = Fixtures.vmagentRemoteWrite().get(0);
+        MalformedBodyException e = assertThrows(MalformedBodyException.class,
+                () -> count(WriteFormat.PROMETHEUS_REMOTE_WRITE, "zstd", body));
+        assertEquals(400, e.status(), "not zstd: refused, never passed uncounted");
+    }
+
+    @Test
+    void genuinelyCompressedBodiesAreNotOvercounted() throws Exception {
+        WriteCount plain = count(WriteFormat.PROMETHEUS_TEXT, null, TEXT);
+        assertEquals(plain.rows(), count(WriteFormat.PROMETHEUS_TEXT, "deflate", Fixtures.deflate(TEXT)).rows());
+        assertEquals(plain.rows(), count(WriteFormat.PROMETHEUS_TEXT, "zstd", Fixtures.zstd(TEXT)).rows());
+        byte[] jsonl = resource("vm-export.jsonl");
+        assertEquals(plain.rows(), count(WriteFormat.VM_JSON_LINE, "deflate", Fixtures.deflate(jsonl)).rows());
+    }
+
+    @Test
+    void valuesMustBeNumbersAsVictoriaMetricsParsesThem() throws Exception {
+        assertEquals(4, text("a 1\nb -2.5e3\nc NaN\nd +Inf 1700000000000\n").rows());
+        for (String bad : List.of("a x\n", "a 1.2.3\n", "a {\n")) {
+            assertThrows(MalformedBodyException.class, () -> text(bad), bad);
+        }
+        assertThrows(MalformedBodyException.class, () -> counter.count(WriteFormat.INFLUX, null, Map.of(), ExtraLabels.NONE,
+                utf8("m f=abc\n")));
+        assertEquals(3, counter.count(WriteFormat.INFLUX, null, Map.of(), ExtraLabels.NONE, utf8("m a=1i,b=-2.5,c=T\n")).rows());
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
     @Test
     void bodyOverTheLimitIsRefusedBeforeDecoding() {
         WriteBodyCounter small = new WriteBodyCounter(1024, 1 << 20);

@@ -151,6 +151,41 @@ class WriteAccountingIT {
         assertEquals(5, limiter.used(TENANT));
     }
 
+    /**
+     * VictoriaMetrics 1.79.5 ignores {@code Content-Encoding: deflate} on imports and stores the plain lines it finds
+     * in the raw bytes. Sent straight to VictoriaMetrics, such a body stores the smuggled lines; through tsgate they
+     * are counted, so the write is refused over the limit and nothing is stored.
+     */
+    @Test
+    void plainLinesBehindADeflateStreamAreCountedNotSmuggledPastTheLimit() throws Exception {
+        RowBudgetLimiter limiter = new RowBudgetLimiter(Map.of(TENANT, 2L), null);
+        withLimiter(limiter);
+        String team = team();
+        byte[] body = smuggling(team, "it_smuggled");
+        HttpResponse<String> r = post("/api/v1/import/prometheus", token(team), "deflate", body);
+        assertEquals(429, r.statusCode(), r.body());
+        assertEquals(3, limiter.admissions().get(0).rows());
+
+        String direct = team();
+        HttpResponse<String> straight = client.send(HttpRequest.newBuilder(vm.baseUri().resolve("/api/v1/import/prometheus"))
+                .header("Content-Encoding", "deflate").POST(HttpRequest.BodyPublishers.ofByteArray(smuggling(direct, "it_smuggled")))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(204, straight.statusCode(), straight.body());
+        vm.flush();
+        vm.awaitExported("{__name__=\"it_smuggled\",team=\"" + direct + "\"}", 3);
+        assertEquals(List.of(), vm.querySeries("{__name__=\"it_smuggled\",team=\"" + team + "\"}"),
+                "the same body through tsgate stored nothing");
+    }
+
+    private static byte[] smuggling(String team, String name) {
+        byte[] zlib = Fixtures.deflate("it_small 1\n".getBytes(StandardCharsets.UTF_8));
+        byte[] lines = ("\n" + name + "{n=\"1\",team=\"" + team + "\"} 1\n" + name + "{n=\"2\",team=\"" + team + "\"} 1\n"
+                + name + "{n=\"3\",team=\"" + team + "\"} 1\n").getBytes(StandardCharsets.UTF_8);
+        byte[] out = java.util.Arrays.copyOf(zlib, zlib.length + lines.length);
+        System.arraycopy(lines, 0, out, zlib.length, lines.length);
+        return out;
+    }
+
     @Test
     void vmagentRemoteWriteIsCountedAsVictoriaMetricsStoresIt() throws Exception {
         RowBudgetLimiter limiter = new RowBudgetLimiter(Map.of(TENANT, 1_000_000L), null);
