@@ -94,9 +94,12 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
                     + "] in the ext_proc filter and keep ext_authz before it", "", ""));
         }
         subject = string(authz, "subject");
-        if (format == null || !"write".equals(string(authz, "class"))) {
+        if (!"write".equals(string(authz, "class")) || format == WriteFormat.STORES_NOTHING) {
             service.skipped("not_write");
             return ProcessingResponses.CONTINUE_REQUEST_HEADERS;
+        }
+        if (format == null) {
+            format = WriteFormat.UNCOUNTABLE; // a write endpoint tsgate has no decoder for: never passed as countable
         }
         tenant = tenant(string(authz, "tenant"));
         if (tenant == null) {

@@ -3,7 +3,7 @@ package io.tsgate.ingest;
 /**
  * The body formats of VictoriaMetrics' write endpoints, recognised from the authorized path (single-node, or
  * cluster {@code /insert/{tenant}/…}). {@link #NATIVE} and the other formats tsgate does not decode are
- * {@link #UNCOUNTABLE}: they follow {@code -ratelimit.uncountableWrites}.
+ * {@link #UNCOUNTABLE}: they follow {@code -ratelimit.uncountableWrites}; so does any write path not listed here.
  */
 public enum WriteFormat {
     PROMETHEUS_REMOTE_WRITE("promremotewrite"),
@@ -13,7 +13,9 @@ public enum WriteFormat {
     INFLUX("influx"),
     OPENTSDB_HTTP("opentsdbhttp"),
     NATIVE("native"),
-    UNCOUNTABLE("other");
+    UNCOUNTABLE("other"),
+    /** Handlers VictoriaMetrics serves on write paths that store no samples (agent probes, metadata). */
+    STORES_NOTHING("none");
 
     private final String label;
 
@@ -27,7 +29,7 @@ public enum WriteFormat {
     }
 
     public boolean countable() {
-        return this != NATIVE && this != UNCOUNTABLE;
+        return this != NATIVE && this != UNCOUNTABLE && this != STORES_NOTHING;
     }
 
     /**
@@ -59,6 +61,8 @@ public enum WriteFormat {
             case "/api/v1/import/native" -> NATIVE;
             case "/influx/write", "/write", "/influx/api/v2/write", "/api/v2/write" -> INFLUX;
             case "/opentsdb/api/put", "/api/put" -> OPENTSDB_HTTP;
+            case "/influx/query", "/query", "/influx/health", "/datadog/api/v1/validate", "/datadog/api/v1/check_run",
+                 "/datadog/intake", "/datadog/api/v1/metadata", "/newrelic", "/newrelic/inventory/deltas" -> STORES_NOTHING;
             default -> p.startsWith("/datadog/") || p.startsWith("/opentelemetry/") || p.startsWith("/newrelic/")
                     || p.startsWith("/zabbixconnector/") || p.startsWith("/api/v1/import/prometheus/")
                     ? UNCOUNTABLE : null;

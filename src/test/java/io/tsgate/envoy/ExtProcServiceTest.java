@@ -217,6 +217,17 @@ class ExtProcServiceTest {
     }
 
     @Test
+    void writeEndpointWithoutADecoderIsUncountableNotSkipped() throws Exception {
+        ExtProcStandIn envoy = start(budget(10));
+        LocalReply r = assertInstanceOf(LocalReply.class,
+                envoy.process(headers("/tags/tagSeries"), utf8("path=a.b;tag=1"), authz(LIMITED, "write")));
+        assertEquals("tsgate_write_format_uncountable", r.details());
+        assertFalse(assertInstanceOf(Continue.class,
+                envoy.process(headers("/datadog/api/v1/validate"), utf8("{}"), authz(LIMITED, "write"))).bodySent(),
+                "probes that store nothing pass");
+    }
+
+    @Test
     void extraLabelsOfTheAuthorizedPathDefineTheSeries() throws Exception {
         RowBudgetLimiter limiter = budget(100);
         ExtProcStandIn envoy = start(limiter);
