@@ -68,19 +68,7 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
     }
 
     private ProcessingResponse onHeaders(HttpHeaders headers, ProcessingRequest request) {
-        String query = "";
-        for (HeaderValue h : headers.getHeaders().getHeadersList()) {
-            switch (h.getKey()) {
-                case ":path" -> {
-                    String p = value(h);
-                    int q = p.indexOf('?');
-                    path = q < 0 ? p : p.substring(0, q);
-                    query = q < 0 ? "" : p.substring(q + 1);
-                }
-                case "content-encoding" -> contentEncoding = value(h);
-                default -> { }
-            }
-        }
+        String query = readHeaders(headers);
         format = WriteFormat.ofPath(path);
         Struct authz = request.getMetadataContext().getFilterMetadataMap().get(ExtProcService.AUTHZ_NAMESPACE);
         if (authz == null) {
@@ -109,6 +97,27 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
             service.skipped("no_write_limits");
             return ProcessingResponses.CONTINUE_REQUEST_HEADERS;
         }
+        return limitedWrite(headers.getEndOfStream(), query);
+    }
+
+    /** :path (split into path and query) and content-encoding; returns the raw query. */
+    private String readHeaders(HttpHeaders headers) {
+        String query = "";
+        for (HeaderValue h : headers.getHeaders().getHeadersList()) {
+            if (h.getKey().equals(":path")) {
+                String p = value(h);
+                int q = p.indexOf('?');
+                path = q < 0 ? p : p.substring(0, q);
+                query = q < 0 ? "" : p.substring(q + 1);
+            } else if (h.getKey().equals("content-encoding")) {
+                contentEncoding = value(h);
+            }
+        }
+        return query;
+    }
+
+    /** A write of a tenant whose writes are counted: ask for the body, or decide without it. */
+    private ProcessingResponse limitedWrite(boolean endOfStream, String query) {
         if (!format.countable()) {
             if (service.denyUncountable) {
                 return deny(new Deny(403, "write_format_uncountable", "tenant " + tenant + " has row or series limits and "
@@ -118,7 +127,7 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
             service.skipped("uncountable_allowed");
             return ProcessingResponses.CONTINUE_REQUEST_HEADERS;
         }
-        if (headers.getEndOfStream()) {
+        if (endOfStream) {
             service.skipped("empty_body");
             return ProcessingResponses.CONTINUE_REQUEST_HEADERS;
         }
@@ -174,6 +183,11 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
         }
         service.counted(format, count.rows(), count.series(), bodySoFar.size(), count.decodedBytes());
         bodySoFar = ByteString.EMPTY;
+        admit(count);
+    }
+
+    /** Asks the limiter; its answer, on whatever thread it completes, is the reply to the body. */
+    private void admit(WriteCount count) {
         synchronized (this) {
             pending = true;
         }
