@@ -77,7 +77,7 @@ final class BodyDecoder {
     }
 
     private Decoded stream(InputStream in, String what) throws MalformedBodyException {
-        byte[] out = new byte[8192];
+        byte[] out = new byte[(int) Math.min(8192, maxDecodedBytes)];
         int n = 0;
         try (in) {
             while (true) {

@@ -324,6 +324,15 @@ class WriteBodyCounterTest {
     }
 
     @Test
+    void smallDecodedLimitHoldsToo() {
+        WriteBodyCounter tiny = new WriteBodyCounter(100, 100);
+        byte[] body = Fixtures.gzip(new byte[101]);
+        MalformedBodyException e = assertThrows(MalformedBodyException.class,
+                () -> tiny.count(WriteFormat.PROMETHEUS_TEXT, "gzip", Map.of(), ExtraLabels.NONE, body));
+        assertEquals(413, e.status());
+    }
+
+    @Test
     void snappyBodyClaimingMoreThanTheLimitIsRefused() {
         byte[] body = Fixtures.snappy(new byte[2 << 20]);
         WriteBodyCounter bounded = new WriteBodyCounter(1 << 20, 1 << 20);
