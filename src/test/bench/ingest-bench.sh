@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ext_proc write accounting vs plain snappy decode + protobuf parse of the same remote-write body, same run:
-# src/test/bench/ingest-bench.sh   (prints MB/s, samples/s and the ratio; see IngestBenchmark)
+# src/test/bench/ingest-bench.sh [rounds]   (rounds alternate which benchmark runs first; prints MB/s,
+# samples/s and the ratio per round, and the median ratio; see IngestBenchmark)
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 mvn -B -q test-compile

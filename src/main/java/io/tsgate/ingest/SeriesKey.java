@@ -14,6 +14,9 @@ final class SeriesKey {
 
     private byte[] buf = new byte[512];
     private int used;
+    // Each label's bytes stay where they are (the decoded body, or buf for decoded strings): one copy, into canon.
+    private byte[][] nameSrc = new byte[32][];
+    private byte[][] valSrc = new byte[32][];
     private int[] nameOff = new int[32];
     private int[] nameLen = new int[32];
     private int[] valOff = new int[32];
@@ -27,39 +30,57 @@ final class SeriesKey {
         this.extra = labels;
     }
 
+    /** Drops references into the last body, so a thread's scratch space does not keep it alive. */
+    void release() {
+        Arrays.fill(nameSrc, null);
+        Arrays.fill(valSrc, null);
+        n = 0;
+        used = 0;
+    }
+
     void reset() {
         used = 0;
         n = 0;
     }
 
+    /** A label whose name and value lie in {@code src}, which must stay unchanged until {@link #hash()}. */
     void add(byte[] src, int nOff, int nLen, int vOff, int vLen) {
         ensureLabel();
-        ensureBytes(nLen + vLen);
-        nameOff[n] = used;
+        nameSrc[n] = src;
+        nameOff[n] = nOff;
         nameLen[n] = nLen;
-        System.arraycopy(src, nOff, buf, used, nLen);
-        used += nLen;
-        valOff[n] = used;
+        valSrc[n] = src;
+        valOff[n] = vOff;
         valLen[n] = vLen;
-        System.arraycopy(src, vOff, buf, used, vLen);
-        used += vLen;
         n++;
     }
 
     void add(String name, String value) {
         ensureLabel();
-        nameOff[n] = used;
-        nameLen[n] = put(name);
-        valOff[n] = used;
-        valLen[n] = put(value);
+        // put() may grow buf; an earlier array keeps its bytes, so labels already added stay valid.
+        int nOff = used;
+        int nLen = put(name);
+        nameSrc[n] = buf;
+        nameOff[n] = nOff;
+        nameLen[n] = nLen;
+        int vOff = used;
+        int vLen = put(value);
+        valSrc[n] = buf;
+        valOff[n] = vOff;
+        valLen[n] = vLen;
         n++;
     }
 
     void addMetricName(String value) {
-        add(NAME, 0, NAME.length, 0, 0);
-        n--;
-        valOff[n] = used;
-        valLen[n] = put(value);
+        ensureLabel();
+        nameSrc[n] = NAME;
+        nameOff[n] = 0;
+        nameLen[n] = NAME.length;
+        int vOff = used;
+        int vLen = put(value);
+        valSrc[n] = buf;
+        valOff[n] = vOff;
+        valLen[n] = vLen;
         n++;
     }
 
@@ -77,12 +98,12 @@ final class SeriesKey {
                 cmp = -1;
             } else {
                 byte[] en = extra.name(e);
-                cmp = Arrays.compareUnsigned(buf, nameOff[i], nameOff[i] + nameLen[i], en, 0, en.length);
+                cmp = Arrays.compareUnsigned(nameSrc[i], nameOff[i], nameOff[i] + nameLen[i], en, 0, en.length);
             }
             if (cmp < 0) {
                 if (valLen[i] > 0) {
-                    c = append(c, buf, nameOff[i], nameLen[i]);
-                    c = append(c, buf, valOff[i], valLen[i]);
+                    c = append(c, nameSrc[i], nameOff[i], nameLen[i]);
+                    c = append(c, valSrc[i], valOff[i], valLen[i]);
                 }
                 i++;
             } else {
@@ -120,15 +141,20 @@ final class SeriesKey {
             if (compareNames(i - 1, i) <= 0) {
                 continue;
             }
+            byte[] ns = nameSrc[i], vs = valSrc[i];
             int no = nameOff[i], nl = nameLen[i], vo = valOff[i], vl = valLen[i];
             int j = i - 1;
-            while (j >= 0 && Arrays.compareUnsigned(buf, nameOff[j], nameOff[j] + nameLen[j], buf, no, no + nl) > 0) {
+            while (j >= 0 && Arrays.compareUnsigned(nameSrc[j], nameOff[j], nameOff[j] + nameLen[j], ns, no, no + nl) > 0) {
+                nameSrc[j + 1] = nameSrc[j];
+                valSrc[j + 1] = valSrc[j];
                 nameOff[j + 1] = nameOff[j];
                 nameLen[j + 1] = nameLen[j];
                 valOff[j + 1] = valOff[j];
                 valLen[j + 1] = valLen[j];
                 j--;
             }
+            nameSrc[j + 1] = ns;
+            valSrc[j + 1] = vs;
             nameOff[j + 1] = no;
             nameLen[j + 1] = nl;
             valOff[j + 1] = vo;
@@ -137,7 +163,8 @@ final class SeriesKey {
     }
 
     private int compareNames(int a, int b) {
-        return Arrays.compareUnsigned(buf, nameOff[a], nameOff[a] + nameLen[a], buf, nameOff[b], nameOff[b] + nameLen[b]);
+        return Arrays.compareUnsigned(nameSrc[a], nameOff[a], nameOff[a] + nameLen[a],
+                nameSrc[b], nameOff[b], nameOff[b] + nameLen[b]);
     }
 
     private int put(String s) {
@@ -166,6 +193,8 @@ final class SeriesKey {
     private void ensureLabel() {
         if (n == nameOff.length) {
             int size = n * 2;
+            nameSrc = Arrays.copyOf(nameSrc, size);
+            valSrc = Arrays.copyOf(valSrc, size);
             nameOff = Arrays.copyOf(nameOff, size);
             nameLen = Arrays.copyOf(nameLen, size);
             valOff = Arrays.copyOf(valOff, size);

@@ -48,11 +48,15 @@ public final class WriteBodyCounter {
         BodyDecoder.Decoded decoded = decoder.decode(format, contentEncoding, body);
         Tally tally = tallies.get();
         tally.reset(extraLabels);
-        counter.count(decoded.bytes(), decoded.length(), args, tally);
-        if (decoded.bytes() != body) {
-            asVictoriaMetrics179ReadsIt(format, contentEncoding, args, body, counter, tally);
+        try {
+            counter.count(decoded.bytes(), decoded.length(), args, tally);
+            if (decoded.bytes() != body) {
+                asVictoriaMetrics179ReadsIt(format, contentEncoding, args, body, counter, tally);
+            }
+            return new WriteCount(tally.rows(), tally.seriesHashes(), decoded.length());
+        } finally {
+            tally.key.release();
         }
-        return new WriteCount(tally.rows(), tally.seriesHashes(), decoded.length());
     }
 
     /**
