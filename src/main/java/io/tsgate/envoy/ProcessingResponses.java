@@ -18,16 +18,24 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * The ext_proc replies tsgate sends. Header values go in {@code raw_value}, as Envoy v1.34 reads them. The body
- * mode override asks only for a BUFFERED request body: Envoy reads DEFAULT header modes in an override as "no
- * change", and honours the override only with {@code allow_mode_override: true}.
+ * The ext_proc replies tsgate sends. Header values go in {@code raw_value}, as Envoy v1.34 reads them. The mode
+ * override asks for a BUFFERED request body and spells out every other mode as envoy/*.yaml sets them: some Envoy
+ * releases apply an override as a whole mode (DEFAULT header modes then mean SEND), newer ones read DEFAULT as "no
+ * change"; the explicit form means the same to both. Envoy honours it only with {@code allow_mode_override: true}
+ * (and, when {@code allowed_override_modes} is set, only if this exact mode is listed).
  */
 final class ProcessingResponses {
     static final ProcessingResponse CONTINUE_REQUEST_HEADERS = ProcessingResponse.newBuilder()
             .setRequestHeaders(HeadersResponse.getDefaultInstance()).build();
     static final ProcessingResponse BUFFER_REQUEST_BODY = ProcessingResponse.newBuilder()
             .setRequestHeaders(HeadersResponse.getDefaultInstance())
-            .setModeOverride(ProcessingMode.newBuilder().setRequestBodyMode(ProcessingMode.BodySendMode.BUFFERED))
+            .setModeOverride(ProcessingMode.newBuilder()
+                    .setRequestHeaderMode(ProcessingMode.HeaderSendMode.SEND)
+                    .setRequestBodyMode(ProcessingMode.BodySendMode.BUFFERED)
+                    .setRequestTrailerMode(ProcessingMode.HeaderSendMode.SKIP)
+                    .setResponseHeaderMode(ProcessingMode.HeaderSendMode.SKIP)
+                    .setResponseBodyMode(ProcessingMode.BodySendMode.NONE)
+                    .setResponseTrailerMode(ProcessingMode.HeaderSendMode.SKIP))
             .build();
     static final ProcessingResponse CONTINUE_REQUEST_BODY = ProcessingResponse.newBuilder()
             .setRequestBody(BodyResponse.getDefaultInstance()).build();

@@ -15,6 +15,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.tsgate.auth.Tenant;
 import io.tsgate.ingest.Fixtures;
 import io.tsgate.ingest.WriteBodyCounter;
@@ -112,6 +113,11 @@ class ExtProcServiceTest {
         assertEquals(3, limiter.used(LIMITED));
         var sent = envoy.lastSent();
         assertEquals(2, sent.size());
+        var mode = envoy.lastReplies().get(0).getModeOverride();
+        assertEquals(ProcessingMode.BodySendMode.BUFFERED, mode.getRequestBodyMode());
+        assertEquals(ProcessingMode.HeaderSendMode.SKIP, mode.getResponseHeaderMode(),
+                "explicit: Envoy releases that apply the override whole would otherwise send response headers");
+        assertEquals(ProcessingMode.BodySendMode.NONE, mode.getResponseBodyMode());
         assertTrue(sent.get(1).getRequestBody().getEndOfStream(), "one buffered body message");
     }
 

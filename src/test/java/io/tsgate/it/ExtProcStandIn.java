@@ -81,6 +81,7 @@ public final class ExtProcStandIn {
     private final ExternalProcessorGrpc.ExternalProcessorStub stub;
     private final Settings settings;
     private final List<ProcessingRequest> lastSent = new CopyOnWriteArrayList<>();
+    private final List<ProcessingResponse> lastReplies = new CopyOnWriteArrayList<>();
 
     public ExtProcStandIn(Channel channel, Settings settings) {
         this.stub = ExternalProcessorGrpc.newStub(channel);
@@ -92,6 +93,11 @@ public final class ExtProcStandIn {
         return List.copyOf(lastSent);
     }
 
+    /** The replies received on the last stream, for assertions. */
+    public List<ProcessingResponse> lastReplies() {
+        return List.copyOf(lastReplies);
+    }
+
     /**
      * @param headers         the request headers after the filters before ext_proc (ext_authz's mutations applied);
      *                        changed in place by header mutations
@@ -99,6 +105,7 @@ public final class ExtProcStandIn {
      */
     public Outcome process(HeaderList headers, byte[] body, Map<String, Struct> dynamicMetadata) {
         lastSent.clear();
+        lastReplies.clear();
         BlockingQueue<Object> replies = new LinkedBlockingQueue<>();
         StreamObserver<ProcessingRequest> stream = stub.process(new StreamObserver<>() {
             @Override
@@ -186,7 +193,11 @@ public final class ExtProcStandIn {
 
     private ProcessingResponse await(BlockingQueue<Object> replies) throws InterruptedException {
         Object o = replies.poll(settings.messageTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        return o instanceof ProcessingResponse r ? r : null;
+        if (o instanceof ProcessingResponse r) {
+            lastReplies.add(r);
+            return r;
+        }
+        return null;
     }
 
     private static LocalReply failure(StreamObserver<ProcessingRequest> stream) {
