@@ -17,6 +17,10 @@ import io.tsgate.config.ConfigException;
 import io.tsgate.config.FlagParser;
 import io.tsgate.config.GatewayConfig;
 import io.tsgate.envoy.ExtAuthzService;
+import io.tsgate.envoy.ExtProcService;
+import io.tsgate.ingest.WriteBodyCounter;
+import io.tsgate.limits.Limiter;
+import io.tsgate.limits.UnlimitedLimiter;
 import io.tsgate.http.AdminHttpServer;
 import io.tsgate.http.ForwardAuthHandler;
 import io.tsgate.http.ServerTls;
@@ -69,9 +73,17 @@ public final class Gateway implements AutoCloseable {
         if (config.tls() != null) {
             grpcBuilder.sslContext(ServerTls.grpc(config.tls()));
         }
+        // Until limits are configurable nothing needs counting; the ext_proc service then never asks for a body.
+        Limiter limiter = new UnlimitedLimiter();
+        ExtProcService extProc = new ExtProcService(
+                new WriteBodyCounter(config.ingest().maxBodyBytes(), config.ingest().maxDecodedBytes()), limiter,
+                config.ingest().denyUncountable(), registry, config.securityHeaders());
         Server grpc = grpcBuilder
                 .directExecutor()
+                // A buffered write body arrives as one ProcessingRequest.
+                .maxInboundMessageSize(config.ingest().maxGrpcMessageBytes())
                 .addService(new ExtAuthzService(c.authorizer(), observer, config.securityHeaders()))
+                .addService(extProc)
                 .addService(health.getHealthService())
                 .build();
         grpc.start();

@@ -53,7 +53,15 @@ public final class FlagCatalogue {
                     + "and /authz-forwarded (Traefik, Caddy) forwards x-tsgate-path as the request target (an Envoy Lua filter, "
                     + "a Caddy rewrite). Unset, those endpoints deny (403) requests whose rewrite carries the confinement "
                     + "(-clusterMode paths, tokens with labels or filters), which such a proxy would forward unconfined. "
-                    + "/authz-nginx relies on the shipped nginx config, which applies it"));
+                    + "/authz-nginx relies on the shipped nginx config, which applies it"),
+            // ingest: ext_proc write accounting
+            FlagSpec.of("ingest.maxBodyBytes", INT, "8388608", "Largest write body (as sent, before Content-Encoding) that ext_proc "
+                    + "counts; a larger one is refused with 413. Set Envoy's per_connection_buffer_limit_bytes on the listener "
+                    + "to the same value: in BUFFERED mode Envoy answers 413 itself above it"),
+            FlagSpec.of("ingest.maxDecodedBytes", INT, "33554432", "Largest write body after Content-Encoding (gzip, deflate, "
+                    + "zstd, snappy); a body that inflates past it is refused with 413 (VictoriaMetrics' -maxInsertRequestSize default)"),
+            FlagSpec.of("ratelimit.uncountableWrites", STRING, "deny", "Writes in formats tsgate cannot count (native, "
+                    + "Datadog, OpenTelemetry, New Relic, …) for tenants with row or series limits: deny (403) or allow (uncounted)"));
 
     private static final Map<String, FlagSpec> BY_NAME = index();
 

@@ -29,7 +29,8 @@ public record GatewayConfig(
         String loggerLevel,
         boolean accessLog,
         TlsFiles tls,
-        ForwardAuthConfig forwardAuth) {
+        ForwardAuthConfig forwardAuth,
+        IngestConfig ingest) {
 
     /** Certificate and key for -tls, or null when TLS is off. */
     public record TlsFiles(Path certFile, Path keyFile, String minVersion) {
@@ -75,7 +76,8 @@ public record GatewayConfig(
                 auth, f.bool("clusterMode"), header, pems, keyFiles, hmacFiles, check,
                 f.string("auth.issuer"), f.string("auth.audience"), f.duration("auth.clockSkew"), cache, skip,
                 securityHeaders(f), hops, format, level, f.bool("accessLog"), tls(f),
-                ForwardAuthConfig.from(f));
+                ForwardAuthConfig.from(f),
+                IngestConfig.from(f));
     }
 
     private static TlsFiles tls(FlagValues f) throws ConfigException {

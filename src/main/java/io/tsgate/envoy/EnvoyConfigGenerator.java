@@ -10,7 +10,6 @@ import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
@@ -20,8 +19,6 @@ import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
-import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.MetadataOptions;
-import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
@@ -39,8 +36,6 @@ import java.nio.charset.StandardCharsets;
 public final class EnvoyConfigGenerator {
     static final String EXT_AUTHZ = "envoy.filters.http.ext_authz";
     static final String EXT_PROC = "envoy.filters.http.ext_proc";
-    /** ext_authz's dynamic metadata namespace, which tsgate's ext_proc service reads the decision from. */
-    static final String EXT_AUTHZ_NAMESPACE = "envoy.filters.http.ext_authz";
     static final String WRITE_CLUSTER = "victoriametrics-write";
     private static final String TEMPLATES = "/io/tsgate/envoy/templates/";
 
@@ -114,13 +109,26 @@ public final class EnvoyConfigGenerator {
         host.addRoutes(0, writes);
     }
 
-    /** Removes any ext_proc filter and per-route config of the template, then adds tsgate's when wanted. */
+    /**
+     * Keeps the template's ext_proc filter and its per-route settings (envoy/*.yaml are the one source of that
+     * config, validated by EnvoyConfigTest) when wanted, else removes both.
+     */
     private static void setExtProc(HttpConnectionManager.Builder hcm, boolean enabled) {
+        boolean found = false;
         for (int i = hcm.getHttpFiltersCount() - 1; i >= 0; i--) {
             if (hcm.getHttpFilters(i).getName().equals(EXT_PROC)
                     || hcm.getHttpFilters(i).getTypedConfig().is(ExternalProcessor.class)) {
-                hcm.removeHttpFilters(i);
+                found = true;
+                if (!enabled) {
+                    hcm.removeHttpFilters(i);
+                }
             }
+        }
+        if (enabled) {
+            if (!found) {
+                throw new IllegalStateException("template has no ext_proc filter");
+            }
+            return;
         }
         for (VirtualHost.Builder host : hcm.getRouteConfigBuilder().getVirtualHostsBuilderList()) {
             host.removeTypedPerFilterConfig(EXT_PROC);
@@ -128,41 +136,6 @@ public final class EnvoyConfigGenerator {
                 route.removeTypedPerFilterConfig(EXT_PROC);
             }
         }
-        if (!enabled) {
-            return;
-        }
-        int authz = -1;
-        for (int i = 0; i < hcm.getHttpFiltersCount(); i++) {
-            if (hcm.getHttpFilters(i).getTypedConfig().is(ExtAuthz.class)) {
-                authz = i;
-            }
-        }
-        if (authz < 0) {
-            throw new IllegalStateException("template has no ext_authz filter");
-        }
-        ExternalProcessor extProc = ExternalProcessor.newBuilder()
-                // No grpc_service timeout: on this stream it would be a deadline for the whole request, cutting off
-                // long write bodies; message_timeout bounds each exchange instead.
-                .setGrpcService(GrpcService.newBuilder()
-                        .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName("tsgate")))
-                // Fail closed like ext_authz: an uncounted write must not reach storage.
-                .setFailureModeAllow(false)
-                // tsgate sees the request headers of every request and asks for the body (mode override) only
-                // for writes whose tenant has row or series limits; responses are never sent to it.
-                .setProcessingMode(ProcessingMode.newBuilder()
-                        .setRequestHeaderMode(ProcessingMode.HeaderSendMode.SEND)
-                        .setResponseHeaderMode(ProcessingMode.HeaderSendMode.SKIP)
-                        .setRequestBodyMode(ProcessingMode.BodySendMode.NONE)
-                        .setResponseBodyMode(ProcessingMode.BodySendMode.NONE)
-                        .setRequestTrailerMode(ProcessingMode.HeaderSendMode.SKIP)
-                        .setResponseTrailerMode(ProcessingMode.HeaderSendMode.SKIP))
-                .setAllowModeOverride(true)
-                .setMessageTimeout(Durations.fromSeconds(1))
-                // The ext_authz decision (tenant, class) travels to tsgate's ext_proc service as metadata.
-                .setMetadataOptions(MetadataOptions.newBuilder().setForwardingNamespaces(
-                        MetadataOptions.MetadataNamespaces.newBuilder().addUntyped(EXT_AUTHZ_NAMESPACE)))
-                .build();
-        hcm.addHttpFilters(authz + 1, HttpFilter.newBuilder().setName(EXT_PROC).setTypedConfig(Any.pack(extProc)));
     }
 
     private static Cluster cluster(io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap.StaticResources.Builder r,

@@ -13,7 +13,11 @@ import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.BufferSettings;
 import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz;
 import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.tsgate.config.FlagCatalogue;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.PathWithEscapedSlashesAction;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
@@ -31,6 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class EnvoyConfigTest {
 
     private static final String EXT_AUTHZ = "envoy.filters.http.ext_authz";
+    private static final String EXT_PROC = "envoy.filters.http.ext_proc";
 
     /** Client paths (before tsgate's rewrite) whose form bodies tsgate must see. */
     private static final List<String> READ_PATHS = List.of(
@@ -53,10 +58,10 @@ class EnvoyConfigTest {
     }
 
     private static ExtAuthz extAuthz(HttpConnectionManager manager) throws InvalidEnvoyConfigException {
-        assertEquals(List.of(EXT_AUTHZ, "envoy.filters.http.router"),
+        assertEquals(List.of(EXT_AUTHZ, EXT_PROC, "envoy.filters.http.router"),
                 manager.getHttpFiltersList().stream().map(f -> f.getName()).collect(Collectors.toList()),
-                "ext_authz runs first, the router last");
-        assertTrue(manager.getHttpFilters(1).getTypedConfig().is(Router.class));
+                "ext_authz runs first, ext_proc (write accounting) next, the router last");
+        assertTrue(manager.getHttpFilters(2).getTypedConfig().is(Router.class));
         return EnvoyBootstrapValidator.unpack(manager.getHttpFilters(0).getTypedConfig(), ExtAuthz.class, EXT_AUTHZ);
     }
 
@@ -173,6 +178,71 @@ class EnvoyConfigTest {
         Map<String, Cluster> clusters = clusters(bootstrap);
         assertEquals(8481, port(clusters.get("vmselect")));
         assertEquals(8480, port(clusters.get("vminsert")));
+    }
+
+    private static ExternalProcessor extProc(HttpConnectionManager manager) throws InvalidEnvoyConfigException {
+        extAuthz(manager);
+        return EnvoyBootstrapValidator.unpack(manager.getHttpFilters(1).getTypedConfig(), ExternalProcessor.class, EXT_PROC);
+    }
+
+    /** True when the route turns the ext_proc filter off (ExtProcPerRoute.disabled). */
+    private static boolean extProcDisabled(Route route) throws InvalidEnvoyConfigException {
+        var perFilter = route.getTypedPerFilterConfigMap().get(EXT_PROC);
+        return perFilter != null
+                && EnvoyBootstrapValidator.unpack(perFilter, ExtProcPerRoute.class, route.getName()).getDisabled();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"envoy-single.yaml", "envoy-cluster.yaml"})
+    void extProcAsksTsgateForWriteBodiesAndFailsClosed(String file) throws Exception {
+        Bootstrap bootstrap = load(file);
+        HttpConnectionManager manager = onlyManager(bootstrap);
+        ExternalProcessor proc = extProc(manager);
+        ProcessingMode mode = proc.getProcessingMode();
+        int maxBody = Integer.parseInt(FlagCatalogue.find("ingest.maxBodyBytes").defaultValue());
+        Cluster tsgate = clusters(bootstrap).get(proc.getGrpcService().getEnvoyGrpc().getClusterName());
+        assertAll(
+                () -> assertEquals("tsgate", proc.getGrpcService().getEnvoyGrpc().getClusterName()),
+                () -> assertFalse(proc.getFailureModeAllow(), "failure_mode_allow"),
+                () -> assertTrue(proc.getAllowModeOverride(), "allow_mode_override: tsgate asks for bodies per request"),
+                () -> assertFalse(proc.getSendBodyWithoutWaitingForHeaderResponse(), "would disable mode_override"),
+                () -> assertEquals(ProcessingMode.HeaderSendMode.SEND, mode.getRequestHeaderMode()),
+                () -> assertEquals(ProcessingMode.HeaderSendMode.SKIP, mode.getResponseHeaderMode()),
+                () -> assertEquals(ProcessingMode.BodySendMode.NONE, mode.getRequestBodyMode(), "bodies stream unless asked"),
+                () -> assertEquals(ProcessingMode.BodySendMode.NONE, mode.getResponseBodyMode()),
+                () -> assertEquals(ProcessingMode.HeaderSendMode.SKIP, mode.getRequestTrailerMode()),
+                () -> assertEquals(ProcessingMode.HeaderSendMode.SKIP, mode.getResponseTrailerMode()),
+                () -> assertEquals(List.of(EXT_AUTHZ), proc.getMetadataOptions().getForwardingNamespaces().getUntypedList(),
+                        "ext_authz's metadata names the tenant"),
+                () -> assertTrue(proc.getMessageTimeout().getSeconds() >= 1, "time to count a large body"),
+                () -> assertEquals(maxBody, bootstrap.getStaticResources().getListeners(0).getPerConnectionBufferLimitBytes()
+                        .getValue(), "listener buffer = -ingest.maxBodyBytes default"),
+                () -> assertTrue(tsgate.getPerConnectionBufferLimitBytes().getValue() > maxBody,
+                        "a whole buffered body fits the connection to tsgate"));
+    }
+
+    @Test
+    void singleNodeRunsExtProcOnWritesOnly() throws Exception {
+        List<Route> routes = routes(onlyManager(load("envoy-single.yaml")));
+        for (String prefix : List.of("", "/prometheus")) {
+            for (String path : READ_PATHS) {
+                assertTrue(extProcDisabled(firstMatch(routes, prefix + path)), prefix + path);
+            }
+        }
+        for (String path : List.of("/api/v1/write", "/api/v1/import", "/api/v1/import/prometheus", "/api/v1/import/csv",
+                "/api/v1/import/native", "/influx/write", "/prometheus/api/v1/write", "/api/put")) {
+            assertFalse(extProcDisabled(firstMatch(routes, path)), path);
+        }
+    }
+
+    @Test
+    void clusterRunsExtProcOnTheRewrittenInsertRoute() throws Exception {
+        List<Route> routes = routes(onlyManager(load("envoy-cluster.yaml")));
+        // ext_proc runs after ext_authz cleared the route cache: its per-route config comes from the rewritten path.
+        assertFalse(extProcDisabled(firstMatch(routes, "/insert/1:5/prometheus/api/v1/write")));
+        assertFalse(extProcDisabled(firstMatch(routes, "/insert/1:5/influx/write")));
+        assertTrue(extProcDisabled(firstMatch(routes, "/select/1:5/prometheus/api/v1/query")));
+        assertTrue(extProcDisabled(firstMatch(routes, "/delete/1:5/prometheus/api/v1/admin/tsdb/delete_series")));
     }
 
     @Test

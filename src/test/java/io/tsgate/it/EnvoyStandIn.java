@@ -45,6 +45,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Deliberate simplifications: HTTP/1.1 only; one route, so clearing the route cache changes nothing; the
  * upstream sees its own address as Host (Java's HttpClient will not forward the client's Host); Envoy's path
  * normalisation options stay off (the HCM default), so the raw request target reaches tsgate.
+ *
+ * <p>With {@link Builder#extProc} the {@link ExtProcStandIn} filter runs after ext_authz, as in envoy/*.yaml.
  */
 public final class EnvoyStandIn implements AutoCloseable {
 
@@ -70,6 +72,7 @@ public final class EnvoyStandIn implements AutoCloseable {
     private final int maxRequestBytes;
     private final boolean allowPartialMessage;
     private final Duration checkTimeout;
+    private final ExtProcStandIn extProc;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
     private final AtomicLong streamIds = new AtomicLong(1000);
@@ -83,6 +86,7 @@ public final class EnvoyStandIn implements AutoCloseable {
         this.maxRequestBytes = b.maxRequestBytes;
         this.allowPartialMessage = b.allowPartialMessage;
         this.checkTimeout = b.checkTimeout;
+        this.extProc = b.extProc;
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         this.executor = Executors.newFixedThreadPool(8);
         server.setExecutor(executor);
@@ -139,7 +143,7 @@ public final class EnvoyStandIn implements AutoCloseable {
                 deny(exchange, response);
                 return;
             }
-            forward(exchange, headers, body, response.getOkResponse());
+            forward(exchange, headers, body, response);
         } catch (RuntimeException e) {
             reply(exchange, 500, new HeaderList(), ("stand-in error: " + e).getBytes(StandardCharsets.UTF_8));
         }
@@ -218,8 +222,9 @@ public final class EnvoyStandIn implements AutoCloseable {
         reply(exchange, status, out, body);
     }
 
-    private void forward(HttpExchange exchange, HeaderList headers, byte[] body, OkHttpResponse ok)
+    private void forward(HttpExchange exchange, HeaderList headers, byte[] body, CheckResponse check)
             throws IOException {
+        OkHttpResponse ok = check.getOkResponse();
         HeaderMutations.apply(headers, ok.getHeadersList(), HeaderMutations.Side.UPSTREAM_REQUEST);
         for (String name : ok.getHeadersToRemoveList()) {
             if (HeaderMutations.isRemovable(name)) {
@@ -228,6 +233,18 @@ public final class EnvoyStandIn implements AutoCloseable {
         }
         String path = QueryMutations.apply(headers.first(":path"), ok.getQueryParametersToSetList(),
                 ok.getQueryParametersToRemoveList());
+        if (extProc != null) {
+            // The next filter: ext_proc sees the request as ext_authz left it, and ext_authz's dynamic metadata,
+            // which Envoy emits under the filter's name.
+            headers.set(":path", path);
+            ExtProcStandIn.Outcome outcome = extProc.process(headers, body,
+                    Map.of("envoy.filters.http.ext_authz", check.getDynamicMetadata()));
+            if (outcome instanceof ExtProcStandIn.LocalReply local) {
+                reply(exchange, local.status(), local.headers(), local.body());
+                return;
+            }
+            path = headers.first(":path");
+        }
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(upstream + path))
                 .method(headers.first(":method"), body.length == 0 ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body))
@@ -295,6 +312,7 @@ public final class EnvoyStandIn implements AutoCloseable {
         private int maxRequestBytes = 65536;
         private boolean allowPartialMessage = false;
         private Duration checkTimeout = Duration.ofSeconds(2);
+        private ExtProcStandIn extProc;
 
         private Builder(Channel channel, URI upstream) {
             this.channel = channel;
@@ -320,6 +338,12 @@ public final class EnvoyStandIn implements AutoCloseable {
         /** The ext_authz gRPC timeout (Envoy's default is 200ms; tests default to 2s to tolerate slow CI). */
         public Builder checkTimeout(Duration timeout) {
             this.checkTimeout = timeout;
+            return this;
+        }
+
+        /** Adds the ext_proc filter after ext_authz (envoy/*.yaml). */
+        public Builder extProc(ExtProcStandIn filter) {
+            this.extProc = filter;
             return this;
         }
 

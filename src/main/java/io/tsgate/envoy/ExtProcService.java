@@ -1,0 +1,93 @@
+package io.tsgate.envoy;
+
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.grpc.stub.StreamObserver;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tsgate.ingest.WriteBodyCounter;
+import io.tsgate.ingest.WriteFormat;
+import io.tsgate.limits.Limiter;
+import io.tsgate.policy.Deny;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code envoy.service.ext_proc.v3.ExternalProcessor/Process}: write accounting. On request headers it reads the
+ * tenant from the ext_authz dynamic metadata Envoy forwards (namespace {@value #AUTHZ_NAMESPACE}; clients cannot
+ * forge it, unlike a header) and asks for the body (mode override BUFFERED) only for writes of tenants with row or
+ * series limits. On the body it counts rows and series and asks the {@link Limiter}; a write over a limit ends with
+ * an immediate 429, so nothing of it is stored. Runs on the transport thread; the limiter's answer completes the
+ * stream from whichever thread it arrives on.
+ */
+public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcessorImplBase {
+    static final String AUTHZ_NAMESPACE = "envoy.filters.http.ext_authz";
+    private static final Logger LOG = LoggerFactory.getLogger("io.tsgate.decision");
+
+    final WriteBodyCounter counter;
+    final Limiter limiter;
+    final boolean denyUncountable;
+    final ProcessingResponses responses;
+    private final Counter outcomes;
+    private final Counter rows;
+    private final Counter series;
+    private final Counter bytes;
+    final Histogram countSeconds;
+
+    /**
+     * @param denyUncountable {@code -ratelimit.uncountableWrites=deny}: writes in formats tsgate cannot count
+     *                        (native, …) are refused for tenants whose writes are counted
+     */
+    public ExtProcService(WriteBodyCounter counter, Limiter limiter, boolean denyUncountable,
+                          PrometheusRegistry registry, Map<String, String> securityHeaders) {
+        this.counter = counter;
+        this.limiter = limiter;
+        this.denyUncountable = denyUncountable;
+        this.responses = new ProcessingResponses(securityHeaders);
+        this.outcomes = Counter.builder().name("tsgate_ext_proc_requests_total")
+                .help("ext_proc requests by outcome: skip (body not needed), allow (counted, within limits) or deny, "
+                        + "and reason").labelNames("outcome", "reason").register(registry);
+        this.rows = Counter.builder().name("tsgate_ingest_rows_total")
+                .help("Rows (samples) counted in write bodies, by format").labelNames("format").register(registry);
+        this.series = Counter.builder().name("tsgate_ingest_series_total")
+                .help("Distinct series counted per write body, summed over bodies, by format").labelNames("format")
+                .register(registry);
+        this.bytes = Counter.builder().name("tsgate_ingest_body_bytes_total")
+                .help("Write body bytes counted, as received (encoded) and after Content-Encoding (decoded)")
+                .labelNames("format", "stage").register(registry);
+        this.countSeconds = Histogram.builder().name("tsgate_ingest_count_duration_seconds")
+                .help("Time to decode and count one write body")
+                .classicUpperBounds(0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5)
+                .classicOnly().register(registry);
+    }
+
+    @Override
+    public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> out) {
+        return new ExtProcStream(this, out);
+    }
+
+    void skipped(String reason) {
+        outcomes.labelValues("skip", reason).inc();
+    }
+
+    void counted(WriteFormat format, long rowCount, int seriesCount, long encoded, long decoded) {
+        String f = format.label();
+        rows.labelValues(f).inc(rowCount);
+        series.labelValues(f).inc(seriesCount);
+        bytes.labelValues(f, "encoded").inc(encoded);
+        bytes.labelValues(f, "decoded").inc(decoded);
+    }
+
+    void allowed() {
+        outcomes.labelValues("allow", "ok").inc();
+    }
+
+    void denied(Deny d, String path) {
+        outcomes.labelValues("deny", d.reason()).inc();
+        LOG.info("deny adapter=ext_proc status={} reason={} tenant={} subject={} path={} message=\"{}\"",
+                d.status(), d.reason(), d.tenant(), d.subject(), path, d.message());
+    }
+}

@@ -1,0 +1,55 @@
+package io.tsgate.ingest;
+
+import io.tsgate.auth.Label;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code extra_label} values VictoriaMetrics adds to every sample of a write, sorted by name, UTF-8 encoded once.
+ * When a name repeats, the last value wins; an extra label replaces the sample's label of the same name.
+ */
+public final class ExtraLabels {
+    public static final ExtraLabels NONE = of(List.of());
+
+    private final byte[][] names;
+    private final byte[][] values;
+
+    private ExtraLabels(byte[][] names, byte[][] values) {
+        this.names = names;
+        this.values = values;
+    }
+
+    public static ExtraLabels of(List<Label> labels) {
+        Map<String, String> last = new LinkedHashMap<>();
+        for (Label l : labels) {
+            last.put(l.name(), l.value());
+        }
+        List<byte[][]> pairs = new ArrayList<>();
+        last.forEach((k, v) -> pairs.add(new byte[][] {k.getBytes(StandardCharsets.UTF_8), v.getBytes(StandardCharsets.UTF_8)}));
+        pairs.sort(Comparator.comparing((byte[][] p) -> p[0], Arrays::compareUnsigned));
+        byte[][] n = new byte[pairs.size()][];
+        byte[][] v = new byte[pairs.size()][];
+        for (int i = 0; i < n.length; i++) {
+            n[i] = pairs.get(i)[0];
+            v[i] = pairs.get(i)[1];
+        }
+        return new ExtraLabels(n, v);
+    }
+
+    int size() {
+        return names.length;
+    }
+
+    byte[] name(int i) {
+        return names[i];
+    }
+
+    byte[] value(int i) {
+        return values[i];
+    }
+}

@@ -1,0 +1,301 @@
+package io.tsgate.envoy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
+import io.tsgate.auth.Tenant;
+import io.tsgate.ingest.Fixtures;
+import io.tsgate.ingest.WriteBodyCounter;
+import io.tsgate.it.ExtProcStandIn;
+import io.tsgate.it.ExtProcStandIn.Continue;
+import io.tsgate.it.ExtProcStandIn.LocalReply;
+import io.tsgate.it.ExtProcStandIn.Outcome;
+import io.tsgate.it.ExtProcStandIn.Settings;
+import io.tsgate.it.HeaderList;
+import io.tsgate.limits.Limiter;
+import io.tsgate.limits.RowBudgetLimiter;
+import io.tsgate.limits.RowBudgetLimiter.Admission;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** ExtProcService through a real in-process gRPC stream, driven by the Envoy ext_proc stand-in. */
+class ExtProcServiceTest {
+    private static final Tenant LIMITED = new Tenant(1, 5);
+    private static final Tenant FREE = new Tenant(2, 0);
+    private static final String THREE_LINES = "m{a=\"1\"} 1\nm{a=\"2\"} 2\nn 3\n";
+
+    private PrometheusRegistry registry;
+    private Server server;
+    private ManagedChannel channel;
+    private final ExecutorService limiterThread = Executors.newSingleThreadExecutor();
+
+    @AfterEach
+    void stop() {
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        if (server != null) {
+            server.shutdownNow();
+        }
+        limiterThread.shutdownNow();
+    }
+
+    private ExtProcStandIn start(Limiter limiter, boolean denyUncountable, int maxBody, Settings settings) throws Exception {
+        String name = InProcessServerBuilder.generateName();
+        registry = new PrometheusRegistry();
+        server = InProcessServerBuilder.forName(name).directExecutor()
+                .addService(new ExtProcService(new WriteBodyCounter(maxBody, 32 << 20), limiter, denyUncountable, registry,
+                        Map.of("x-frame-options", "DENY")))
+                .build().start();
+        channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+        return new ExtProcStandIn(channel, settings);
+    }
+
+    private ExtProcStandIn start(Limiter limiter) throws Exception {
+        return start(limiter, true, 8 << 20, Settings.envoyYaml());
+    }
+
+    private static RowBudgetLimiter budget(long rows) {
+        return new RowBudgetLimiter(Map.of(LIMITED, rows), null);
+    }
+
+    private static HeaderList headers(String path, String... more) {
+        HeaderList h = new HeaderList();
+        h.add(":authority", "vm");
+        h.add(":path", path);
+        h.add(":method", "POST");
+        h.add(":scheme", "http");
+        for (int i = 0; i < more.length; i += 2) {
+            h.add(more[i], more[i + 1]);
+        }
+        return h;
+    }
+
+    private static Map<String, Struct> authz(Tenant tenant, String requestClass) {
+        return Map.of("envoy.filters.http.ext_authz", Struct.newBuilder()
+                .putFields("tenant", Value.newBuilder().setStringValue(tenant.toString()).build())
+                .putFields("subject", Value.newBuilder().setStringValue("alice").build())
+                .putFields("class", Value.newBuilder().setStringValue(requestClass).build())
+                .putFields("key_id", Value.newBuilder().setStringValue("k1").build()).build());
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void limitedTenantsWriteIsBufferedCountedAndAllowedUnderTheLimit() throws Exception {
+        RowBudgetLimiter limiter = budget(10);
+        ExtProcStandIn envoy = start(limiter);
+        Outcome o = envoy.process(headers("/api/v1/import/prometheus"), utf8(THREE_LINES), authz(LIMITED, "write"));
+        Continue c = assertInstanceOf(Continue.class, o);
+        assertTrue(c.bodySent());
+        assertEquals(List.of(new Admission(LIMITED, 3, 3, true)), limiter.admissions());
+        assertEquals(3, limiter.used(LIMITED));
+        var sent = envoy.lastSent();
+        assertEquals(2, sent.size());
+        var mode = envoy.lastReplies().get(0).getModeOverride();
+        assertEquals(ProcessingMode.BodySendMode.BUFFERED, mode.getRequestBodyMode());
+        assertEquals(ProcessingMode.HeaderSendMode.SKIP, mode.getResponseHeaderMode(),
+                "explicit: Envoy releases that apply the override whole would otherwise send response headers");
+        assertEquals(ProcessingMode.BodySendMode.NONE, mode.getResponseBodyMode());
+        assertTrue(sent.get(1).getRequestBody().getEndOfStream(), "one buffered body message");
+    }
+
+    @Test
+    void writeOverTheLimitIsRejectedWholeWith429AndNotCounted() throws Exception {
+        RowBudgetLimiter limiter = budget(2);
+        ExtProcStandIn envoy = start(limiter);
+        LocalReply r = assertInstanceOf(LocalReply.class,
+                envoy.process(headers("/api/v1/import/prometheus"), utf8(THREE_LINES), authz(LIMITED, "write")));
+        assertEquals(429, r.status());
+        assertEquals("42", r.headers().first("retry-after"));
+        assertEquals("2", r.headers().first("ratelimit-limit"));
+        assertEquals("2", r.headers().first("ratelimit-remaining"));
+        assertEquals("42", r.headers().first("ratelimit-reset"));
+        assertEquals("application/json", r.headers().first("content-type"));
+        assertEquals("DENY", r.headers().first("x-frame-options"));
+        assertEquals("tsgate_ratelimit_rows_inserted", r.details());
+        JsonNode body = new ObjectMapper().readTree(r.body());
+        assertEquals("error", body.get("status").asText());
+        assertEquals("too_many_requests", body.get("errorType").asText());
+        assertTrue(body.get("error").asText().contains("rows_inserted"), body.toString());
+        assertEquals(0, limiter.used(LIMITED), "a refused write is not counted");
+        assertTrue(scrape().contains("tsgate_ext_proc_requests_total{outcome=\"deny\",reason=\"ratelimit_rows_inserted\"} 1.0"),
+                scrape());
+    }
+
+    @Test
+    void limiterAnsweringOnItsOwnThreadCompletesTheStream() throws Exception {
+        RowBudgetLimiter limiter = new RowBudgetLimiter(Map.of(LIMITED, 4L), limiterThread);
+        ExtProcStandIn envoy = start(limiter);
+        assertInstanceOf(Continue.class, envoy.process(headers("/api/v1/import/prometheus"), utf8(THREE_LINES), authz(LIMITED, "write")));
+        LocalReply r = assertInstanceOf(LocalReply.class,
+                envoy.process(headers("/api/v1/import/prometheus"), utf8(THREE_LINES), authz(LIMITED, "write")));
+        assertEquals(429, r.status());
+        assertEquals("1", r.headers().first("ratelimit-remaining"));
+    }
+
+    @Test
+    void tenantWithoutWriteLimitsKeepsItsBodyStreaming() throws Exception {
+        RowBudgetLimiter limiter = budget(1);
+        ExtProcStandIn envoy = start(limiter);
+        Continue c = assertInstanceOf(Continue.class,
+                envoy.process(headers("/api/v1/import/prometheus"), utf8(THREE_LINES), authz(FREE, "write")));
+        assertFalse(c.bodySent());
+        assertEquals(1, envoy.lastSent().size());
+        assertFalse(envoy.lastSent().get(0).getRequestHeaders().getEndOfStream());
+        assertEquals(List.of(), limiter.admissions());
+    }
+
+    @Test
+    void readsAreNeverBuffered() throws Exception {
+        RowBudgetLimiter limiter = budget(1);
+        ExtProcStandIn envoy = start(limiter);
+        Continue c = assertInstanceOf(Continue.class,
+                envoy.process(headers("/api/v1/query"), utf8("query=up"), authz(LIMITED, "read")));
+        assertFalse(c.bodySent());
+    }
+
+    @Test
+    void tenantComesFromExtAuthzMetadataNotFromClientHeaders() throws Exception {
+        RowBudgetLimiter limiter = budget(1);
+        ExtProcStandIn envoy = start(limiter);
+        Continue free = assertInstanceOf(Continue.class, envoy.process(
+                headers("/api/v1/import/prometheus", "x-tsgate-tenant", "1:5", "accountid", "1", "projectid", "5"),
+                utf8(THREE_LINES), authz(FREE, "write")));
+        assertFalse(free.bodySent(), "a forged tenant header does not make tsgate count");
+        LocalReply limited = assertInstanceOf(LocalReply.class, envoy.process(
+                headers("/api/v1/import/prometheus", "x-tsgate-tenant", "2:0"), utf8(THREE_LINES), authz(LIMITED, "write")));
+        assertEquals(429, limited.status(), "nor does a forged header escape the limit");
+    }
+
+    @Test
+    void writeWithoutForwardedAuthzMetadataIsDenied() throws Exception {
+        ExtProcStandIn envoy = start(budget(10), true, 8 << 20, Settings.envoyYaml().withForwardingNamespaces(List.of()));
+        LocalReply r = assertInstanceOf(LocalReply.class,
+                envoy.process(headers("/api/v1/write"), utf8("x"), authz(LIMITED, "write")));
+        assertEquals(403, r.status());
+        assertEquals("tsgate_ext_proc_no_authz_metadata", r.details());
+        assertTrue(r.bodyText().contains("forwarding_namespaces"), r.bodyText());
+    }
+
+    @Test
+    void bodyModeOverrideNeedsAllowModeOverride() throws Exception {
+        RowBudgetLimiter limiter = budget(1);
+        ExtProcStandIn envoy = start(limiter, true, 8 << 20, Settings.envoyYaml().withAllowModeOverride(false));
+        Continue c = assertInstanceOf(Continue.class,
+                envoy.process(headers("/api/v1/import/prometheus"), utf8(THREE_LINES), authz(LIMITED, "write")));
+        assertFalse(c.bodySent(), "Envoy ignores mode_override unless allow_mode_override: true");
+        assertTrue(envoy.lastSent().size() == 1);
+    }
+
+    @Test
+    void uncountableFormatFollowsTheFlag() throws Exception {
+        ExtProcStandIn deny = start(budget(10), true, 8 << 20, Settings.envoyYaml());
+        LocalReply r = assertInstanceOf(LocalReply.class,
+                deny.process(headers("/api/v1/import/native"), utf8("native"), authz(LIMITED, "write")));
+        assertEquals(403, r.status());
+        assertEquals("tsgate_write_format_uncountable", r.details());
+        stop();
+        ExtProcStandIn allow = start(budget(10), false, 8 << 20, Settings.envoyYaml());
+        assertFalse(assertInstanceOf(Continue.class,
+                allow.process(headers("/api/v1/import/native"), utf8("native"), authz(LIMITED, "write"))).bodySent());
+    }
+
+    @Test
+    void writeEndpointWithoutADecoderIsUncountableNotSkipped() throws Exception {
+        ExtProcStandIn envoy = start(budget(10));
+        LocalReply r = assertInstanceOf(LocalReply.class,
+                envoy.process(headers("/tags/tagSeries"), utf8("path=a.b;tag=1"), authz(LIMITED, "write")));
+        assertEquals("tsgate_write_format_uncountable", r.details());
+        assertFalse(assertInstanceOf(Continue.class,
+                envoy.process(headers("/datadog/api/v1/validate"), utf8("{}"), authz(LIMITED, "write"))).bodySent(),
+                "probes that store nothing pass");
+    }
+
+    @Test
+    void extraLabelsOfTheAuthorizedPathDefineTheSeries() throws Exception {
+        RowBudgetLimiter limiter = budget(100);
+        ExtProcStandIn envoy = start(limiter);
+        envoy.process(headers("/api/v1/import/prometheus?extra_label=team%3Ddev"), utf8("m{team=\"a\"} 1\nm{team=\"b\"} 1\n"),
+                authz(LIMITED, "write"));
+        assertEquals(List.of(new Admission(LIMITED, 2, 1, true)), limiter.admissions());
+    }
+
+    @Test
+    void vmagentRemoteWriteBodiesAreCountedThroughTheStream() throws Exception {
+        RowBudgetLimiter limiter = budget(1_000_000);
+        ExtProcStandIn envoy = start(limiter);
+        long rows = 0;
+        for (byte[] body : Fixtures.vmagentRemoteWrite()) {
+            assertInstanceOf(Continue.class, envoy.process(headers("/insert/1:5/prometheus/api/v1/write",
+                    "content-encoding", "snappy"), body, authz(LIMITED, "write")));
+        }
+        for (Admission a : limiter.admissions()) {
+            rows += a.rows();
+        }
+        assertEquals(Fixtures.sampleLines(Fixtures.resource("vm-metrics.prom")), rows);
+    }
+
+    @Test
+    void bodyOverTsgatesLimitIs413AndOverEnvoysBufferNeverReachesTsgate() throws Exception {
+        RowBudgetLimiter limiter = budget(100);
+        ExtProcStandIn envoy = start(limiter, true, 16, Settings.envoyYaml());
+        LocalReply tsgate = assertInstanceOf(LocalReply.class,
+                envoy.process(headers("/api/v1/import/prometheus"), utf8(THREE_LINES), authz(LIMITED, "write")));
+        assertEquals(413, tsgate.status());
+        assertEquals("tsgate_write_body_too_large", tsgate.details());
+        stop();
+        envoy = start(limiter, true, 8 << 20, Settings.envoyYaml().withBufferLimit(16));
+        LocalReply buffer = assertInstanceOf(LocalReply.class,
+                envoy.process(headers("/api/v1/import/prometheus"), utf8(THREE_LINES), authz(LIMITED, "write")));
+        assertEquals(413, buffer.status());
+        assertEquals(1, envoy.lastSent().size(), "Envoy refuses before sending the body");
+        assertEquals(List.of(), limiter.admissions());
+    }
+
+    @Test
+    void malformedBodyIs400WithItsReason() throws Exception {
+        ExtProcStandIn envoy = start(budget(100));
+        LocalReply r = assertInstanceOf(LocalReply.class, envoy.process(headers("/api/v1/write",
+                "content-encoding", "snappy"), utf8("definitely not snappy"), authz(LIMITED, "write")));
+        assertEquals(400, r.status());
+        assertEquals("tsgate_write_body_malformed", r.details());
+        assertEquals("bad_data", new ObjectMapper().readTree(r.body()).get("errorType").asText());
+    }
+
+    @Test
+    void emptyWriteIsNotBuffered() throws Exception {
+        RowBudgetLimiter limiter = budget(1);
+        ExtProcStandIn envoy = start(limiter);
+        assertFalse(assertInstanceOf(Continue.class,
+                envoy.process(headers("/api/v1/write"), new byte[0], authz(LIMITED, "write"))).bodySent());
+        assertTrue(envoy.lastSent().get(0).getRequestHeaders().getEndOfStream());
+    }
+
+    private String scrape() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrometheusTextFormatWriter.create().write(out, registry.scrape());
+        return out.toString(StandardCharsets.UTF_8);
+    }
+}
