@@ -23,6 +23,7 @@ import io.tsgate.http.ServerTls;
 import io.tsgate.log.LogSettings;
 import io.tsgate.policy.DecisionObserver;
 import io.tsgate.policy.RequestAuthorizer;
+import io.tsgate.ratelimit.RateLimits;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
@@ -40,12 +41,15 @@ public final class Gateway implements AutoCloseable {
     private final AdminHttpServer http;
     private final HealthStatusManager health;
     private final ScheduledExecutorService background;
+    private final RateLimits limits;
 
-    private Gateway(Server grpc, AdminHttpServer http, HealthStatusManager health, ScheduledExecutorService background) {
+    private Gateway(Server grpc, AdminHttpServer http, HealthStatusManager health, ScheduledExecutorService background,
+                    RateLimits limits) {
         this.grpc = grpc;
         this.http = http;
         this.health = health;
         this.background = background;
+        this.limits = limits;
     }
 
     /** Parses flags (command line, environment, -config file) and starts serving. */
@@ -62,7 +66,8 @@ public final class Gateway implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        Components c = components(config, clock, registry, background);
+        RateLimits limits = RateLimits.start(config.limits(), clock, registry, background);
+        Components c = components(config, clock, registry, background, limits == null ? null : limits.limiter());
         HealthStatusManager health = new HealthStatusManager();
         DecisionObserver observer = new DecisionObserver(registry, config.trustedProxyHops(), config.accessLog());
         NettyServerBuilder grpcBuilder = NettyServerBuilder.forAddress(config.grpcListen().socketAddress());
@@ -76,13 +81,14 @@ public final class Gateway implements AutoCloseable {
                 .build();
         grpc.start();
         health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
-        AdminHttpServer http = new AdminHttpServer(config.httpListen().socketAddress(), registry, () -> null,
+        AdminHttpServer http = new AdminHttpServer(config.httpListen().socketAddress(), registry,
+                () -> limits == null ? null : limits.unavailableReason(),
                 config.securityHeaders(), new ForwardAuthHandler(c.authorizer(), observer, config.securityHeaders()),
                 config.tls() == null ? null : ServerTls.http(config.tls()),
                 config.tls() == null ? null : ServerTls.enabledProtocols(config.tls()));
         LOG.info("serving ext_authz on gRPC port {}, metrics and health on HTTP port {}, cluster mode {}",
                 grpc.getPort(), http.port(), config.clusterMode());
-        return new Gateway(grpc, http, health, background);
+        return new Gateway(grpc, http, health, background, limits);
     }
 
     /** The decision core and the header its credential comes from, shared by the server and {@code tsgate check}. */
@@ -94,14 +100,15 @@ public final class Gateway implements AutoCloseable {
         GatewayConfig config = GatewayConfig.from(FlagParser.parse(List.of(args), System.getenv()));
         ScheduledExecutorService idle = Executors.newSingleThreadScheduledExecutor();
         try {
-            return components(config, Clock.systemUTC(), new PrometheusRegistry(), idle);
+            return components(config, Clock.systemUTC(), new PrometheusRegistry(), idle, null);
         } finally {
             idle.shutdownNow();
         }
     }
 
     static Components components(GatewayConfig config, Clock clock, PrometheusRegistry registry,
-                                 ScheduledExecutorService background) throws ConfigException {
+                                 ScheduledExecutorService background, io.tsgate.limits.Limiter limiter)
+            throws ConfigException {
         Authenticator authenticator;
         if (!config.authEnabled()) {
             LOG.warn("-enable.auth=false: every request gets full access to tenant 0:0");
@@ -109,7 +116,8 @@ public final class Gateway implements AutoCloseable {
         } else {
             authenticator = new BearerTokenAuthenticator(config.authHeader(), verifier(config, clock, registry, background));
         }
-        return new Components(new RequestAuthorizer(authenticator, config.clusterMode()), authenticator.credentialHeader());
+        return new Components(new RequestAuthorizer(authenticator, config.clusterMode(), limiter),
+                authenticator.credentialHeader());
     }
 
     private static JwtVerifier verifier(GatewayConfig config, Clock clock, PrometheusRegistry registry,
@@ -144,6 +152,11 @@ public final class Gateway implements AutoCloseable {
         return verifier;
     }
 
+    /** Reloads the rate-limit file now, as SIGHUP does; false when it is invalid (or limits are off). */
+    public boolean reloadLimits() {
+        return limits != null && limits.reload();
+    }
+
     public int grpcPort() {
         return grpc.getPort();
     }
@@ -169,6 +182,9 @@ public final class Gateway implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         http.close();
+        if (limits != null) {
+            limits.close();
+        }
         background.shutdownNow();
     }
 }

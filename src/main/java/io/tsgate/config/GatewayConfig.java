@@ -28,7 +28,8 @@ public record GatewayConfig(
         String loggerFormat,
         String loggerLevel,
         boolean accessLog,
-        TlsFiles tls) {
+        TlsFiles tls,
+        LimitsConfig limits) {
 
     /** Certificate and key for -tls, or null when TLS is off. */
     public record TlsFiles(Path certFile, Path keyFile, String minVersion) {
@@ -73,7 +74,8 @@ public record GatewayConfig(
                 ListenAddress.parse("httpListenAddr", f.string("httpListenAddr")),
                 auth, f.bool("clusterMode"), header, pems, keyFiles, hmacFiles, check,
                 f.string("auth.issuer"), f.string("auth.audience"), f.duration("auth.clockSkew"), cache, skip,
-                securityHeaders(f), hops, format, level, f.bool("accessLog"), tls(f));
+                securityHeaders(f), hops, format, level, f.bool("accessLog"), tls(f),
+                LimitsConfig.from(f));
     }
 
     private static TlsFiles tls(FlagValues f) throws ConfigException {

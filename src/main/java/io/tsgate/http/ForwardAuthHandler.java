@@ -4,7 +4,10 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.tsgate.policy.Allow;
+import io.tsgate.limits.FailSafeLimiter;
+import io.tsgate.limits.LimitVerdict;
 import io.tsgate.policy.Decision;
+import io.tsgate.policy.LimitDenials;
 import io.tsgate.policy.DecisionObserver;
 import io.tsgate.policy.Deny;
 import io.tsgate.policy.RequestAuthorizer;
@@ -86,9 +89,24 @@ public final class ForwardAuthHandler implements HttpHandler {
                 && BodyCompleteness.isComplete(method, body.length, -1, headers);
         RequestAttributes attrs = new RequestAttributes(method, target, headers,
                 body.length > MAX_BODY ? new byte[0] : body, complete, ex.getRemoteAddress().getAddress().getHostAddress());
-        Decision d = authorizer.decide(attrs);
+        Decision d = decide(attrs);
         respond(ex, d, nginx);
         observer.record(nginx ? "forward_auth_nginx" : "forward_auth", attrs, d, start);
+    }
+
+    /**
+     * The decision with rate limits. This runs on the HTTP listener's own pool, not a transport thread, so waiting
+     * for a redis check (bounded by -redis.timeout, then the failure mode) is acceptable here.
+     */
+    private Decision decide(RequestAttributes attrs) {
+        try {
+            return authorizer.decideLimited(attrs).toCompletableFuture().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return LimitDenials.of(new LimitVerdict(false, FailSafeLimiter.BACKEND_UNAVAILABLE, 0, 0, 1));
+        } catch (java.util.concurrent.ExecutionException e) {
+            return LimitDenials.of(new LimitVerdict(false, FailSafeLimiter.BACKEND_UNAVAILABLE, 0, 0, 1));
+        }
     }
 
     private void respond(HttpExchange ex, Decision d, boolean nginx) throws IOException {

@@ -1,0 +1,240 @@
+package io.tsgate.ratelimit;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.tsgate.auth.Tenant;
+import io.tsgate.limits.LimitRule;
+import io.tsgate.limits.LimitRules;
+import io.tsgate.limits.LimitType;
+import io.tsgate.limits.LimitVerdict;
+import io.tsgate.limits.Limiter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/**
+ * The {@code redis} backend: one Lua script ({@code limit.lua}) checks and counts atomically in Redis, so every
+ * replica sharing the Redis enforces one limit together. Calls are asynchronous (Lettuce): the stage completes on
+ * Lettuce's event loop; commands from all callers share one connection and are pipelined. A tenant's keys carry the
+ * hash tag {@code {tsgate:<account>:<project>}}, so with {@code -redis.clusterMode} each tenant lives in one slot.
+ *
+ * <p>While Redis is unreachable commands are rejected at once (not queued) and time out after
+ * {@code -redis.timeout}; {@link io.tsgate.limits.FailSafeLimiter} turns the failure into the configured mode.
+ */
+public final class RedisLimiter implements Limiter, AutoCloseable {
+    static final String SCRIPT = loadScript();
+    static final String SHA = sha1(SCRIPT);
+
+    private final Clock clock;
+    private final Supplier<LimitRules> rules;
+    private final AutoCloseable client;
+    private final Eval eval;
+    private final Supplier<Boolean> connected;
+
+    /** The one command this backend sends, for a standalone or a cluster connection. */
+    private interface Eval {
+        CompletionStage<List<Object>> evalsha(String key, String[] args);
+
+        CompletionStage<List<Object>> eval(String key, String[] args);
+    }
+
+    private RedisLimiter(Clock clock, Supplier<LimitRules> rules, AutoCloseable client, Eval eval,
+                         Supplier<Boolean> connected) {
+        this.clock = clock;
+        this.rules = rules;
+        this.client = client;
+        this.eval = eval;
+        this.connected = connected;
+    }
+
+    /**
+     * Connects to {@code url} ({@code redis://[user:password@]host:port[/db]} or {@code rediss://…}). The first
+     * connection must succeed, so a wrong URL stops start-up; later outages are survived by reconnecting.
+     */
+    public static RedisLimiter connect(String url, boolean cluster, Duration timeout, Clock clock,
+                                       Supplier<LimitRules> rules) {
+        RedisURI uri = RedisURI.create(url);
+        uri.setTimeout(timeout);
+        TimeoutOptions timeouts = TimeoutOptions.builder().fixedTimeout(timeout).build();
+        if (cluster) {
+            RedisClusterClient c = RedisClusterClient.create(uri);
+            c.setOptions(ClusterClientOptions.builder().timeoutOptions(timeouts)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
+            StatefulRedisClusterConnection<String, String> conn = c.connect(StringCodec.UTF8);
+            var async = conn.async();
+            Eval e = new Eval() {
+                @Override
+                public CompletionStage<List<Object>> evalsha(String key, String[] args) {
+                    return async.<List<Object>>evalsha(SHA, ScriptOutputType.MULTI, new String[] {key}, args);
+                }
+
+                @Override
+                public CompletionStage<List<Object>> eval(String key, String[] args) {
+                    return async.<List<Object>>eval(SCRIPT, ScriptOutputType.MULTI, new String[] {key}, args);
+                }
+            };
+            return new RedisLimiter(clock, rules, () -> {
+                conn.close();
+                c.shutdown();
+            }, e, conn::isOpen);
+        }
+        RedisClient c = RedisClient.create(uri);
+        c.setOptions(ClientOptions.builder().timeoutOptions(timeouts)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
+        StatefulRedisConnection<String, String> conn = c.connect(StringCodec.UTF8);
+        var async = conn.async();
+        Eval e = new Eval() {
+            @Override
+            public CompletionStage<List<Object>> evalsha(String key, String[] args) {
+                return async.<List<Object>>evalsha(SHA, ScriptOutputType.MULTI, new String[] {key}, args);
+            }
+
+            @Override
+            public CompletionStage<List<Object>> eval(String key, String[] args) {
+                return async.<List<Object>>eval(SCRIPT, ScriptOutputType.MULTI, new String[] {key}, args);
+            }
+        };
+        return new RedisLimiter(clock, rules, () -> {
+            conn.close();
+            c.shutdown();
+        }, e, conn::isOpen);
+    }
+
+    /** The hash-tagged key prefix of {@code tenant}. */
+    static String prefix(Tenant tenant) {
+        return "{tsgate:" + tenant.accountId() + ":" + tenant.projectId() + "}";
+    }
+
+    @Override
+    public CompletionStage<LimitVerdict> acquireQuery(Tenant tenant) {
+        LimitRule[] rs = rules.get().forTenant(tenant, LimitType.QUERIES);
+        if (rs.length == 0) {
+            return CompletableFuture.completedFuture(LimitVerdict.UNLIMITED);
+        }
+        return run(tenant, 1, rs, null);
+    }
+
+    @Override
+    public CompletionStage<LimitVerdict> admitWrite(Tenant tenant, long rows, long[] seriesHashes) {
+        LimitRules r = rules.get();
+        LimitRule[] rowRules = r.forTenant(tenant, LimitType.ROWS_INSERTED);
+        LimitRule[] newRules = r.forTenant(tenant, LimitType.NEW_SERIES);
+        LimitRule[] activeRules = r.forTenant(tenant, LimitType.ACTIVE_SERIES);
+        int count = rowRules.length + newRules.length + activeRules.length;
+        if (count == 0) {
+            return CompletableFuture.completedFuture(LimitVerdict.UNLIMITED);
+        }
+        LimitRule[] all = new LimitRule[count];
+        System.arraycopy(rowRules, 0, all, 0, rowRules.length);
+        System.arraycopy(newRules, 0, all, rowRules.length, newRules.length);
+        System.arraycopy(activeRules, 0, all, rowRules.length + newRules.length, activeRules.length);
+        boolean series = newRules.length + activeRules.length > 0;
+        return run(tenant, rows, all, series ? seriesHashes : null);
+    }
+
+    private CompletionStage<LimitVerdict> run(Tenant tenant, long n, LimitRule[] rs, long[] hashes) {
+        int h = hashes == null ? 0 : hashes.length;
+        String[] args = new String[3 + rs.length * 3 + h];
+        args[0] = Long.toString(n);
+        args[1] = Long.toString(clock.instant().getEpochSecond());
+        args[2] = Integer.toString(rs.length);
+        for (int i = 0; i < rs.length; i++) {
+            args[3 + i * 3] = rs[i].type().label();
+            args[4 + i * 3] = Long.toString(rs[i].resolution().seconds());
+            args[5 + i * 3] = Long.toString(rs[i].value());
+        }
+        for (int i = 0; i < h; i++) {
+            args[3 + rs.length * 3 + i] = Long.toHexString(hashes[i]);
+        }
+        String key = prefix(tenant);
+        CompletableFuture<List<Object>> reply = new CompletableFuture<>();
+        eval.evalsha(key, args).whenComplete((r, e) -> {
+            if (e == null) {
+                reply.complete(r);
+            } else if (rootCause(e) instanceof RedisNoScriptException) {
+                // A restarted Redis has an empty script cache: send the script itself once, which caches it again.
+                eval.eval(key, args).whenComplete((r2, e2) -> {
+                    if (e2 == null) {
+                        reply.complete(r2);
+                    } else {
+                        reply.completeExceptionally(e2);
+                    }
+                });
+            } else {
+                reply.completeExceptionally(e);
+            }
+        });
+        return reply.thenApply(RedisLimiter::verdict);
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    static LimitVerdict verdict(List<Object> r) {
+        boolean allowed = ((Long) r.get(0)) == 1L;
+        String type = String.valueOf(r.get(1));
+        long limit = (Long) r.get(2);
+        if (allowed && limit < 0) {
+            return LimitVerdict.UNLIMITED;
+        }
+        return new LimitVerdict(allowed, type, limit, Math.max(0, (Long) r.get(3)), (Long) r.get(4));
+    }
+
+    @Override
+    public boolean countsWrites(Tenant tenant) {
+        return rules.get().countsWrites(tenant);
+    }
+
+    @Override
+    public String unavailableReason() {
+        return connected.get() ? null : "redis unreachable";
+    }
+
+    @Override
+    public void close() throws Exception {
+        client.close();
+    }
+
+    private static String loadScript() {
+        try (InputStream in = RedisLimiter.class.getResourceAsStream("limit.lua")) {
+            if (in == null) {
+                throw new IllegalStateException("limit.lua missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String sha1(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
