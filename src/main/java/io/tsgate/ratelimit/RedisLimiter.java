@@ -11,6 +11,10 @@ import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import java.util.concurrent.TimeUnit;
 import io.tsgate.auth.Tenant;
 import io.tsgate.limits.LimitRule;
 import io.tsgate.limits.LimitRules;
@@ -74,12 +78,23 @@ public final class RedisLimiter implements Limiter, AutoCloseable {
                                        Supplier<LimitRules> rules) {
         RedisURI uri = RedisURI.create(url);
         uri.setTimeout(timeout);
+        // Reconnect attempts at most a second apart, so limits count again soon after Redis is back.
+        ClientResources resources = DefaultClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                .build();
         TimeoutOptions timeouts = TimeoutOptions.builder().fixedTimeout(timeout).build();
         if (cluster) {
-            RedisClusterClient c = RedisClusterClient.create(uri);
+            RedisClusterClient c = RedisClusterClient.create(resources, uri);
             c.setOptions(ClusterClientOptions.builder().timeoutOptions(timeouts)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
-            StatefulRedisClusterConnection<String, String> conn = c.connect(StringCodec.UTF8);
+            StatefulRedisClusterConnection<String, String> conn;
+            try {
+                conn = c.connect(StringCodec.UTF8);
+            } catch (RuntimeException ex) {
+                c.shutdown();
+                resources.shutdown();
+                throw ex;
+            }
             var async = conn.async();
             Eval e = new Eval() {
                 @Override
@@ -95,12 +110,20 @@ public final class RedisLimiter implements Limiter, AutoCloseable {
             return new RedisLimiter(clock, rules, () -> {
                 conn.close();
                 c.shutdown();
+                resources.shutdown();
             }, e, conn::isOpen);
         }
-        RedisClient c = RedisClient.create(uri);
+        RedisClient c = RedisClient.create(resources, uri);
         c.setOptions(ClientOptions.builder().timeoutOptions(timeouts)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
-        StatefulRedisConnection<String, String> conn = c.connect(StringCodec.UTF8);
+        StatefulRedisConnection<String, String> conn;
+        try {
+            conn = c.connect(StringCodec.UTF8);
+        } catch (RuntimeException ex) {
+            c.shutdown();
+            resources.shutdown();
+            throw ex;
+        }
         var async = conn.async();
         Eval e = new Eval() {
             @Override
@@ -116,6 +139,7 @@ public final class RedisLimiter implements Limiter, AutoCloseable {
         return new RedisLimiter(clock, rules, () -> {
             conn.close();
             c.shutdown();
+            resources.shutdown();
         }, e, conn::isOpen);
     }
 
