@@ -30,7 +30,8 @@ public final class DatasourceLimiter implements Limiter, SeriesEstimator {
     private final DatasourceQueries queries;
     private final LocalLimiter tracker;
     private volatile Map<String, Map<Tenant, Double>> usage;
-    private volatile String failure = "no successful datasource query yet";
+    private static final String NOT_YET = "no successful datasource query yet";
+    private volatile String failure = NOT_YET;
 
     public DatasourceLimiter(Clock clock, Supplier<LimitRules> rules, UsageSource source, DatasourceQueries queries) {
         this.clock = clock;
@@ -57,8 +58,9 @@ public final class DatasourceLimiter implements Limiter, SeriesEstimator {
                 }
             }
         } catch (Exception e) {
-            if (failure == null) {
-                LOG.warn("datasource query failed: {}", e.toString());
+            if (failure == null || failure.equals(NOT_YET)) {
+                LOG.warn("datasource query failed (limits use the last good usage, or -ratelimit.failureMode): {}",
+                        e.toString());
             }
             failure = "datasource query failed: " + e.getMessage();
             return;
