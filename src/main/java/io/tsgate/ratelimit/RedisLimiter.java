@@ -41,8 +41,9 @@ import java.util.function.Supplier;
  * Lettuce's event loop; commands from all callers share one connection and are pipelined. A tenant's keys carry the
  * hash tag {@code {tsgate:<account>:<project>}}, so with {@code -redis.clusterMode} each tenant lives in one slot.
  *
- * <p>While Redis is unreachable commands are rejected at once (not queued) and time out after
- * {@code -redis.timeout}; {@link io.tsgate.limits.FailSafeLimiter} turns the failure into the configured mode.
+ * <p>While a standalone Redis is unreachable commands are rejected at once (not queued); in cluster mode they wait
+ * for the node's connection. Either way a check fails after at most {@code -redis.timeout}, and
+ * {@link io.tsgate.limits.FailSafeLimiter} turns the failure into the configured mode.
  */
 public final class RedisLimiter implements Limiter, AutoCloseable {
     static final String SCRIPT = loadScript();
@@ -85,8 +86,10 @@ public final class RedisLimiter implements Limiter, AutoCloseable {
         TimeoutOptions timeouts = TimeoutOptions.builder().fixedTimeout(timeout).build();
         if (cluster) {
             RedisClusterClient c = RedisClusterClient.create(resources, uri);
+            // Node connections open lazily on first use, so rejecting commands while "disconnected" would refuse
+            // the first command to every node: here they wait (at most -redis.timeout) for the connection instead.
             c.setOptions(ClusterClientOptions.builder().timeoutOptions(timeouts)
-                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS).build());
             StatefulRedisClusterConnection<String, String> conn;
             try {
                 conn = c.connect(StringCodec.UTF8);
