@@ -1,5 +1,6 @@
 package io.tsgate.limits;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -19,6 +20,11 @@ public final class MeteredLimiter implements Limiter {
     private final Counter requests;
     private final Counter rows;
     private final Counter hits;
+    /** Data points resolved once per tenant, so a counted request does no label lookup or allocation. */
+    private final java.util.concurrent.ConcurrentHashMap<Tenant, CounterDataPoint> requestPoints =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<Tenant, CounterDataPoint> rowPoints =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public MeteredLimiter(Limiter backend, SeriesEstimator series, PrometheusRegistry registry) {
         this.backend = backend;
@@ -50,6 +56,12 @@ public final class MeteredLimiter implements Limiter {
         }
     }
 
+    private static CounterDataPoint point(java.util.concurrent.ConcurrentHashMap<Tenant, CounterDataPoint> cache,
+                                          Counter counter, Tenant t) {
+        CounterDataPoint p = cache.get(t);
+        return p != null ? p : cache.computeIfAbsent(t, x -> counter.labelValues(ids(x)));
+    }
+
     private static String[] ids(Tenant t) {
         return new String[] {Long.toString(t.accountId()), Long.toString(t.projectId())};
     }
@@ -58,7 +70,7 @@ public final class MeteredLimiter implements Limiter {
     public CompletionStage<LimitVerdict> acquireQuery(Tenant tenant) {
         return backend.acquireQuery(tenant).thenApply(v -> {
             if (v.allowed()) {
-                requests.labelValues(ids(tenant)).inc();
+                point(requestPoints, requests, tenant).inc();
             } else {
                 hits.labelValues(Long.toString(tenant.accountId()), Long.toString(tenant.projectId()), v.type()).inc();
             }
@@ -70,7 +82,7 @@ public final class MeteredLimiter implements Limiter {
     public CompletionStage<LimitVerdict> admitWrite(Tenant tenant, long rowCount, long[] seriesHashes) {
         return backend.admitWrite(tenant, rowCount, seriesHashes).thenApply(v -> {
             if (v.allowed()) {
-                rows.labelValues(ids(tenant)).inc(rowCount);
+                point(rowPoints, rows, tenant).inc(rowCount);
             } else {
                 hits.labelValues(Long.toString(tenant.accountId()), Long.toString(tenant.projectId()), v.type()).inc();
             }
