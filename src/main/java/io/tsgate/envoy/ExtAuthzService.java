@@ -12,6 +12,7 @@ import io.tsgate.policy.DecisionObserver;
 import io.tsgate.policy.RequestAuthorizer;
 import io.tsgate.request.RequestAttributes;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code envoy.service.auth.v3.Authorization/Check}. Runs on the gRPC transport thread (direct executor): the
@@ -34,12 +35,18 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
     public void check(CheckRequest request, StreamObserver<CheckResponse> out) {
         long start = System.nanoTime();
         RequestAttributes attrs = CheckRequests.toAttributes(request);
-        authorizer.decideLimited(attrs).whenComplete((d, e) -> {
-            Decision decision = e == null ? d : LimitDenials.of(
-                    new LimitVerdict(false, FailSafeLimiter.BACKEND_UNAVAILABLE, 0, 0, 1));
-            out.onNext(responses.of(decision));
-            out.onCompleted();
-            observer.record("ext_authz", attrs, decision, start);
-        });
+        CompletableFuture<Decision> stage = authorizer.decideLimited(attrs).toCompletableFuture();
+        if (stage.isDone() && !stage.isCompletedExceptionally()) {
+            respond(attrs, stage.join(), out, start);
+        } else {
+            stage.whenComplete((d, e) -> respond(attrs, e == null ? d : LimitDenials.of(
+                    new LimitVerdict(false, FailSafeLimiter.BACKEND_UNAVAILABLE, 0, 0, 1)), out, start));
+        }
+    }
+
+    private void respond(RequestAttributes attrs, Decision decision, StreamObserver<CheckResponse> out, long start) {
+        out.onNext(responses.of(decision));
+        out.onCompleted();
+        observer.record("ext_authz", attrs, decision, start);
     }
 }

@@ -32,7 +32,7 @@ public final class LocalLimiter implements Limiter, SeriesEstimator {
         if (rs.length == 0) {
             return LimitVerdict.UNLIMITED;
         }
-        long now = clock.instant().getEpochSecond();
+        long now = Math.floorDiv(clock.millis(), 1000L);
         TenantState s = state(tenant);
         synchronized (s) {
             LimitVerdict refused = s.checkCounters(rs, now, 1);
@@ -56,7 +56,7 @@ public final class LocalLimiter implements Limiter, SeriesEstimator {
         if (rowRules.length == 0 && newRules.length == 0 && activeRules.length == 0) {
             return LimitVerdict.UNLIMITED;
         }
-        long now = clock.instant().getEpochSecond();
+        long now = Math.floorDiv(clock.millis(), 1000L);
         long minute = Math.floorDiv(now, 60);
         TenantState s = state(tenant);
         synchronized (s) {
@@ -111,7 +111,7 @@ public final class LocalLimiter implements Limiter, SeriesEstimator {
         if (s == null) {
             return 0;
         }
-        long now = clock.instant().getEpochSecond();
+        long now = Math.floorDiv(clock.millis(), 1000L);
         synchronized (s) {
             long windowStart = resolution.window(now) * resolution.seconds() / 60;
             return Math.round(s.series.fresh(windowStart, Math.floorDiv(now, 60), new long[0]));

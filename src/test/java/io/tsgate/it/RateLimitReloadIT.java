@@ -33,7 +33,7 @@ class RateLimitReloadIT {
     @TempDir
     Path dir;
 
-    private Gateway gateway(Path file, String checkInterval) throws Exception {
+    private Gateway gateway(Object file, String checkInterval) throws Exception {
         return Gateway.start(GatewayConfig.from(FlagParser.parse(List.of("-grpcListenAddr=127.0.0.1:0",
                 "-httpListenAddr=127.0.0.1:0", "-enable.auth=false", "-enable.rateLimit", "-ratelimit.config=" + file,
                 "-ratelimit.configCheckInterval=" + checkInterval), Map.of())), CLOCK);
@@ -108,6 +108,31 @@ class RateLimitReloadIT {
                 Await.until("the new file is in force", Duration.ofSeconds(10), () -> query(stub), s -> s == 200);
             } finally {
                 ch.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void limitFileFromAUrlReloadsAndKeepsTheOldLimitsWhenTheUrlFails() throws Exception {
+        try (NginxServer nginx = NginxServer.start(port -> "server { listen 127.0.0.1:" + port
+                + "; location / { root {root}; } }")) {
+            Path served = nginx.root().resolve("limits.yaml");
+            Files.writeString(served, "limits: [{type: queries, value: 0, resolution: minute}]");
+            try (Gateway g = gateway(nginx.baseUri().resolve("/limits.yaml"), "100ms")) {
+                ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", g.grpcPort()).usePlaintext().build();
+                try {
+                    var stub = AuthorizationGrpc.newBlockingStub(ch);
+                    assertEquals(429, query(stub));
+                    Files.delete(served);
+                    Await.until("the 404 is a failed reload", Duration.ofSeconds(10), () -> reloadGauge(g), v -> v == 0);
+                    assertEquals(429, query(stub), "the old limits stay while the URL answers 404");
+                    Files.writeString(served, "limits: []");
+                    Await.until("the file served again is in force", Duration.ofSeconds(10), () -> query(stub),
+                            st -> st == 200);
+                    assertEquals(1.0, reloadGauge(g));
+                } finally {
+                    ch.shutdownNow();
+                }
             }
         }
     }
