@@ -75,7 +75,7 @@ public final class LocalLimiter implements Limiter, SeriesEstimator {
             }
             for (LimitRule rule : newRules) {
                 long windowStart = rule.resolution().window(now) * rule.resolution().seconds() / 60;
-                long count = Math.round(s.series.fresh(windowStart, minute, seriesHashes));
+                long count = Math.round(s.series.fresh(rule.resolution(), windowStart, minute, seriesHashes));
                 LimitVerdict v = seriesVerdict(rule, count, rule.resolution().secondsToReset(now));
                 if (!v.allowed()) {
                     return v;
@@ -114,7 +114,7 @@ public final class LocalLimiter implements Limiter, SeriesEstimator {
         long now = Math.floorDiv(clock.millis(), 1000L);
         synchronized (s) {
             long windowStart = resolution.window(now) * resolution.seconds() / 60;
-            return Math.round(s.series.fresh(windowStart, Math.floorDiv(now, 60), new long[0]));
+            return Math.round(s.series.fresh(resolution, windowStart, Math.floorDiv(now, 60), new long[0]));
         }
     }
 

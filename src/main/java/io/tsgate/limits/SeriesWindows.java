@@ -21,9 +21,11 @@ final class SeriesWindows {
     private final long[] slotMinute = new long[SLOTS];
     private long cachedFor = Long.MIN_VALUE;
     private HllSketch cachedPastHour;
-    private long cachedWindowFor = Long.MIN_VALUE;
-    private HllSketch cachedBefore;
-    private HllSketch cachedWindowPast;
+    /** Per resolution (minute and hour windows start at different minutes): the minute and window cached for. */
+    private final long[] cachedWindowFor = {Long.MIN_VALUE, Long.MIN_VALUE};
+    private final long[] cachedWindowStart = {Long.MIN_VALUE, Long.MIN_VALUE};
+    private final HllSketch[] cachedBefore = new HllSketch[2];
+    private final HllSketch[] cachedWindowPast = new HllSketch[2];
 
     SeriesWindows() {
         java.util.Arrays.fill(slotMinute, Long.MIN_VALUE);
@@ -41,15 +43,16 @@ final class SeriesWindows {
      * Series of the window starting at minute {@code windowStart} (through {@code minute}, plus {@code batch}) not
      * seen in the 60 minutes before the window.
      */
-    double fresh(long windowStart, long minute, long[] batch) {
-        refreshWindowCache(windowStart, minute);
+    double fresh(Resolution resolution, long windowStart, long minute, long[] batch) {
+        int r = resolution.ordinal();
+        refreshWindowCache(r, windowStart, minute);
         Union window = new Union(LG_K);
-        window.update(cachedWindowPast);
+        window.update(cachedWindowPast[r]);
         addCurrent(window, minute, batch);
         Union both = new Union(LG_K);
         both.update(window.getResult(TgtHllType.HLL_4));
-        both.update(cachedBefore);
-        return Math.max(0, both.getEstimate() - cachedBefore.getEstimate());
+        both.update(cachedBefore[r]);
+        return Math.max(0, both.getEstimate() - cachedBefore[r].getEstimate());
     }
 
     /** Adds {@code batch} to the sketch of {@code minute}. */
@@ -78,11 +81,12 @@ final class SeriesWindows {
         return cachedPastHour;
     }
 
-    private void refreshWindowCache(long windowStart, long minute) {
-        if (cachedWindowFor != minute) {
-            cachedBefore = union(windowStart - 60, windowStart - 1);
-            cachedWindowPast = union(windowStart, minute - 1);
-            cachedWindowFor = minute;
+    private void refreshWindowCache(int r, long windowStart, long minute) {
+        if (cachedWindowFor[r] != minute || cachedWindowStart[r] != windowStart) {
+            cachedBefore[r] = union(windowStart - 60, windowStart - 1);
+            cachedWindowPast[r] = union(windowStart, minute - 1);
+            cachedWindowFor[r] = minute;
+            cachedWindowStart[r] = windowStart;
         }
     }
 

@@ -140,6 +140,21 @@ class LocalLimiterTest {
     }
 
     @Test
+    void minuteAndHourNewSeriesLimitsAreCheckedTogether() throws Exception {
+        LocalLimiter l = limiter("limits: [{type: new_series, value: 100, resolution: minute}, "
+                + "{type: new_series, value: 150, resolution: hour}]");
+        assertTrue(write(l, 80, LongStream.range(0, 80).toArray()).allowed());
+        clock.advance(Duration.ofMinutes(1));
+        LimitVerdict v = write(l, 80, LongStream.range(100, 180).toArray());
+        assertFalse(v.allowed(), "80 new this minute fit the minute limit, 160 this hour do not: " + v);
+        assertEquals(new LimitVerdict(false, "new_series", 150, 0, 2930), v);
+        LimitVerdict ok = write(l, 60, LongStream.range(100, 160).toArray());
+        assertTrue(ok.allowed(), ok.toString());
+        assertEquals(60, l.newSeries(T, Resolution.MINUTE), 2);
+        assertEquals(140, l.newSeries(T, Resolution.HOUR), 3);
+    }
+
+    @Test
     void activeSeriesEstimateIsWithinTwoPercentAt100kSeries() throws Exception {
         LocalLimiter l = limiter("limits: [{type: active_series, value: 10000000, resolution: hour}]");
         java.util.SplittableRandom random = new java.util.SplittableRandom(42);
