@@ -72,6 +72,11 @@ public final class DatasourceLimiter implements Limiter, SeriesEstimator {
         failure = null;
     }
 
+    /** Drops series sketches of tenants idle for two hours (see {@link LocalLimiter#evictIdle}). */
+    public void evictIdle() {
+        tracker.evictIdle();
+    }
+
     private static String key(LimitType type, Resolution resolution) {
         return type.label() + "/" + resolution.label();
     }

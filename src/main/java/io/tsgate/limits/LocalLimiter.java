@@ -15,6 +15,8 @@ import java.util.function.Supplier;
 public final class LocalLimiter implements Limiter, SeriesEstimator {
     private final Clock clock;
     private final Supplier<LimitRules> rules;
+    /** Longer than the oldest window or series sketch a state can hold (an hour window, two hours of sketches). */
+    private static final long IDLE_SECONDS = 2 * 3600 + 60;
     private final ConcurrentHashMap<Tenant, TenantState> states = new ConcurrentHashMap<>();
 
     public LocalLimiter(Clock clock, Supplier<LimitRules> rules) {
@@ -33,14 +35,10 @@ public final class LocalLimiter implements Limiter, SeriesEstimator {
             return LimitVerdict.UNLIMITED;
         }
         long now = Math.floorDiv(clock.millis(), 1000L);
-        TenantState s = state(tenant);
-        synchronized (s) {
+        return withState(tenant, now, s -> {
             LimitVerdict refused = s.checkCounters(rs, now, 1);
-            if (refused != null) {
-                return refused;
-            }
-            return s.addCounters(rs, now, 1, null);
-        }
+            return refused != null ? refused : s.addCounters(rs, now, 1, null);
+        });
     }
 
     @Override
@@ -58,8 +56,7 @@ public final class LocalLimiter implements Limiter, SeriesEstimator {
         }
         long now = Math.floorDiv(clock.millis(), 1000L);
         long minute = Math.floorDiv(now, 60);
-        TenantState s = state(tenant);
-        synchronized (s) {
+        return withState(tenant, now, s -> {
             LimitVerdict refused = s.checkCounters(rowRules, now, rows);
             if (refused != null) {
                 return refused;
@@ -86,7 +83,7 @@ public final class LocalLimiter implements Limiter, SeriesEstimator {
                 s.series.add(minute, seriesHashes);
             }
             return s.addCounters(rowRules, now, rows, tightest);
-        }
+        });
     }
 
     @Override
@@ -140,8 +137,33 @@ public final class LocalLimiter implements Limiter, SeriesEstimator {
         return b.remaining() < a.remaining() ? b : a;
     }
 
-    private TenantState state(Tenant tenant) {
-        return states.computeIfAbsent(tenant, t -> new TenantState());
+    /** Runs {@code body} holding the tenant's live state (never one {@link #evictIdle} just dropped). */
+    private LimitVerdict withState(Tenant tenant, long now, java.util.function.Function<TenantState, LimitVerdict> body) {
+        while (true) {
+            TenantState s = states.computeIfAbsent(tenant, t -> new TenantState());
+            synchronized (s) {
+                if (!s.evicted) {
+                    s.lastUsed = now;
+                    return body.apply(s);
+                }
+            }
+        }
+    }
+
+    /**
+     * Drops the state of tenants idle for two hours (all their windows and series sketches have expired), so
+     * memory follows the tenants in use; the gateway runs this every minute in the background.
+     */
+    public void evictIdle() {
+        long now = Math.floorDiv(clock.millis(), 1000L);
+        states.forEach((tenant, s) -> {
+            synchronized (s) {
+                if (now - s.lastUsed > IDLE_SECONDS) {
+                    s.evicted = true;
+                    states.remove(tenant, s);
+                }
+            }
+        });
     }
 
     /** Counters per type and resolution (current window index and count) plus the series sketches. */
@@ -149,6 +171,8 @@ public final class LocalLimiter implements Limiter, SeriesEstimator {
         private final long[] window = new long[LimitType.values().length * Resolution.values().length];
         private final long[] count = new long[window.length];
         private final SeriesWindows series;
+        private long lastUsed;
+        private boolean evicted;
 
         TenantState() {
             java.util.Arrays.fill(window, Long.MIN_VALUE);

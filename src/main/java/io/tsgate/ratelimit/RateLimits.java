@@ -57,6 +57,7 @@ public final class RateLimits implements AutoCloseable {
         switch (config.backend()) {
             case LOCAL -> {
                 LocalLimiter local = new LocalLimiter(clock, file);
+                background.scheduleWithFixedDelay(local::evictIdle, 1, 1, TimeUnit.MINUTES);
                 backend = local;
                 series = local;
             }
@@ -75,6 +76,7 @@ public final class RateLimits implements AutoCloseable {
                         new DatasourceQueries(config.queryOverrides(), config.extraLabels()));
                 long every = config.refreshInterval().toMillis();
                 background.scheduleWithFixedDelay(ds::refresh, 0, every, TimeUnit.MILLISECONDS);
+                background.scheduleWithFixedDelay(ds::evictIdle, 1, 1, TimeUnit.MINUTES);
                 backend = ds;
                 series = ds;
             }

@@ -155,6 +155,20 @@ class LocalLimiterTest {
     }
 
     @Test
+    void idleTenantsAreDroppedOnlyAfterTheirWindowsExpired() throws Exception {
+        LocalLimiter l = limiter("limits: [{type: queries, value: 1, resolution: hour}]");
+        assertTrue(query(l, T).allowed());
+        clock.advance(Duration.ofMinutes(100));
+        l.evictIdle();
+        assertEquals(java.util.Set.of(T), l.tenants(), "kept while its data may matter");
+        clock.advance(Duration.ofMinutes(30));
+        l.evictIdle();
+        assertEquals(java.util.Set.of(), l.tenants());
+        assertTrue(query(l, T).allowed(), "a new state in a new hour");
+        assertFalse(query(l, T).allowed());
+    }
+
+    @Test
     void activeSeriesEstimateIsWithinTwoPercentAt100kSeries() throws Exception {
         LocalLimiter l = limiter("limits: [{type: active_series, value: 10000000, resolution: hour}]");
         java.util.SplittableRandom random = new java.util.SplittableRandom(42);
