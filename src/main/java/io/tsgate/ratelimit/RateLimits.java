@@ -64,9 +64,10 @@ public final class RateLimits implements AutoCloseable {
             case REDIS -> {
                 RedisLimiter redis;
                 try {
-                    redis = RedisLimiter.connect(config.redisUrl(), config.redisCluster(), config.redisTimeout(), clock, file);
+                    redis = RedisLimiter.connect(config.redisUrl(), config.redisCluster(), config.redisTimeout(), clock, file,
+                            background);
                 } catch (RuntimeException e) {
-                    throw new ConfigException("-redis.url: cannot connect: " + e.getMessage());
+                    throw new ConfigException("-redis.url: " + e.getMessage());
                 }
                 closeables.add(redis);
                 backend = redis;

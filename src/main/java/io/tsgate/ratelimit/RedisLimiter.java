@@ -33,7 +33,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code redis} backend: one Lua script ({@code limit.lua}) checks and counts atomically in Redis, so every
@@ -41,7 +45,8 @@ import java.util.function.Supplier;
  * Lettuce's event loop; commands from all callers share one connection and are pipelined. A tenant's keys carry the
  * hash tag {@code {tsgate:<account>:<project>}}, so with {@code -redis.clusterMode} each tenant lives in one slot.
  *
- * <p>While a standalone Redis is unreachable commands are rejected at once (not queued); in cluster mode they wait
+ * <p>A Redis that cannot be reached at start does not stop the gateway: it connects in the background.
+ * While a standalone Redis is unreachable commands are rejected at once (not queued); in cluster mode they wait
  * for the node's connection. Either way a check fails after at most {@code -redis.timeout}, and
  * {@link io.tsgate.limits.FailSafeLimiter} turns the failure into the configured mode.
  */
@@ -49,11 +54,15 @@ public final class RedisLimiter implements Limiter, AutoCloseable {
     static final String SCRIPT = loadScript();
     static final String SHA = sha1(SCRIPT);
 
+    private static final Logger LOG = LoggerFactory.getLogger(RedisLimiter.class);
+
     private final Clock clock;
     private final Supplier<LimitRules> rules;
-    private final AutoCloseable client;
-    private final Eval eval;
-    private final Supplier<Boolean> connected;
+    private final Supplier<Connection> opener;
+    private final Runnable shutdown;
+    private volatile Connection connection;
+    private volatile String lastError = "not connected yet";
+    private volatile boolean closed;
 
     /** The one command this backend sends, for a standalone or a cluster connection. */
     private interface Eval {
@@ -62,21 +71,31 @@ public final class RedisLimiter implements Limiter, AutoCloseable {
         CompletionStage<List<Object>> eval(String key, String[] args);
     }
 
-    private RedisLimiter(Clock clock, Supplier<LimitRules> rules, AutoCloseable client, Eval eval,
-                         Supplier<Boolean> connected) {
+    private record Connection(Eval eval, BooleanSupplier open, Runnable close) {
+    }
+
+    private RedisLimiter(Clock clock, Supplier<LimitRules> rules, Supplier<Connection> opener, Runnable shutdown) {
         this.clock = clock;
         this.rules = rules;
-        this.client = client;
-        this.eval = eval;
-        this.connected = connected;
+        this.opener = opener;
+        this.shutdown = shutdown;
+    }
+
+    /** {@link #connect(String, boolean, Duration, Clock, Supplier, ScheduledExecutorService)} that fails at once. */
+    public static RedisLimiter connect(String url, boolean cluster, Duration timeout, Clock clock,
+                                       Supplier<LimitRules> rules) {
+        return connect(url, cluster, timeout, clock, rules, null);
     }
 
     /**
-     * Connects to {@code url} ({@code redis://[user:password@]host:port[/db]} or {@code rediss://…}). The first
-     * connection must succeed, so a wrong URL stops start-up; later outages are survived by reconnecting.
+     * Connects to {@code url} ({@code redis://[user:password@]host:port[/db]} or {@code rediss://…}). When Redis
+     * cannot be reached at start and {@code retry} is given, the gateway starts anyway and connects from
+     * {@code retry} every second; until then checks fail (so {@code -ratelimit.failureMode} decides) and
+     * {@code /ready} says why. Without {@code retry} the failure is thrown. Later outages are survived by Lettuce's
+     * reconnects.
      */
     public static RedisLimiter connect(String url, boolean cluster, Duration timeout, Clock clock,
-                                       Supplier<LimitRules> rules) {
+                                       Supplier<LimitRules> rules, ScheduledExecutorService retry) {
         RedisURI uri = RedisURI.create(url);
         uri.setTimeout(timeout);
         // Reconnect attempts at most a second apart, so limits count again soon after Redis is back.
@@ -84,66 +103,90 @@ public final class RedisLimiter implements Limiter, AutoCloseable {
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build();
         TimeoutOptions timeouts = TimeoutOptions.builder().fixedTimeout(timeout).build();
+        RedisLimiter limiter;
         if (cluster) {
             RedisClusterClient c = RedisClusterClient.create(resources, uri);
             // Node connections open lazily on first use, so rejecting commands while "disconnected" would refuse
             // the first command to every node: here they wait (at most -redis.timeout) for the connection instead.
             c.setOptions(ClusterClientOptions.builder().timeoutOptions(timeouts)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS).build());
-            StatefulRedisClusterConnection<String, String> conn;
-            try {
-                conn = c.connect(StringCodec.UTF8);
-            } catch (RuntimeException ex) {
-                c.shutdown();
-                resources.shutdown();
-                throw ex;
-            }
-            var async = conn.async();
-            Eval e = new Eval() {
-                @Override
-                public CompletionStage<List<Object>> evalsha(String key, String[] args) {
-                    return async.<List<Object>>evalsha(SHA, ScriptOutputType.MULTI, new String[] {key}, args);
-                }
+            limiter = new RedisLimiter(clock, rules, () -> {
+                StatefulRedisClusterConnection<String, String> conn = c.connect(StringCodec.UTF8);
+                var async = conn.async();
+                return new Connection(new Eval() {
+                    @Override
+                    public CompletionStage<List<Object>> evalsha(String key, String[] args) {
+                        return async.<List<Object>>evalsha(SHA, ScriptOutputType.MULTI, new String[] {key}, args);
+                    }
 
-                @Override
-                public CompletionStage<List<Object>> eval(String key, String[] args) {
-                    return async.<List<Object>>eval(SCRIPT, ScriptOutputType.MULTI, new String[] {key}, args);
-                }
-            };
-            return new RedisLimiter(clock, rules, () -> {
-                conn.close();
+                    @Override
+                    public CompletionStage<List<Object>> eval(String key, String[] args) {
+                        return async.<List<Object>>eval(SCRIPT, ScriptOutputType.MULTI, new String[] {key}, args);
+                    }
+                }, conn::isOpen, conn::close);
+            }, () -> {
                 c.shutdown();
                 resources.shutdown();
-            }, e, conn::isOpen);
+            });
+        } else {
+            RedisClient c = RedisClient.create(resources, uri);
+            c.setOptions(ClientOptions.builder().timeoutOptions(timeouts)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
+            limiter = new RedisLimiter(clock, rules, () -> {
+                StatefulRedisConnection<String, String> conn = c.connect(StringCodec.UTF8);
+                var async = conn.async();
+                return new Connection(new Eval() {
+                    @Override
+                    public CompletionStage<List<Object>> evalsha(String key, String[] args) {
+                        return async.<List<Object>>evalsha(SHA, ScriptOutputType.MULTI, new String[] {key}, args);
+                    }
+
+                    @Override
+                    public CompletionStage<List<Object>> eval(String key, String[] args) {
+                        return async.<List<Object>>eval(SCRIPT, ScriptOutputType.MULTI, new String[] {key}, args);
+                    }
+                }, conn::isOpen, conn::close);
+            }, () -> {
+                c.shutdown();
+                resources.shutdown();
+            });
         }
-        RedisClient c = RedisClient.create(resources, uri);
-        c.setOptions(ClientOptions.builder().timeoutOptions(timeouts)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
-        StatefulRedisConnection<String, String> conn;
         try {
-            conn = c.connect(StringCodec.UTF8);
-        } catch (RuntimeException ex) {
-            c.shutdown();
-            resources.shutdown();
-            throw ex;
+            limiter.open();
+        } catch (RuntimeException e) {
+            if (retry == null) {
+                limiter.close();
+                throw e;
+            }
+            LOG.warn("cannot connect to -redis.url yet ({}); retrying every second, -ratelimit.failureMode applies "
+                    + "meanwhile", e.getMessage());
+            limiter.retryUntilConnected(retry);
         }
-        var async = conn.async();
-        Eval e = new Eval() {
-            @Override
-            public CompletionStage<List<Object>> evalsha(String key, String[] args) {
-                return async.<List<Object>>evalsha(SHA, ScriptOutputType.MULTI, new String[] {key}, args);
-            }
+        return limiter;
+    }
 
-            @Override
-            public CompletionStage<List<Object>> eval(String key, String[] args) {
-                return async.<List<Object>>eval(SCRIPT, ScriptOutputType.MULTI, new String[] {key}, args);
+    private void open() {
+        try {
+            connection = opener.get();
+            lastError = null;
+        } catch (RuntimeException e) {
+            lastError = "redis unreachable: " + e.getMessage();
+            throw e;
+        }
+    }
+
+    private void retryUntilConnected(ScheduledExecutorService retry) {
+        retry.schedule(() -> {
+            if (closed) {
+                return;
             }
-        };
-        return new RedisLimiter(clock, rules, () -> {
-            conn.close();
-            c.shutdown();
-            resources.shutdown();
-        }, e, conn::isOpen);
+            try {
+                open();
+                LOG.info("connected to -redis.url");
+            } catch (RuntimeException e) {
+                retryUntilConnected(retry);
+            }
+        }, 1, TimeUnit.SECONDS);
     }
 
     /** The hash-tagged key prefix of {@code tenant}. */
@@ -192,6 +235,11 @@ public final class RedisLimiter implements Limiter, AutoCloseable {
         for (int i = 0; i < h; i++) {
             args[3 + rs.length * 3 + i] = Long.toHexString(hashes[i]);
         }
+        Connection conn = connection;
+        if (conn == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException(lastError));
+        }
+        Eval eval = conn.eval();
         String key = prefix(tenant);
         CompletableFuture<List<Object>> reply = new CompletableFuture<>();
         eval.evalsha(key, args).whenComplete((r, e) -> {
@@ -238,12 +286,21 @@ public final class RedisLimiter implements Limiter, AutoCloseable {
 
     @Override
     public String unavailableReason() {
-        return connected.get() ? null : "redis unreachable";
+        Connection conn = connection;
+        if (conn == null) {
+            return lastError;
+        }
+        return conn.open().getAsBoolean() ? null : "redis unreachable (reconnecting)";
     }
 
     @Override
-    public void close() throws Exception {
-        client.close();
+    public void close() {
+        closed = true;
+        Connection conn = connection;
+        if (conn != null) {
+            conn.close().run();
+        }
+        shutdown.run();
     }
 
     private static String loadScript() {

@@ -139,6 +139,23 @@ class RateLimitRedisIT {
     }
 
     @Test
+    void gatewayStartsWhileRedisIsDownAndEnforcesOnceItIsUp() throws Exception {
+        redis.stop();
+        Gateway g = gateway("limits: [{type: queries, value: 2, resolution: minute}]", "closed");
+        var s = stub(g);
+        CheckResponse r = query(s);
+        assertEquals(429, status(r));
+        assertEquals("limit_backend_unavailable", reason(r));
+        assertEquals(503, httpStatus(g, "/ready"));
+
+        redis.startAgain();
+        Await.until("connected in the background", Duration.ofSeconds(15), () -> httpStatus(g, "/ready"), st -> st == 200);
+        assertEquals(200, status(query(s)));
+        assertEquals(200, status(query(s)));
+        assertEquals("limit_queries", reason(query(s)));
+    }
+
+    @Test
     void failOpenAllowsWhileRedisIsDownAndCountsAgainAfterItsRestart() throws Exception {
         Gateway g = gateway("limits: [{type: queries, value: 3, resolution: minute}]", "open");
         var s = stub(g);
