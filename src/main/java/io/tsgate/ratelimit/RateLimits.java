@@ -71,6 +71,7 @@ public final class RateLimits implements AutoCloseable {
                 }
                 closeables.add(redis);
                 backend = redis;
+                series = redis;
             }
             default -> {
                 DatasourceLimiter ds = new DatasourceLimiter(clock, file, new PromQlUsageSource(config.datasource()),

@@ -21,6 +21,8 @@ import io.tsgate.limits.LimitRules;
 import io.tsgate.limits.LimitType;
 import io.tsgate.limits.LimitVerdict;
 import io.tsgate.limits.Limiter;
+import io.tsgate.limits.Resolution;
+import io.tsgate.limits.SeriesEstimator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -50,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * for the node's connection. Either way a check fails after at most {@code -redis.timeout}, and
  * {@link io.tsgate.limits.FailSafeLimiter} turns the failure into the configured mode.
  */
-public final class RedisLimiter implements Limiter, AutoCloseable {
+public final class RedisLimiter implements Limiter, SeriesEstimator, AutoCloseable {
     static final String SCRIPT = loadScript();
     static final String SHA = sha1(SCRIPT);
 
@@ -63,6 +65,9 @@ public final class RedisLimiter implements Limiter, AutoCloseable {
     private volatile Connection connection;
     private volatile String lastError = "not connected yet";
     private volatile boolean closed;
+    /** The series counts limit.lua returned on each tenant's last write: active, new per minute, new per hour. */
+    private final java.util.concurrent.ConcurrentHashMap<Tenant, long[]> estimates =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The one command this backend sends, for a standalone or a cluster connection. */
     private interface Eval {
@@ -200,7 +205,7 @@ public final class RedisLimiter implements Limiter, AutoCloseable {
         if (rs.length == 0) {
             return CompletableFuture.completedFuture(LimitVerdict.UNLIMITED);
         }
-        return run(tenant, 1, rs, null);
+        return run(tenant, 1, rs, null).thenApply(RedisLimiter::verdict);
     }
 
     @Override
@@ -218,10 +223,24 @@ public final class RedisLimiter implements Limiter, AutoCloseable {
         System.arraycopy(newRules, 0, all, rowRules.length, newRules.length);
         System.arraycopy(activeRules, 0, all, rowRules.length + newRules.length, activeRules.length);
         boolean series = newRules.length + activeRules.length > 0;
-        return run(tenant, rows, all, series ? seriesHashes : null);
+        CompletionStage<List<Object>> reply = run(tenant, rows, all, series ? seriesHashes : null);
+        if (!series) {
+            return reply.thenApply(RedisLimiter::verdict);
+        }
+        return reply.thenApply(out -> {
+            long[] e = {(Long) out.get(5), (Long) out.get(6), (Long) out.get(7)};
+            long[] old = estimates.get(tenant);
+            for (int i = 0; i < e.length; i++) {
+                if (e[i] < 0 && old != null) {
+                    e[i] = old[i];
+                }
+            }
+            estimates.put(tenant, e);
+            return verdict(out);
+        });
     }
 
-    private CompletionStage<LimitVerdict> run(Tenant tenant, long n, LimitRule[] rs, long[] hashes) {
+    private CompletionStage<List<Object>> run(Tenant tenant, long n, LimitRule[] rs, long[] hashes) {
         int h = hashes == null ? 0 : hashes.length;
         String[] args = new String[3 + rs.length * 3 + h];
         args[0] = Long.toString(n);
@@ -258,7 +277,26 @@ public final class RedisLimiter implements Limiter, AutoCloseable {
                 reply.completeExceptionally(e);
             }
         });
-        return reply.thenApply(RedisLimiter::verdict);
+        return reply;
+    }
+
+    @Override
+    public java.util.Set<Tenant> tenants() {
+        return estimates.keySet();
+    }
+
+    /** As of the tenant's last write with a series limit (0 when none). */
+    @Override
+    public long activeSeries(Tenant tenant) {
+        long[] e = estimates.get(tenant);
+        return e == null ? 0 : Math.max(0, e[0]);
+    }
+
+    /** As of the tenant's last write with a new_series limit of {@code resolution} (0 when none). */
+    @Override
+    public long newSeries(Tenant tenant, Resolution resolution) {
+        long[] e = estimates.get(tenant);
+        return e == null ? 0 : Math.max(0, e[resolution == Resolution.MINUTE ? 1 : 2]);
     }
 
     private static Throwable rootCause(Throwable e) {

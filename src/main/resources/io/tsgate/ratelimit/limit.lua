@@ -5,7 +5,9 @@
 --          so all of a tenant's keys share one Redis Cluster hash slot (hash tag) and multi-key PFCOUNT works there.
 -- ARGV     n (1 for a query, the row count for a write), now (epoch seconds), rule count R,
 --          then R triples (type, resolution seconds, limit), then the series hashes of a write.
--- Returns  {allowed 0|1, type, limit, remaining, reset seconds}; type "" and limit -1 when no rule applied.
+-- Returns  {allowed 0|1, type, limit, remaining, reset seconds, active series, new series this minute,
+--          new series this hour}; type "" and limit -1 when no rule applied; a series count is -1 when no rule
+--          of that kind was checked.
 --
 -- Keys: <p>:c:<type>:<res>:<window>  counter of the epoch-aligned window (expires after the window)
 --       <p>:s:<minute>               HyperLogLog of the series written in that minute (kept two hours)
@@ -51,6 +53,13 @@ end
 local counters = {}
 local series = false
 local best = nil
+local estimates = {-1, -1, -1}
+local function result(r)
+  r[6] = estimates[1]
+  r[7] = estimates[2]
+  r[8] = estimates[3]
+  return r
+end
 for i = 0, rc - 1 do
   local t = ARGV[4 + i * 3]
   local res = tonumber(ARGV[5 + i * 3])
@@ -65,6 +74,7 @@ for i = 0, rc - 1 do
     used = count_with_batch(slots(minute - 59, minute))
     reset = 60 - (now % 60)
     series = true
+    estimates[1] = used
   else
     -- new_series: |window ∪ hour before| - |hour before|
     local window_start = math.floor(now / res) * res / 60
@@ -74,10 +84,15 @@ for i = 0, rc - 1 do
       used = 0
     end
     series = true
+    if res == 60 then
+      estimates[2] = used
+    else
+      estimates[3] = used
+    end
   end
   if used > limit then
     redis.call('DEL', tmp)
-    return {0, t, limit, 0, reset}
+    return result({0, t, limit, 0, reset})
   end
   if best == nil or limit - used < best[4] then
     best = {1, t, limit, limit - used, reset}
@@ -94,6 +109,6 @@ if series and nhashes > 0 then
   redis.call('EXPIRE', key, 7260)
 end
 if best == nil then
-  return {1, '', -1, -1, 0}
+  return result({1, '', -1, -1, 0})
 end
-return best
+return result(best)

@@ -99,6 +99,10 @@ class RedisLimiterIT {
             LimitVerdict v = write(l, 700, LongStream.range(600, 1300).toArray());
             assertTrue(v.allowed(), v.toString());
             assertTrue(v.type().equals("active_series") || v.type().equals("new_series"));
+            long active = l.activeSeries(T);
+            assertTrue(Math.abs(active - 700) <= 14, "active series now 600..1299: " + active);
+            long fresh = l.newSeries(T, io.tsgate.limits.Resolution.MINUTE);
+            assertTrue(Math.abs(fresh - 100) <= 14, "new this minute: 1200..1299, got " + fresh);
             assertTrue(redis.command("EXISTS {tsgate:3:9}:tmp").equals(":0"), "no scratch key left behind");
         }
     }
@@ -120,6 +124,8 @@ class RedisLimiterIT {
             long estimate = limit - last.remaining();
             double error = Math.abs(estimate - 100_000) / 100_000.0;
             assertTrue(error < 0.02, "Redis estimates " + estimate + " for 100000 series (" + error * 100 + "% off)");
+            assertEquals(estimate, l.activeSeries(T), "the estimate exported as tsgate_tenant_active_series");
+            assertEquals(java.util.Set.of(T), l.tenants());
         }
     }
 }
