@@ -7,6 +7,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
@@ -23,15 +24,8 @@ import io.tsgate.limits.LimitVerdict;
 import io.tsgate.limits.Limiter;
 import io.tsgate.limits.Resolution;
 import io.tsgate.limits.SeriesEstimator;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -53,8 +47,8 @@ import org.slf4j.LoggerFactory;
  * {@link io.tsgate.limits.FailSafeLimiter} turns the failure into the configured mode.
  */
 public final class RedisLimiter implements Limiter, SeriesEstimator, AutoCloseable {
-    static final String SCRIPT = loadScript();
-    static final String SHA = sha1(SCRIPT);
+    private static final String SCRIPT = LimitScript.TEXT;
+    private static final String SHA = LimitScript.SHA1;
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisLimiter.class);
 
@@ -69,14 +63,9 @@ public final class RedisLimiter implements Limiter, SeriesEstimator, AutoCloseab
     private final java.util.concurrent.ConcurrentHashMap<Tenant, long[]> estimates =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** The one command this backend sends, for a standalone or a cluster connection. */
-    private interface Eval {
-        CompletionStage<List<Object>> evalsha(String key, String[] args);
-
-        CompletionStage<List<Object>> eval(String key, String[] args);
-    }
-
-    private record Connection(Eval eval, BooleanSupplier open, Runnable close) {
+    /** Scripting commands are the same interface for a standalone and a cluster connection. */
+    private record Connection(RedisScriptingAsyncCommands<String, String> commands, BooleanSupplier open,
+                              Runnable close) {
     }
 
     private RedisLimiter(Clock clock, Supplier<LimitRules> rules, Supplier<Connection> opener, Runnable shutdown) {
@@ -117,18 +106,7 @@ public final class RedisLimiter implements Limiter, SeriesEstimator, AutoCloseab
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS).build());
             limiter = new RedisLimiter(clock, rules, () -> {
                 StatefulRedisClusterConnection<String, String> conn = c.connect(StringCodec.UTF8);
-                var async = conn.async();
-                return new Connection(new Eval() {
-                    @Override
-                    public CompletionStage<List<Object>> evalsha(String key, String[] args) {
-                        return async.<List<Object>>evalsha(SHA, ScriptOutputType.MULTI, new String[] {key}, args);
-                    }
-
-                    @Override
-                    public CompletionStage<List<Object>> eval(String key, String[] args) {
-                        return async.<List<Object>>eval(SCRIPT, ScriptOutputType.MULTI, new String[] {key}, args);
-                    }
-                }, conn::isOpen, conn::close);
+                return new Connection(conn.async(), conn::isOpen, conn::close);
             }, () -> {
                 c.shutdown();
                 resources.shutdown();
@@ -139,18 +117,7 @@ public final class RedisLimiter implements Limiter, SeriesEstimator, AutoCloseab
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
             limiter = new RedisLimiter(clock, rules, () -> {
                 StatefulRedisConnection<String, String> conn = c.connect(StringCodec.UTF8);
-                var async = conn.async();
-                return new Connection(new Eval() {
-                    @Override
-                    public CompletionStage<List<Object>> evalsha(String key, String[] args) {
-                        return async.<List<Object>>evalsha(SHA, ScriptOutputType.MULTI, new String[] {key}, args);
-                    }
-
-                    @Override
-                    public CompletionStage<List<Object>> eval(String key, String[] args) {
-                        return async.<List<Object>>eval(SCRIPT, ScriptOutputType.MULTI, new String[] {key}, args);
-                    }
-                }, conn::isOpen, conn::close);
+                return new Connection(conn.async(), conn::isOpen, conn::close);
             }, () -> {
                 c.shutdown();
                 resources.shutdown();
@@ -258,15 +225,15 @@ public final class RedisLimiter implements Limiter, SeriesEstimator, AutoCloseab
         if (conn == null) {
             return CompletableFuture.failedFuture(new IllegalStateException(lastError));
         }
-        Eval eval = conn.eval();
-        String key = prefix(tenant);
+        RedisScriptingAsyncCommands<String, String> redis = conn.commands();
+        String[] keys = {prefix(tenant)};
         CompletableFuture<List<Object>> reply = new CompletableFuture<>();
-        eval.evalsha(key, args).whenComplete((r, e) -> {
+        redis.<List<Object>>evalsha(SHA, ScriptOutputType.MULTI, keys, args).whenComplete((r, e) -> {
             if (e == null) {
                 reply.complete(r);
             } else if (rootCause(e) instanceof RedisNoScriptException) {
                 // A restarted Redis has an empty script cache: send the script itself once, which caches it again.
-                eval.eval(key, args).whenComplete((r2, e2) -> {
+                redis.<List<Object>>eval(SCRIPT, ScriptOutputType.MULTI, keys, args).whenComplete((r2, e2) -> {
                     if (e2 == null) {
                         reply.complete(r2);
                     } else {
@@ -339,24 +306,5 @@ public final class RedisLimiter implements Limiter, SeriesEstimator, AutoCloseab
             conn.close().run();
         }
         shutdown.run();
-    }
-
-    private static String loadScript() {
-        try (InputStream in = RedisLimiter.class.getResourceAsStream("limit.lua")) {
-            if (in == null) {
-                throw new IllegalStateException("limit.lua missing from the jar");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String sha1(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
