@@ -34,13 +34,14 @@ public final class LimitFileSource implements LimitFileReloader.Source {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(location)).timeout(TIMEOUT).GET().build(),
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         if (r.statusCode() != 200) {
-            throw new java.io.IOException("GET " + location + " answered " + r.statusCode());
+            throw new java.io.IOException("GET " + name() + " answered " + r.statusCode());
         }
         return r.body();
     }
 
+    /** The location for logs and errors, with any {@code user:password@} of a URL masked. */
     @Override
     public String name() {
-        return location;
+        return isUrl(location) ? location.replaceFirst("^(https?://)[^/@]*@", "$1****@") : location;
     }
 }

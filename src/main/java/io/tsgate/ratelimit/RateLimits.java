@@ -45,8 +45,9 @@ public final class RateLimits implements AutoCloseable {
             return null;
         }
         LimitFileReloader file;
+        LimitFileSource source = new LimitFileSource(config.location());
         try {
-            file = LimitFileReloader.load(new LimitFileSource(config.location()), clock, registry);
+            file = LimitFileReloader.load(source, clock, registry);
         } catch (InvalidLimitFileException e) {
             throw new ConfigException(e.getMessage());
         }
@@ -91,7 +92,7 @@ public final class RateLimits implements AutoCloseable {
             background.scheduleWithFixedDelay(file::reload, check, check, TimeUnit.MILLISECONDS);
         }
         LOG.info("rate limits on: backend {}, failure mode {}, {} from {}", name,
-                config.failureMode().name().toLowerCase(java.util.Locale.ROOT), file.get(), config.location());
+                config.failureMode().name().toLowerCase(java.util.Locale.ROOT), file.get(), source.name());
         return new RateLimits(limiter, file, closeables);
     }
 
