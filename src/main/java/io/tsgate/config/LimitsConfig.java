@@ -89,7 +89,8 @@ public record LimitsConfig(boolean enabled, String location, Duration checkInter
 
     @Override
     public String toString() {
-        return "LimitsConfig[enabled=" + enabled + ", location=" + location + ", backend=" + backend
+        return "LimitsConfig[enabled=" + enabled + ", location=" + location.replaceFirst("^(https?://)[^/@]*@", "$1****@")
+                + ", backend=" + backend
                 + ", failureMode=" + failureMode + ", redisUrl=" + (redisUrl.isEmpty() ? "" : "****") + "]";
     }
 }
