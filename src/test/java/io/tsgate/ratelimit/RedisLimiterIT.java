@@ -68,6 +68,21 @@ class RedisLimiterIT {
     }
 
     @Test
+    void concurrentPipelinedChecksFromTwoConnectionsNeverOvershoot() throws Exception {
+        String yaml = "limits: [{type: queries, value: 50, resolution: minute}]";
+        try (RedisLimiter a = limiter(yaml); RedisLimiter b = limiter(yaml)) {
+            java.util.List<java.util.concurrent.CompletableFuture<LimitVerdict>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                // Issued without waiting for replies: Lettuce pipelines them on each connection.
+                calls.add((i % 2 == 0 ? a : b).acquireQuery(T).toCompletableFuture());
+            }
+            long allowed = calls.stream().map(java.util.concurrent.CompletableFuture::join)
+                    .filter(LimitVerdict::allowed).count();
+            assertEquals(50, allowed);
+        }
+    }
+
+    @Test
     void rowsWriteThatWouldExceedIsRefusedWholeAndNotCounted() throws Exception {
         try (RedisLimiter l = limiter("limits: [{type: rows_inserted, value: 100, resolution: minute}]")) {
             assertEquals(new LimitVerdict(true, "rows_inserted", 100, 40, 55), write(l, 60));
