@@ -3,6 +3,7 @@ package io.tsgate.envoy;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.tsgate.limits.FailSafeLimiter;
 import io.tsgate.limits.LimitVerdict;
@@ -45,8 +46,12 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
     }
 
     private void respond(RequestAttributes attrs, Decision decision, StreamObserver<CheckResponse> out, long start) {
-        out.onNext(responses.of(decision));
-        out.onCompleted();
+        try {
+            out.onNext(responses.of(decision));
+            out.onCompleted();
+        } catch (StatusRuntimeException e) {
+            // Envoy cancelled the call (its ext_authz timeout) while the limiter was still answering: nobody to tell.
+        }
         observer.record("ext_authz", attrs, decision, start);
     }
 }
