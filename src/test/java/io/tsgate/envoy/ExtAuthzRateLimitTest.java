@@ -43,6 +43,7 @@ class ExtAuthzRateLimitTest {
     private final AtomicReference<Tenant> asked = new AtomicReference<>();
     private Server server;
     private ManagedChannel channel;
+    private final PrometheusRegistry registry = new PrometheusRegistry();
 
     @BeforeEach
     void start() throws Exception {
@@ -68,7 +69,7 @@ class ExtAuthzRateLimitTest {
         RequestAuthorizer authorizer = new RequestAuthorizer(new io.tsgate.auth.OpenAccessAuthenticator("authorization"), false, limiter);
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(new ExtAuthzService(authorizer, new DecisionObserver(new PrometheusRegistry(), 0, false),
+                .addService(new ExtAuthzService(authorizer, new DecisionObserver(registry, 0, false),
                         Map.of()))
                 .build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -156,5 +157,32 @@ class ExtAuthzRateLimitTest {
         CheckResponse r = response.get(5, TimeUnit.SECONDS);
         assertEquals(429, r.getDeniedResponse().getStatus().getCodeValue());
         assertEquals("limit_backend_unavailable", r.getStatus().getMessage());
+    }
+
+    @Test
+    void aCheckCancelledWhileTheLimiterAnswersIsStillRecorded() throws Exception {
+        io.grpc.ClientCall<CheckRequest, CheckResponse> call = channel.newCall(AuthorizationGrpc.getCheckMethod(),
+                io.grpc.CallOptions.DEFAULT);
+        CompletableFuture<io.grpc.Status> closed = new CompletableFuture<>();
+        call.start(new io.grpc.ClientCall.Listener<>() {
+            @Override
+            public void onClose(io.grpc.Status status, io.grpc.Metadata trailers) {
+                closed.complete(status);
+            }
+        }, new io.grpc.Metadata());
+        call.sendMessage(check("GET", "/api/v1/query?query=up"));
+        call.halfClose();
+        call.request(1);
+        CompletableFuture<LimitVerdict> stage = pending.poll(5, TimeUnit.SECONDS);
+        call.cancel("Envoy's timeout", null);
+        assertEquals(io.grpc.Status.Code.CANCELLED, closed.get(5, TimeUnit.SECONDS).getCode());
+        stage.complete(new LimitVerdict(false, "queries", 1, 0, 5));
+        double denied = registry.scrape().stream()
+                .filter(m -> m.getMetadata().getPrometheusName().equals("tsgate_decisions"))
+                .flatMap(m -> ((io.prometheus.metrics.model.snapshots.CounterSnapshot) m).getDataPoints().stream())
+                .filter(d -> d.getLabels().get("reason").equals("limit_queries"))
+                .mapToDouble(io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot::getValue)
+                .sum();
+        assertEquals(1.0, denied);
     }
 }
