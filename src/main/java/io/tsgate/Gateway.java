@@ -27,6 +27,7 @@ import io.tsgate.http.ServerTls;
 import io.tsgate.log.LogSettings;
 import io.tsgate.policy.DecisionObserver;
 import io.tsgate.policy.RequestAuthorizer;
+import io.tsgate.ratelimit.RateLimits;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
@@ -44,12 +45,15 @@ public final class Gateway implements AutoCloseable {
     private final AdminHttpServer http;
     private final HealthStatusManager health;
     private final ScheduledExecutorService background;
+    private final RateLimits limits;
 
-    private Gateway(Server grpc, AdminHttpServer http, HealthStatusManager health, ScheduledExecutorService background) {
+    private Gateway(Server grpc, AdminHttpServer http, HealthStatusManager health, ScheduledExecutorService background,
+                    RateLimits limits) {
         this.grpc = grpc;
         this.http = http;
         this.health = health;
         this.background = background;
+        this.limits = limits;
     }
 
     /** Parses flags (command line, environment, -config file) and starts serving. */
@@ -66,15 +70,16 @@ public final class Gateway implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        Components c = components(config, clock, registry, background);
+        RateLimits limits = RateLimits.start(config.limits(), clock, registry, background);
+        Components c = components(config, clock, registry, background, limits == null ? null : limits.limiter());
         HealthStatusManager health = new HealthStatusManager();
         DecisionObserver observer = new DecisionObserver(registry, config.trustedProxyHops(), config.accessLog());
         NettyServerBuilder grpcBuilder = NettyServerBuilder.forAddress(config.grpcListen().socketAddress());
         if (config.tls() != null) {
             grpcBuilder.sslContext(ServerTls.grpc(config.tls()));
         }
-        // Until limits are configurable nothing needs counting; the ext_proc service then never asks for a body.
-        Limiter limiter = new UnlimitedLimiter();
+        // Without rate limits nothing needs counting; the ext_proc service then never asks for a body.
+        Limiter limiter = limits == null ? new UnlimitedLimiter() : limits.limiter();
         ExtProcService extProc = new ExtProcService(
                 new WriteBodyCounter(config.ingest().maxBodyBytes(), config.ingest().maxDecodedBytes()), limiter,
                 config.ingest().denyUncountable(), registry, config.securityHeaders());
@@ -88,14 +93,15 @@ public final class Gateway implements AutoCloseable {
                 .build();
         grpc.start();
         health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
-        AdminHttpServer http = new AdminHttpServer(config.httpListen().socketAddress(), registry, () -> null,
+        AdminHttpServer http = new AdminHttpServer(config.httpListen().socketAddress(), registry,
+                () -> limits == null ? null : limits.unavailableReason(),
                 config.securityHeaders(), new ForwardAuthHandler(c.authorizer(), observer, config.securityHeaders(),
                         config.forwardAuth().proxyAppliesPath()),
                 config.tls() == null ? null : ServerTls.http(config.tls()),
                 config.tls() == null ? null : ServerTls.enabledProtocols(config.tls()));
         LOG.info("serving ext_authz on gRPC port {}, metrics and health on HTTP port {}, cluster mode {}",
                 grpc.getPort(), http.port(), config.clusterMode());
-        return new Gateway(grpc, http, health, background);
+        return new Gateway(grpc, http, health, background, limits);
     }
 
     /** The decision core and the header its credential comes from, shared by the server and {@code tsgate check}. */
@@ -107,14 +113,15 @@ public final class Gateway implements AutoCloseable {
         GatewayConfig config = GatewayConfig.from(FlagParser.parse(List.of(args), System.getenv()));
         ScheduledExecutorService idle = Executors.newSingleThreadScheduledExecutor();
         try {
-            return components(config, Clock.systemUTC(), new PrometheusRegistry(), idle);
+            return components(config, Clock.systemUTC(), new PrometheusRegistry(), idle, null);
         } finally {
             idle.shutdownNow();
         }
     }
 
     static Components components(GatewayConfig config, Clock clock, PrometheusRegistry registry,
-                                 ScheduledExecutorService background) throws ConfigException {
+                                 ScheduledExecutorService background, io.tsgate.limits.Limiter limiter)
+            throws ConfigException {
         Authenticator authenticator;
         if (!config.authEnabled()) {
             LOG.warn("-enable.auth=false: every request gets full access to tenant 0:0");
@@ -122,7 +129,8 @@ public final class Gateway implements AutoCloseable {
         } else {
             authenticator = new BearerTokenAuthenticator(config.authHeader(), verifier(config, clock, registry, background));
         }
-        return new Components(new RequestAuthorizer(authenticator, config.clusterMode()), authenticator.credentialHeader());
+        return new Components(new RequestAuthorizer(authenticator, config.clusterMode(), limiter),
+                authenticator.credentialHeader());
     }
 
     private static JwtVerifier verifier(GatewayConfig config, Clock clock, PrometheusRegistry registry,
@@ -157,6 +165,11 @@ public final class Gateway implements AutoCloseable {
         return verifier;
     }
 
+    /** Reloads the rate-limit file now, as SIGHUP does; false when it is invalid (or limits are off). */
+    public boolean reloadLimits() {
+        return limits != null && limits.reload();
+    }
+
     public int grpcPort() {
         return grpc.getPort();
     }
@@ -182,6 +195,9 @@ public final class Gateway implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         http.close();
+        if (limits != null) {
+            limits.close();
+        }
         background.shutdownNow();
     }
 }

@@ -61,7 +61,32 @@ public final class FlagCatalogue {
             FlagSpec.of("ingest.maxDecodedBytes", INT, "33554432", "Largest write body after Content-Encoding (gzip, deflate, "
                     + "zstd, snappy); a body that inflates past it is refused with 413 (VictoriaMetrics' -maxInsertRequestSize default)"),
             FlagSpec.of("ratelimit.uncountableWrites", STRING, "deny", "Writes in formats tsgate cannot count (native, "
-                    + "Datadog, OpenTelemetry, New Relic, …) for tenants with row or series limits: deny (403) or allow (uncounted)"));
+                    + "Datadog, OpenTelemetry, New Relic, …) for tenants with row or series limits: deny (403) or allow (uncounted)"),
+            // rate limits
+            FlagSpec.of("enable.rateLimit", BOOL, "false", "Enforce the per-tenant limits of -ratelimit.config (429 when over)"),
+            FlagSpec.of("ratelimit.config", STRING, "", "vmgateway limit file (YAML): a path or an http(s):// URL; reloaded on SIGHUP and every -ratelimit.configCheckInterval, an invalid file keeps the old limits"),
+            FlagSpec.of("ratelimit.configCheckInterval", DURATION, "30s", "How often -ratelimit.config is re-read; 0 turns periodic checks off (SIGHUP still reloads)"),
+            FlagSpec.of("ratelimit.backend", STRING, "local", "Where usage is counted: local (this process), redis (shared by replicas, -redis.url) or datasource (PromQL against -datasource.url)"),
+            FlagSpec.of("ratelimit.failureMode", STRING, "open", "When the backend cannot answer: open (allow, uncounted) or closed (429 limit_backend_unavailable)"),
+            FlagSpec.of("ratelimit.refreshInterval", DURATION, "5s", "How often the datasource backend runs its usage queries"),
+            FlagSpec.of("ratelimit.extraLabels", LIST, "", "name=value label filters added to the datasource backend's default queries (e.g. job=tsgate)"),
+            FlagSpec.of("ratelimit.query.queries", STRING, "", "PromQL replacing the datasource backend's default usage query for queries limits ($window, $resolution, $filters, $labels)"),
+            FlagSpec.of("ratelimit.query.rows_inserted", STRING, "", "PromQL replacing the default usage query for rows_inserted limits"),
+            FlagSpec.of("ratelimit.query.new_series", STRING, "", "PromQL replacing the default usage query for new_series limits"),
+            FlagSpec.of("ratelimit.query.active_series", STRING, "", "PromQL replacing the default usage query for active_series limits"),
+            new FlagSpec("redis.url", STRING, "", "Redis for -ratelimit.backend=redis: redis://[user:password@]host:port[/db] or rediss://…", true),
+            FlagSpec.of("redis.clusterMode", BOOL, "false", "-redis.url names a Redis Cluster node (keys are hash-tagged per tenant)"),
+            FlagSpec.of("redis.timeout", DURATION, "1s", "Timeout of one limit check in Redis; then -ratelimit.failureMode applies"),
+            FlagSpec.of("datasource.url", STRING, "", "Prometheus-compatible query API (VictoriaMetrics, vmselect …/prometheus) for -ratelimit.backend=datasource"),
+            FlagSpec.of("datasource.basicAuth.username", STRING, "", "Basic auth user for -datasource.url"),
+            new FlagSpec("datasource.basicAuth.password", STRING, "", "Basic auth password for -datasource.url", true),
+            FlagSpec.of("datasource.basicAuth.passwordFile", STRING, "", "File holding the basic auth password for -datasource.url"),
+            new FlagSpec("datasource.bearerToken", STRING, "", "Bearer token for -datasource.url", true),
+            FlagSpec.of("datasource.bearerTokenFile", STRING, "", "File holding the bearer token for -datasource.url"),
+            FlagSpec.of("datasource.tlsCAFile", STRING, "", "CA certificates (PEM) that verify an https -datasource.url"),
+            FlagSpec.of("datasource.tlsCertFile", STRING, "", "Client certificate (PEM) for an https -datasource.url"),
+            FlagSpec.of("datasource.tlsKeyFile", STRING, "", "Client key (PEM, PKCS#8) for -datasource.tlsCertFile"),
+            FlagSpec.of("datasource.tlsInsecureSkipVerify", BOOL, "false", "Do not verify the certificate of an https -datasource.url (insecure)"));
 
     private static final Map<String, FlagSpec> BY_NAME = index();
 

@@ -30,7 +30,8 @@ public record GatewayConfig(
         boolean accessLog,
         TlsFiles tls,
         ForwardAuthConfig forwardAuth,
-        IngestConfig ingest) {
+        IngestConfig ingest,
+        LimitsConfig limits) {
 
     /** Certificate and key for -tls, or null when TLS is off. */
     public record TlsFiles(Path certFile, Path keyFile, String minVersion) {
@@ -77,7 +78,8 @@ public record GatewayConfig(
                 f.string("auth.issuer"), f.string("auth.audience"), f.duration("auth.clockSkew"), cache, skip,
                 securityHeaders(f), hops, format, level, f.bool("accessLog"), tls(f),
                 ForwardAuthConfig.from(f),
-                IngestConfig.from(f));
+                IngestConfig.from(f),
+                LimitsConfig.from(f));
     }
 
     private static TlsFiles tls(FlagValues f) throws ConfigException {

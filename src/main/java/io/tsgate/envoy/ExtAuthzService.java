@@ -4,15 +4,21 @@ import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.stub.StreamObserver;
+import io.tsgate.limits.FailSafeLimiter;
+import io.tsgate.limits.LimitVerdict;
 import io.tsgate.policy.Decision;
+import io.tsgate.policy.LimitDenials;
 import io.tsgate.policy.DecisionObserver;
 import io.tsgate.policy.RequestAuthorizer;
 import io.tsgate.request.RequestAttributes;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code envoy.service.auth.v3.Authorization/Check}. Runs on the gRPC transport thread (direct executor): the
- * decision does no I/O, so handing calls to another pool would only add latency.
+ * decision does no I/O, so handing calls to another pool would only add latency. A rate-limit check that needs I/O
+ * (redis) returns an incomplete stage; the response is then sent from the thread that completes it, never by
+ * waiting here.
  */
 public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBase {
     private final RequestAuthorizer authorizer;
@@ -29,9 +35,19 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
     public void check(CheckRequest request, StreamObserver<CheckResponse> out) {
         long start = System.nanoTime();
         RequestAttributes attrs = CheckRequests.toAttributes(request);
-        Decision d = authorizer.decide(attrs);
-        out.onNext(responses.of(d));
+        CompletableFuture<Decision> stage = authorizer.decideLimited(attrs).toCompletableFuture();
+        if (stage.isDone() && !stage.isCompletedExceptionally()) {
+            respond(attrs, stage.join(), out, start);
+        } else {
+            stage.whenComplete((d, e) -> respond(attrs, e == null ? d : LimitDenials.of(
+                    new LimitVerdict(false, FailSafeLimiter.BACKEND_UNAVAILABLE, 0, 0, 1)), out, start));
+        }
+    }
+
+    private void respond(RequestAttributes attrs, Decision decision, StreamObserver<CheckResponse> out, long start) {
+        // A unary call Envoy cancelled meanwhile (its ext_authz timeout) ignores these; the decision is still recorded.
+        out.onNext(responses.of(decision));
         out.onCompleted();
-        observer.record("ext_authz", attrs, d, start);
+        observer.record("ext_authz", attrs, decision, start);
     }
 }

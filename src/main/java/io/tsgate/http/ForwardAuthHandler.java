@@ -4,7 +4,10 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.tsgate.policy.Allow;
+import io.tsgate.limits.FailSafeLimiter;
+import io.tsgate.limits.LimitVerdict;
 import io.tsgate.policy.Decision;
+import io.tsgate.policy.LimitDenials;
 import io.tsgate.policy.DecisionObserver;
 import io.tsgate.policy.Deny;
 import io.tsgate.policy.RequestAuthorizer;
@@ -65,7 +68,7 @@ public final class ForwardAuthHandler implements HttpHandler {
     /** @param proxyAppliesPath {@code -forwardAuth.proxyAppliesPath} */
     public ForwardAuthHandler(RequestAuthorizer authorizer, DecisionObserver observer, Map<String, String> securityHeaders,
                               boolean proxyAppliesPath) {
-        this(authorizer::decide, observer, securityHeaders, proxyAppliesPath);
+        this(attrs -> decideLimited(authorizer, attrs), observer, securityHeaders, proxyAppliesPath);
     }
 
     /** Over any decision function: lets tests drive denials the core cannot produce yet (429). */
@@ -140,6 +143,21 @@ public final class ForwardAuthHandler implements HttpHandler {
     private static String pathOnly(String target) {
         int q = target.indexOf('?');
         return q < 0 ? target : target.substring(0, q);
+    }
+
+    /**
+     * The decision with rate limits. This runs on the HTTP listener's own pool, not a transport thread, so waiting
+     * for a redis check (bounded by -redis.timeout, then the failure mode) is acceptable here.
+     */
+    private static Decision decideLimited(RequestAuthorizer authorizer, RequestAttributes attrs) {
+        try {
+            return authorizer.decideLimited(attrs).toCompletableFuture().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return LimitDenials.of(new LimitVerdict(false, FailSafeLimiter.BACKEND_UNAVAILABLE, 0, 0, 1));
+        } catch (java.util.concurrent.ExecutionException e) {
+            return LimitDenials.of(new LimitVerdict(false, FailSafeLimiter.BACKEND_UNAVAILABLE, 0, 0, 1));
+        }
     }
 
     /** The original request as the proxy describes it; {@code misconfigured} is set when it cannot be trusted. */

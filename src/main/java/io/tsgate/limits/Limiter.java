@@ -21,4 +21,9 @@ public interface Limiter {
 
     /** True when some row or series limit applies to {@code tenant}, so its write bodies must be counted. */
     boolean countsWrites(Tenant tenant);
+
+    /** Null while the backend is usable, else a short reason why not (for {@code /ready}). */
+    default String unavailableReason() {
+        return null;
+    }
 }

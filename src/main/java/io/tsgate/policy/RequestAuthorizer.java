@@ -3,6 +3,7 @@ package io.tsgate.policy;
 import io.tsgate.auth.Access;
 import io.tsgate.auth.Authenticator;
 import io.tsgate.auth.CredentialRejectedException;
+import io.tsgate.limits.Limiter;
 import io.tsgate.request.BadRequestException;
 import io.tsgate.request.Endpoint;
 import io.tsgate.request.EndpointCatalogue;
@@ -13,10 +14,13 @@ import io.tsgate.request.RequestTarget;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The decision core. A request flows one way through named phases: authenticate → parse target → classify →
- * authorize → rewrite. Every phase can only narrow what the credential allows; nothing the client sends widens it.
+ * authorize → rewrite → limit. Every phase can only narrow what the credential allows; nothing the client sends
+ * widens it. The limit phase ({@link #decideLimited}) asks the {@link Limiter} without blocking.
  */
 public final class RequestAuthorizer {
     /** Headers VictoriaMetrics reads a tenant from (vminsert/vmselect); never forwarded from clients. */
@@ -27,15 +31,37 @@ public final class RequestAuthorizer {
     private final boolean clusterMode;
     /** The credential header and the tenant headers: removed from every allowed request. */
     private final List<String> alwaysRemoved;
+    /** Null when -enable.rateLimit is off. */
+    private final Limiter limiter;
 
     public RequestAuthorizer(Authenticator authenticator, boolean clusterMode) {
+        this(authenticator, clusterMode, null);
+    }
+
+    public RequestAuthorizer(Authenticator authenticator, boolean clusterMode, Limiter limiter) {
         this.authenticator = authenticator;
         this.clusterMode = clusterMode;
+        this.limiter = limiter;
         List<String> always = new ArrayList<>(TENANT_HEADERS);
         always.add(0, authenticator.credentialHeader());
         this.alwaysRemoved = List.copyOf(always);
     }
 
+    /**
+     * {@link #decide}, then counts an allowed read against the tenant's {@code queries} limits: over a limit it
+     * becomes a 429. The stage is already complete unless the limiter needs I/O (redis); callers must not block on it
+     * on a transport thread. Writes are counted by the ext_proc path, which sees their bodies.
+     */
+    public CompletionStage<Decision> decideLimited(RequestAttributes r) {
+        Decision d = decide(r);
+        if (limiter == null || !(d instanceof Allow a) || a.requestClass() != io.tsgate.request.RequestClass.READ) {
+            return CompletableFuture.completedFuture(d);
+        }
+        return limiter.acquireQuery(a.access().tenant()).thenApply(v -> v.allowed() ? d
+                : LimitDenials.of(v).withIdentity(a.access().tenant().toString(), a.access().subject()));
+    }
+
+    /** The decision without rate limits (also what {@code tsgate check} explains). */
     public Decision decide(RequestAttributes r) {
         Access access;
         try {

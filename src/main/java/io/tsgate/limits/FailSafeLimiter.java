@@ -1,0 +1,105 @@
+package io.tsgate.limits;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tsgate.auth.Tenant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies {@code -ratelimit.failureMode} to a backend whose stages can fail: a failed check becomes an allow
+ * (open) or a 429 with reason {@code limit_backend_unavailable} (closed), counted in
+ * {@code tsgate_ratelimit_backend_failures_total}. One log line when the backend starts failing and one when it
+ * answers again, not one per request.
+ */
+public final class FailSafeLimiter implements Limiter {
+    private static final Logger LOG = LoggerFactory.getLogger(FailSafeLimiter.class);
+    /** The verdict type of a refusal caused by an unreachable backend. */
+    public static final String BACKEND_UNAVAILABLE = "backend_unavailable";
+
+    private final Limiter backend;
+    private final String backendName;
+    private final FailureMode mode;
+    private final Counter failures;
+    private final AtomicBoolean failing = new AtomicBoolean();
+
+    public FailSafeLimiter(Limiter backend, String backendName, FailureMode mode, PrometheusRegistry registry) {
+        this.backend = backend;
+        this.backendName = backendName;
+        this.mode = mode;
+        this.failures = Counter.builder().name("tsgate_ratelimit_backend_failures_total")
+                .help("Limit checks the backend could not answer, by backend and the -ratelimit.failureMode applied")
+                .labelNames("backend", "failure_mode").register(registry);
+        GaugeWithCallback.builder().name("tsgate_ratelimit_backend_up")
+                .help("1 while the last limit check reached the backend, 0 while it fails")
+                .labelNames("backend")
+                .callback(cb -> cb.call(failing.get() ? 0 : 1, backendName)).register(registry);
+    }
+
+    @Override
+    public CompletionStage<LimitVerdict> acquireQuery(Tenant tenant) {
+        return guard(callSafely(() -> backend.acquireQuery(tenant)));
+    }
+
+    @Override
+    public CompletionStage<LimitVerdict> admitWrite(Tenant tenant, long rows, long[] seriesHashes) {
+        return guard(callSafely(() -> backend.admitWrite(tenant, rows, seriesHashes)));
+    }
+
+    @Override
+    public boolean countsWrites(Tenant tenant) {
+        return backend.countsWrites(tenant);
+    }
+
+    @Override
+    public String unavailableReason() {
+        return backend.unavailableReason();
+    }
+
+    private static CompletionStage<LimitVerdict> callSafely(java.util.function.Supplier<CompletionStage<LimitVerdict>> call) {
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private CompletionStage<LimitVerdict> guard(CompletionStage<LimitVerdict> stage) {
+        CompletableFuture<LimitVerdict> f = stage.toCompletableFuture();
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            recovered();
+            return f;
+        }
+        return f.handle((v, e) -> {
+            if (e == null) {
+                recovered();
+                return v;
+            }
+            failures.labelValues(backendName, mode.name().toLowerCase(java.util.Locale.ROOT)).inc();
+            if (failing.compareAndSet(false, true)) {
+                LOG.warn("rate limit backend {} failed ({}); failing {} until it answers again", backendName,
+                        rootMessage(e), mode == FailureMode.OPEN ? "open: requests pass uncounted" : "closed: requests get 429");
+            }
+            return mode == FailureMode.OPEN ? LimitVerdict.UNLIMITED
+                    : new LimitVerdict(false, BACKEND_UNAVAILABLE, 0, 0, 1);
+        });
+    }
+
+    private void recovered() {
+        if (failing.get() && failing.compareAndSet(true, false)) {
+            LOG.info("rate limit backend {} answers again", backendName);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    }
+}

@@ -1,0 +1,27 @@
+package io.tsgate.policy;
+
+import io.tsgate.limits.FailSafeLimiter;
+import io.tsgate.limits.LimitVerdict;
+import java.util.Map;
+
+/**
+ * A refused {@link LimitVerdict} as a 429: reason {@code limit_<type>} (e.g. {@code limit_queries},
+ * {@code limit_backend_unavailable}), {@code Retry-After} and the {@code RateLimit-Limit}/{@code -Remaining}/
+ * {@code -Reset} headers of the IETF draft (limit, what is left, seconds to the window's end).
+ */
+public final class LimitDenials {
+    private LimitDenials() {
+    }
+
+    public static Deny of(LimitVerdict v) {
+        long reset = Math.max(1, v.resetSeconds());
+        String message = v.type().equals(FailSafeLimiter.BACKEND_UNAVAILABLE)
+                ? "rate limits cannot be checked right now (-ratelimit.failureMode=closed); retry in " + reset + "s"
+                : "the tenant is over its " + v.type() + " limit of " + v.limit() + "; retry in " + reset + "s";
+        return Deny.of(429, "limit_" + v.type(), message).withHeaders(Map.of(
+                "retry-after", Long.toString(reset),
+                "ratelimit-limit", Long.toString(Math.max(0, v.limit())),
+                "ratelimit-remaining", Long.toString(Math.max(0, v.remaining())),
+                "ratelimit-reset", Long.toString(reset)));
+    }
+}
