@@ -28,7 +28,8 @@ public record GatewayConfig(
         String loggerFormat,
         String loggerLevel,
         boolean accessLog,
-        TlsFiles tls) {
+        TlsFiles tls,
+        CredentialSourcesConfig credentialSources) {
 
     /** Certificate and key for -tls, or null when TLS is off. */
     public record TlsFiles(Path certFile, Path keyFile, String minVersion) {
@@ -40,9 +41,12 @@ public record GatewayConfig(
         List<String> pems = f.rawList("auth.publicKeys");
         List<Path> keyFiles = f.list("auth.publicKeyFiles").stream().map(Path::of).toList();
         List<Path> hmacFiles = f.list("auth.hmacSecretFiles").stream().map(Path::of).toList();
-        if (auth && !skip && pems.isEmpty() && keyFiles.isEmpty() && hmacFiles.isEmpty()) {
-            throw new ConfigException("-enable.auth needs keys: set -auth.publicKeyFiles, -auth.publicKeys or "
-                    + "-auth.hmacSecretFiles (or, insecurely, -auth.insecureSkipSignatureVerification)");
+        CredentialSourcesConfig sources = CredentialSourcesConfig.from(f);
+        if (auth && !skip && pems.isEmpty() && keyFiles.isEmpty() && hmacFiles.isEmpty() && !sources.hasRemoteKeys()
+                && !sources.hasApiKeys()) {
+            throw new ConfigException("-enable.auth needs keys: set -auth.publicKeyFiles, -auth.publicKeys, "
+                    + "-auth.hmacSecretFiles, -auth.jwksEndpoints, -auth.oidcDiscoveryEndpoints, -apikeys.file or "
+                    + "-apikeys.redisUrl (or, insecurely, -auth.insecureSkipSignatureVerification)");
         }
         int cache = f.integer("auth.tokenCacheSize");
         if (cache < 0) {
@@ -73,7 +77,7 @@ public record GatewayConfig(
                 ListenAddress.parse("httpListenAddr", f.string("httpListenAddr")),
                 auth, f.bool("clusterMode"), header, pems, keyFiles, hmacFiles, check,
                 f.string("auth.issuer"), f.string("auth.audience"), f.duration("auth.clockSkew"), cache, skip,
-                securityHeaders(f), hops, format, level, f.bool("accessLog"), tls(f));
+                securityHeaders(f), hops, format, level, f.bool("accessLog"), tls(f), sources);
     }
 
     private static TlsFiles tls(FlagValues f) throws ConfigException {

@@ -32,7 +32,7 @@ public final class RequestAuthorizer {
         this.authenticator = authenticator;
         this.clusterMode = clusterMode;
         List<String> always = new ArrayList<>(TENANT_HEADERS);
-        always.add(0, authenticator.credentialHeader());
+        always.addAll(0, authenticator.credentialHeaders());
         this.alwaysRemoved = List.copyOf(always);
     }
 
