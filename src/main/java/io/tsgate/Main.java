@@ -32,6 +32,8 @@ public final class Main {
                     return TokenCommand.run(a.subList(1, a.size()), out, err);
                 case "check":
                     return CheckCommand.run(a.subList(1, a.size()), out, err);
+                case "apikey":
+                    return io.tsgate.cli.ApiKeyCommand.run(a.subList(1, a.size()), out, err);
                 default:
                     break;
             }
@@ -69,6 +71,7 @@ public final class Main {
         out.println("Usage: tsgate [flags]          serve ext_authz (gRPC) and /metrics, /health, /ready (HTTP)");
         out.println("       tsgate token [options]  mint a token (tsgate token -help)");
         out.println("       tsgate check [options]  explain the decision for one request (tsgate check -help)");
+        out.println("       tsgate apikey create NAME [options]  make an API key (tsgate apikey -help)");
         out.println();
         out.println("Flags take -name=value, --name=value or -name value; list flags repeat or take commas.");
         for (FlagSpec f : FlagCatalogue.FLAGS) {

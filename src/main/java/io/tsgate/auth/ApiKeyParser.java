@@ -93,13 +93,6 @@ public final class ApiKeyParser {
         if (n == null || !n.isObject()) {
             throw new IllegalArgumentException(where + ": must be a mapping of name, sha256, tenant_id, …");
         }
-        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
-            if (!FIELDS.contains(f)) {
-                throw new IllegalArgumentException(where + ": unknown field " + f + " (allowed: " + String.join(", ",
-                        new java.util.TreeSet<>(FIELDS)) + ")");
-            }
-        }
         String name = text(n, "name", where, givenName == null);
         if (name == null) {
             name = givenName;
@@ -110,6 +103,13 @@ public final class ApiKeyParser {
             throw new IllegalArgumentException(where + ": name must match " + NAME.pattern());
         }
         String at = where.startsWith("entry") ? where : where + " (" + name + ")";
+        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!FIELDS.contains(f)) {
+                throw new IllegalArgumentException(at + ": unknown field " + f + " (allowed: " + String.join(", ",
+                        new java.util.TreeSet<>(FIELDS)) + ")");
+            }
+        }
         String hex = text(n, "sha256", at, true);
         if (!HEX64.matcher(hex).matches()) {
             throw new IllegalArgumentException(at + ": sha256 must be 64 hex digits (the SHA-256 of the key)");
