@@ -49,8 +49,12 @@ final class InProcessGateway implements AutoCloseable {
 
     /** Check of {@code GET path} with the given request headers. */
     CheckResponse check(String path, Map<String, String> headers) {
+        return check("GET", path, headers);
+    }
+
+    CheckResponse check(String method, String path, Map<String, String> headers) {
         AttributeContext.HttpRequest.Builder req = AttributeContext.HttpRequest.newBuilder()
-                .setMethod("GET").setPath(path).setHost("vm").setProtocol("HTTP/1.1");
+                .setMethod(method).setPath(path).setHost("vm").setProtocol("HTTP/1.1");
         headers.forEach(req::putHeaders);
         return AuthorizationGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .check(CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
@@ -59,7 +63,11 @@ final class InProcessGateway implements AutoCloseable {
 
     /** HTTP status Envoy would answer with: 200 when allowed, else the denial's status. */
     int status(String path, Map<String, String> headers) {
-        CheckResponse r = check(path, headers);
+        return status("GET", path, headers);
+    }
+
+    int status(String method, String path, Map<String, String> headers) {
+        CheckResponse r = check(method, path, headers);
         return r.getStatus().getCode() == 0 ? 200 : r.getDeniedResponse().getStatus().getCodeValue();
     }
 
