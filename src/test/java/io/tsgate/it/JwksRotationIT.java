@@ -108,6 +108,36 @@ class JwksRotationIT {
     }
 
     @Test
+    void httpsEndpointIsTrustedThroughTheJwksCaFileOnly(@org.junit.jupiter.api.io.TempDir Path certs) throws Exception {
+        Path cert = certs.resolve("idp.crt");
+        Path key = certs.resolve("idp.key");
+        Process openssl = new ProcessBuilder(DebianPackages.ensureInstalled("/usr/bin/openssl", "openssl").toString(),
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                "-subj", "/CN=idp", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key.toString(),
+                "-out", cert.toString()).redirectErrorStream(true).start();
+        String out = new String(openssl.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(openssl.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && openssl.exitValue() == 0, out);
+        Files.setPosixFilePermissions(certs, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        try (NginxServer nginx = NginxServer.start(port -> "server { listen 127.0.0.1:" + port + " ssl; ssl_certificate "
+                + cert + "; ssl_certificate_key " + key + "; location / { root {root}; } }")) {
+            serve(nginx, "jwks.json", JwksFixtures.jwks(oldKey));
+            String url = "https://127.0.0.1:" + nginx.port() + "/jwks.json";
+            try (InProcessGateway g = InProcessGateway.start("-auth.jwksEndpoints=" + url,
+                    "-auth.jwksTLSCAFile=" + cert, "-auth.jwksRefreshInterval=1s", "-auth.jwksMinRefreshInterval=200ms")) {
+                Await.until("/ready over https", WAIT, g::readyStatus, s -> s == 200);
+                assertEquals(200, g.bearerStatus(token(oldKey)));
+            }
+            try (InProcessGateway g = InProcessGateway.start("-auth.jwksEndpoints=" + url,
+                    "-auth.jwksRefreshInterval=1s", "-auth.jwksMinRefreshInterval=200ms")) {
+                Await.until("a failed fetch: the certificate is not trusted by default", WAIT,
+                        () -> g.metric("tsgate_auth_jwks_refresh_errors_total", url), v -> v >= 1);
+                assertEquals(503, g.readyStatus());
+            }
+        }
+    }
+
+    @Test
     void endpointDownAtStartKeepsReadyFalseAndDeniesWithAClearReason() throws Exception {
         String url = "http://127.0.0.1:" + FreePort.pick() + "/jwks.json";
         try (InProcessGateway g = InProcessGateway.start("-auth.jwksEndpoints=" + url,
