@@ -65,12 +65,17 @@ public final class ApiKeySet {
 
     /** SHA-256 of the key text (UTF-8). */
     public static byte[] hash(String key) {
+        return SHA256.get().digest(key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** One digest per thread: the request path hashes every presented key. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by the Java platform", e);
         }
-    }
+    });
 
     private static long prefix(byte[] sha256) {
         return ByteBuffer.wrap(sha256, 0, 8).getLong();
