@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
  * sees the resulting {@link KeySource} and {@link Authenticator}.
  */
 final class CredentialWiring implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CredentialWiring.class);
     private final CredentialSourcesConfig config;
     private final Clock clock;
     private final PrometheusRegistry registry;
@@ -101,6 +102,11 @@ final class CredentialWiring implements AutoCloseable {
         }
         for (URI u : config.discoveryEndpoints()) {
             remote.add(JwksKeySource.discovery(u, settings, clock));
+        }
+        for (JwksKeySource s : remote) {
+            if (s.endpoint().startsWith("http:")) {
+                LOG.warn("keys from {} are fetched over plain http: whoever can alter that traffic can mint tokens", s.endpoint());
+            }
         }
         long every = config.jwksMinRefreshInterval().toMillis();
         for (JwksKeySource s : remote) {

@@ -1,5 +1,6 @@
 package io.tsgate.apikeys;
 
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -37,6 +38,9 @@ public final class RedisApiKeyLoader implements ApiKeyLoader, AutoCloseable {
         RedisURI uri = RedisURI.create(redisUrl);
         uri.setTimeout(timeout);
         this.client = RedisClient.create(uri);
+        // fail a sync at once while disconnected instead of queueing HGETALL until the timeout
+        client.setOptions(ClientOptions.builder()
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
         this.key = key;
         this.parser = parser;
     }
