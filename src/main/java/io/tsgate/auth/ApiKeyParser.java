@@ -38,7 +38,11 @@ public final class ApiKeyParser {
 
     private final String nameLabel;
 
-    /** @param nameLabel {@code -apikeys.nameLabel}, or empty: the label set to the key name on every request */
+    /**
+     * @param nameLabel {@code -apikeys.nameLabel}, or empty: the label set to the key name on every request of a key
+     *                  that may write (mode 0, 2, 3), so its writes land in, and its reads stay within, its own
+     *                  namespace; read-only keys keep just their own labels
+     */
     public ApiKeyParser(String nameLabel) {
         this.nameLabel = nameLabel == null ? "" : nameLabel;
     }
@@ -127,7 +131,8 @@ public final class ApiKeyParser {
         } catch (CredentialRejectedException e) {
             throw new IllegalArgumentException(at + ": " + e.getMessage().replace("invalid claim vm_access.", ""));
         }
-        if (!nameLabel.isEmpty()) {
+        // read-only keys write nothing; adding the label would confine their reads to a namespace nobody writes to
+        if (!nameLabel.isEmpty() && access.mode() != Mode.READ) {
             List<Label> labels = new ArrayList<>(access.extraLabels());
             if (labels.stream().anyMatch(l -> l.name().equals(nameLabel))) {
                 throw new IllegalArgumentException(at + ": extra_labels sets " + nameLabel

@@ -61,7 +61,7 @@ public final class FlagCatalogue {
             new FlagSpec("apikeys.redisUrl", STRING, "", "Redis URL (redis://[:password@]host:port[/db]) whose hash -apikeys.redisKey holds API key entries, for fleets", true),
             FlagSpec.of("apikeys.redisKey", STRING, "tsgate:apikeys", "Redis hash of API keys: field = key name, value = the entry as JSON"),
             FlagSpec.of("apikeys.syncInterval", DURATION, "30s", "How often API keys are re-read; a broken or unreachable source keeps the last good set"),
-            FlagSpec.of("apikeys.nameLabel", STRING, "", "When set, every API key request gets the extra label NAME=<key name> (per-key namespaces)"),
+            FlagSpec.of("apikeys.nameLabel", STRING, "", "When set, requests of API keys that may write get the extra label NAME=<key name>: per-key namespaces (read-only keys keep their own labels)"),
             FlagSpec.of("tlsCAFile", STRING, "", "PEM CA certificates: the gRPC listener (with -tls) then requires client certificates signed by them (mutual TLS)"));
 
     private static final Map<String, FlagSpec> BY_NAME = index();

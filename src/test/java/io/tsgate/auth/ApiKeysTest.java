@@ -58,6 +58,8 @@ class ApiKeysTest {
     void nameLabelAddsTheKeyNameAsALabel() {
         ApiKeyEntry e = new ApiKeyParser("key").parseFile(file(entry("ingest", HASH, ""))).get(0);
         assertEquals(List.of(new Label("key", "ingest")), e.access().extraLabels());
+        ApiKeyEntry reader = new ApiKeyParser("key").parseFile(file(entry("dash", HASH, "    mode: 1\n"))).get(0);
+        assertEquals(List.of(), reader.access().extraLabels(), "a read-only key writes nothing to namespace");
         IllegalArgumentException clash = assertThrows(IllegalArgumentException.class, () -> new ApiKeyParser("team")
                 .parseFile(file(entry("ingest", HASH, "    extra_labels: {team: x}\n"))));
         assertTrue(clash.getMessage().contains("-apikeys.nameLabel"), clash.getMessage());
