@@ -39,6 +39,8 @@ final class CredentialWiring implements AutoCloseable {
     private CombinedKeySource keys;
     private ApiKeySync apiKeys;
     private RedisApiKeyLoader redis;
+    /** JWKS fetches get their own thread: a slow identity provider must not delay API key syncs or key files. */
+    private ScheduledExecutorService keyFetcher;
 
     CredentialWiring(CredentialSourcesConfig config, Clock clock, PrometheusRegistry registry,
                      ScheduledExecutorService background) throws ConfigException {
@@ -56,7 +58,7 @@ final class CredentialWiring implements AutoCloseable {
 
     /** The key files plus every JWKS source, as the JWT verifier's one key source. */
     KeySource keySource(KeySource files) {
-        keys = new CombinedKeySource(files, remote, background);
+        keys = new CombinedKeySource(files, remote, keyFetcher == null ? background : keyFetcher);
         return keys;
     }
 
@@ -84,6 +86,9 @@ final class CredentialWiring implements AutoCloseable {
 
     @Override
     public void close() {
+        if (keyFetcher != null) {
+            keyFetcher.shutdownNow();
+        }
         if (redis != null) {
             redis.close();
         }
@@ -109,8 +114,13 @@ final class CredentialWiring implements AutoCloseable {
             }
         }
         long every = config.jwksMinRefreshInterval().toMillis();
+        keyFetcher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tsgate-jwks");
+            t.setDaemon(true);
+            return t;
+        });
         for (JwksKeySource s : remote) {
-            background.scheduleWithFixedDelay(s::tick, 0, every, TimeUnit.MILLISECONDS);
+            keyFetcher.scheduleWithFixedDelay(s::tick, 0, every, TimeUnit.MILLISECONDS);
         }
         GaugeWithCallback.builder().name("tsgate_auth_jwks_keys").help("Keys held from each JWKS or discovery endpoint")
                 .labelNames("endpoint").callback(cb -> remote.forEach(s -> cb.call(s.keyCount(), s.endpoint())))
