@@ -96,7 +96,10 @@ public final class Gateway implements AutoCloseable {
                              java.util.function.Supplier<String> readiness, AutoCloseable resources) {
     }
 
-    /** The decision core built from server flags without listening or refreshing anything ({@code tsgate check}). */
+    /**
+     * The decision core built from server flags without listening ({@code tsgate check}). Key files and API key
+     * files are read once; JWKS endpoints are fetched on their own background thread.
+     */
     public static Components offlineAuthorizer(String... args) throws ConfigException {
         GatewayConfig config = GatewayConfig.from(FlagParser.parse(List.of(args), System.getenv()));
         ScheduledExecutorService idle = Executors.newSingleThreadScheduledExecutor();

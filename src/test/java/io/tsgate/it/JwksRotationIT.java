@@ -104,6 +104,11 @@ class JwksRotationIT {
                 Await.until("the rotated-in key via discovery", WAIT, () -> g.bearerStatus(token(oldKey)),
                         s -> s == 200);
             }
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            int code = io.tsgate.cli.CheckCommand.run(java.util.List.of("-auth.oidcDiscoveryEndpoints="
+                    + nginx.baseUri() + "/.well-known/openid-configuration", "-path=/api/v1/query?query=up",
+                    "-token=" + token(edKey)), new java.io.PrintStream(out, true), System.err);
+            assertEquals(0, code, "tsgate check loads JWKS keys before deciding: " + out);
         }
     }
 
