@@ -146,4 +146,54 @@ class ApiKeysIT {
             }
         }
     }
+    @Test
+    void shadedJarServesRedisApiKeysAndNeverLogsThem() throws Exception {
+        Path jar = Path.of("target", "tsgate.jar").toAbsolutePath();
+        assertTrue(Files.isRegularFile(jar), jar + " missing: run through mvn verify (package builds it)");
+        try (RedisServer redis = RedisServer.start()) {
+            String url = redis.uri().toString();
+            String key = create("create", "jar-key", "-redisUrl=" + url, "-account=4", "-mode=read");
+            int grpc = FreePort.pick();
+            int http = FreePort.pick();
+            java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+            java.net.URI ready = java.net.URI.create("http://127.0.0.1:" + http + "/ready");
+            List<String> cmd = List.of("java", "-jar", jar.toString(), "-apikeys.redisUrl=" + url,
+                    "-apikeys.syncInterval=200ms", "-grpcListenAddr=127.0.0.1:" + grpc, "-httpListenAddr=127.0.0.1:" + http);
+            try (ManagedProcess p = ManagedProcess.start("tsgate-redis", cmd, dir.resolve("tsgate.log"),
+                    Duration.ofSeconds(60), () -> {
+                        try {
+                            return client.send(java.net.http.HttpRequest.newBuilder(ready).build(),
+                                    java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+                        } catch (Exception e) {
+                            return false;
+                        }
+                    })) {
+                io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", grpc)
+                        .usePlaintext().build();
+                try {
+                    var stub = io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc.newBlockingStub(channel)
+                            .withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS);
+                    var http1 = io.envoyproxy.envoy.service.auth.v3.AttributeContext.HttpRequest.newBuilder()
+                            .setMethod("GET").setPath(QUERY).putHeaders("x-api-key", key);
+                    CheckResponse r = stub.check(io.envoyproxy.envoy.service.auth.v3.CheckRequest.newBuilder()
+                            .setAttributes(io.envoyproxy.envoy.service.auth.v3.AttributeContext.newBuilder()
+                                    .setRequest(io.envoyproxy.envoy.service.auth.v3.AttributeContext.Request
+                                            .newBuilder().setHttp(http1))).build());
+                    assertEquals(0, r.getStatus().getCode(), r.toString());
+                    assertTrue(pathOf(r).startsWith(QUERY), pathOf(r));
+                    http1.putHeaders("x-api-key", key + "x");
+                    CheckResponse bad = stub.check(io.envoyproxy.envoy.service.auth.v3.CheckRequest.newBuilder()
+                            .setAttributes(io.envoyproxy.envoy.service.auth.v3.AttributeContext.newBuilder()
+                                    .setRequest(io.envoyproxy.envoy.service.auth.v3.AttributeContext.Request
+                                            .newBuilder().setHttp(http1))).build());
+                    assertEquals(401, bad.getDeniedResponse().getStatus().getCodeValue());
+                } finally {
+                    channel.shutdownNow();
+                }
+                String log = Files.readString(p.logFile());
+                assertTrue(log.contains("unknown_api_key"), log);
+                assertTrue(!log.contains(key) && !log.contains(key.substring(4, 20)), "an API key must never be logged");
+            }
+        }
+    }
 }
