@@ -46,9 +46,11 @@ public final class Gateway implements AutoCloseable {
     private final HealthStatusManager health;
     private final ScheduledExecutorService background;
     private final RateLimits limits;
+    private final AutoCloseable resources;
 
     private Gateway(Server grpc, AdminHttpServer http, HealthStatusManager health, ScheduledExecutorService background,
-                    RateLimits limits) {
+                    RateLimits limits, AutoCloseable resources) {
+        this.resources = resources;
         this.grpc = grpc;
         this.http = http;
         this.health = health;
@@ -76,7 +78,7 @@ public final class Gateway implements AutoCloseable {
         DecisionObserver observer = new DecisionObserver(registry, config.trustedProxyHops(), config.accessLog());
         NettyServerBuilder grpcBuilder = NettyServerBuilder.forAddress(config.grpcListen().socketAddress());
         if (config.tls() != null) {
-            grpcBuilder.sslContext(ServerTls.grpc(config.tls()));
+            grpcBuilder.sslContext(ServerTls.grpc(config.tls(), config.credentialSources().grpcClientCAFile()));
         }
         // Without rate limits nothing needs counting; the ext_proc service then never asks for a body.
         Limiter limiter = limits == null ? new UnlimitedLimiter() : limits.limiter();
@@ -94,21 +96,31 @@ public final class Gateway implements AutoCloseable {
         grpc.start();
         health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
         AdminHttpServer http = new AdminHttpServer(config.httpListen().socketAddress(), registry,
-                () -> limits == null ? null : limits.unavailableReason(),
+                () -> {
+                    String keys = c.readiness().get();
+                    return keys != null || limits == null ? keys : limits.unavailableReason();
+                },
                 config.securityHeaders(), new ForwardAuthHandler(c.authorizer(), observer, config.securityHeaders(),
                         config.forwardAuth().proxyAppliesPath()),
                 config.tls() == null ? null : ServerTls.http(config.tls()),
                 config.tls() == null ? null : ServerTls.enabledProtocols(config.tls()));
         LOG.info("serving ext_authz on gRPC port {}, metrics and health on HTTP port {}, cluster mode {}",
                 grpc.getPort(), http.port(), config.clusterMode());
-        return new Gateway(grpc, http, health, background, limits);
+        return new Gateway(grpc, http, health, background, limits, c.resources());
     }
 
-    /** The decision core and the header its credential comes from, shared by the server and {@code tsgate check}. */
-    public record Components(RequestAuthorizer authorizer, String credentialHeader) {
+    /**
+     * The decision core and the header its credential comes from, shared by the server and {@code tsgate check};
+     * {@code readiness} returns null when ready, else why not; {@code resources} are closed with the gateway.
+     */
+    public record Components(RequestAuthorizer authorizer, String credentialHeader,
+                             java.util.function.Supplier<String> readiness, AutoCloseable resources) {
     }
 
-    /** The decision core built from server flags without listening or refreshing anything ({@code tsgate check}). */
+    /**
+     * The decision core built from server flags without listening ({@code tsgate check}). Key files and API key
+     * files are read once; JWKS endpoints are fetched on their own background thread.
+     */
     public static Components offlineAuthorizer(String... args) throws ConfigException {
         GatewayConfig config = GatewayConfig.from(FlagParser.parse(List.of(args), System.getenv()));
         ScheduledExecutorService idle = Executors.newSingleThreadScheduledExecutor();
@@ -123,18 +135,26 @@ public final class Gateway implements AutoCloseable {
                                  ScheduledExecutorService background, io.tsgate.limits.Limiter limiter)
             throws ConfigException {
         Authenticator authenticator;
+        CredentialWiring wiring = null;
         if (!config.authEnabled()) {
             LOG.warn("-enable.auth=false: every request gets full access to tenant 0:0");
             authenticator = new OpenAccessAuthenticator(config.authHeader());
         } else {
-            authenticator = new BearerTokenAuthenticator(config.authHeader(), verifier(config, clock, registry, background));
+            wiring = new CredentialWiring(config.credentialSources(), clock, registry, background);
+            boolean tokens = config.skipSignatureVerification() || !config.publicKeysPem().isEmpty()
+                    || !config.publicKeyFiles().isEmpty() || !config.hmacSecretFiles().isEmpty()
+                    || config.credentialSources().hasRemoteKeys();
+            authenticator = wiring.authenticator(!tokens ? null : new BearerTokenAuthenticator(config.authHeader(),
+                    verifier(config, clock, registry, background, wiring)));
         }
+        CredentialWiring w = wiring;
         return new Components(new RequestAuthorizer(authenticator, config.clusterMode(), limiter),
-                authenticator.credentialHeader());
+                authenticator.credentialHeader(), w == null ? () -> null : w::notReady, w == null ? () -> { } : w);
     }
 
     private static JwtVerifier verifier(GatewayConfig config, Clock clock, PrometheusRegistry registry,
-                                        ScheduledExecutorService background) throws ConfigException {
+                                        ScheduledExecutorService background, CredentialWiring wiring)
+            throws ConfigException {
         JwtSettings settings = new JwtSettings(config.publicKeysPem(), config.publicKeyFiles(), config.hmacSecretFiles(),
                 config.issuer(), config.audience(), config.clockSkew(), config.skipSignatureVerification(),
                 config.tokenCacheSize());
@@ -157,7 +177,7 @@ public final class Gateway implements AutoCloseable {
                 .callback(cb -> cb.call(keys.reloadErrors())).register(registry);
         long every = config.keyFilesCheckInterval().toMillis();
         background.scheduleWithFixedDelay(keys::refresh, every, every, TimeUnit.MILLISECONDS);
-        JwtVerifier verifier = new JwtVerifier(settings, keys, clock);
+        JwtVerifier verifier = new JwtVerifier(settings, wiring.keySource(keys), clock);
         CounterWithCallback.builder().name("tsgate_token_cache_hits_total").help("Verified-token cache hits")
                 .callback(cb -> cb.call(verifier.cacheHits())).register(registry);
         CounterWithCallback.builder().name("tsgate_token_cache_misses_total").help("Verified-token cache misses")
@@ -199,5 +219,10 @@ public final class Gateway implements AutoCloseable {
             limits.close();
         }
         background.shutdownNow();
+        try {
+            resources.close();
+        } catch (Exception e) {
+            LOG.warn("closing credential sources: {}", e.toString());
+        }
     }
 }

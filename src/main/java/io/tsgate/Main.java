@@ -35,6 +35,8 @@ public final class Main {
                     return CheckCommand.run(a.subList(1, a.size()), out, err);
                 case "envoy-config":
                     return EnvoyConfigCommand.run(a.subList(1, a.size()), out, err);
+                case "apikey":
+                    return io.tsgate.cli.ApiKeyCommand.run(a.subList(1, a.size()), out, err);
                 default:
                     break;
             }
@@ -73,6 +75,7 @@ public final class Main {
         out.println("       tsgate token [options]  mint a token (tsgate token -help)");
         out.println("       tsgate check [options]  explain the decision for one request (tsgate check -help)");
         out.println("       tsgate envoy-config [options]  print a validated Envoy bootstrap (tsgate envoy-config -help)");
+        out.println("       tsgate apikey create NAME [options]  make an API key (tsgate apikey -help)");
         out.println();
         out.println("Flags take -name=value, --name=value or -name value; list flags repeat or take commas.");
         for (FlagSpec f : FlagCatalogue.FLAGS) {

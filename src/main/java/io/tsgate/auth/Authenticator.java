@@ -8,4 +8,9 @@ public interface Authenticator {
 
     /** The lower-case request header this authenticator reads; removed before the request goes upstream. */
     String credentialHeader();
+
+    /** Every lower-case header a credential may come in; all are removed before the request goes upstream. */
+    default java.util.List<String> credentialHeaders() {
+        return java.util.List.of(credentialHeader());
+    }
 }

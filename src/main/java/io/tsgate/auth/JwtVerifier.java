@@ -151,12 +151,17 @@ public final class JwtVerifier implements TokenVerifier {
     }
 
     /** Tries the candidate keys; returns the id of the key that verified the signature. */
-    private static String checkSignature(JWSHeader header, byte[] signingInput, Base64URL signature, KeySet keySet)
+    private String checkSignature(JWSHeader header, byte[] signingInput, Base64URL signature, KeySet keySet)
             throws CredentialRejectedException {
         JWSAlgorithm alg = header.getAlgorithm();
         String kid = header.getKeyID();
         List<VerificationKey> candidates = keySet.candidates(alg, kid);
         if (candidates.isEmpty()) {
+            keys.keyMissing();
+            if (keySet.pending() != null) {
+                throw new CredentialRejectedException("keys_not_loaded", "no key verifies this token yet: "
+                        + keySet.pending() + "; retry shortly");
+            }
             // no key of the token's type at all (e.g. HS256 against RSA keys only) is an algorithm we don't take;
             // keys of that type that exist under other kids mean the token's kid is unknown
             throw keySet.supports(alg)

@@ -21,8 +21,18 @@ public final class KeySet {
     private final List<VerificationKey> all;
     private final Map<String, List<VerificationKey>> byKid;
     private final List<VerificationKey> withoutKid;
+    private final String pending;
 
     public KeySet(List<VerificationKey> keys) {
+        this(keys, null);
+    }
+
+    /**
+     * @param pending null when every configured source has loaded; else which sources have not loaded yet, said so
+     *                that a client can be told (no secrets: endpoint URLs only)
+     */
+    public KeySet(List<VerificationKey> keys, String pending) {
+        this.pending = pending;
         this.all = List.copyOf(keys);
         Map<String, List<VerificationKey>> index = new HashMap<>();
         List<VerificationKey> unnamed = new ArrayList<>();
@@ -36,6 +46,11 @@ public final class KeySet {
         index.replaceAll((kid, list) -> List.copyOf(list));
         this.byKid = Map.copyOf(index);
         this.withoutKid = List.copyOf(unnamed);
+    }
+
+    /** Null when every key source has loaded at least once; else a short text naming the ones still missing. */
+    public String pending() {
+        return pending;
     }
 
     /** Every key, in load order. */

@@ -8,4 +8,11 @@ package io.tsgate.auth;
 @FunctionalInterface
 public interface KeySource {
     KeySet keySet();
+
+    /**
+     * A token named a key (or algorithm) no key in {@link #keySet()} fits. Sources that can fetch keys may schedule
+     * a rate-limited background refresh; this must return at once and never do I/O itself.
+     */
+    default void keyMissing() {
+    }
 }

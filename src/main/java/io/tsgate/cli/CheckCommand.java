@@ -70,6 +70,7 @@ public final class CheckCommand {
         Decision d;
         try {
             var authorizer = Gateway.offlineAuthorizer(serverFlags.toArray(String[]::new));
+            awaitKeys(authorizer, err);
             if (token != null) {
                 headers.put(authorizer.credentialHeader(), "Bearer " + token);
             }
@@ -110,5 +111,18 @@ public final class CheckCommand {
         out.println("                    [-header='Name: value']... [-body=TEXT]");
         out.println("Explains the decision tsgate would make for one request, using the same flags as the server");
         out.println("(e.g. -auth.publicKeyFiles, -clusterMode). Exit code: 0 allow, 1 deny, 2 usage or config error.");
+    }
+
+    /** JWKS keys load in the background even offline; give them a few seconds so the explanation uses them. */
+    private static void awaitKeys(Gateway.Components c, PrintStream err) {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        String why = c.readiness().get();
+        while (why != null && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+            why = c.readiness().get();
+        }
+        if (why != null) {
+            err.println("tsgate check: " + why + "; deciding without those keys");
+        }
     }
 }

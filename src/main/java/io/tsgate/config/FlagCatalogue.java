@@ -86,7 +86,22 @@ public final class FlagCatalogue {
             FlagSpec.of("datasource.tlsCAFile", STRING, "", "CA certificates (PEM) that verify an https -datasource.url"),
             FlagSpec.of("datasource.tlsCertFile", STRING, "", "Client certificate (PEM) for an https -datasource.url"),
             FlagSpec.of("datasource.tlsKeyFile", STRING, "", "Client key (PEM, PKCS#8) for -datasource.tlsCertFile"),
-            FlagSpec.of("datasource.tlsInsecureSkipVerify", BOOL, "false", "Do not verify the certificate of an https -datasource.url (insecure)"));
+            FlagSpec.of("datasource.tlsInsecureSkipVerify", BOOL, "false", "Do not verify the certificate of an https -datasource.url (insecure)"),
+            // key sources, API keys, mutual TLS (issue 4)
+            FlagSpec.of("auth.jwksEndpoints", LIST, "", "JWKS URLs whose keys verify JWTs; fetched in the background, never on the request path"),
+            FlagSpec.of("auth.oidcDiscoveryEndpoints", LIST, "", "OpenID Connect discovery URLs (…/.well-known/openid-configuration); their jwks_uri is fetched like -auth.jwksEndpoints"),
+            FlagSpec.of("auth.jwksRefreshInterval", DURATION, "5m", "How often JWKS keys are re-fetched; the last good key set stays in force when a fetch fails"),
+            FlagSpec.of("auth.jwksMinRefreshInterval", DURATION, "30s", "A token with an unknown kid triggers a background re-fetch at most this often; "
+                    + "also the retry interval until the first key set is loaded"),
+            FlagSpec.of("auth.jwksTimeout", DURATION, "5s", "Connect and read timeout for JWKS and discovery fetches"),
+            FlagSpec.of("auth.jwksTLSCAFile", STRING, "", "PEM CA certificates trusted for https JWKS and discovery endpoints (default: the JVM's trust store)"),
+            FlagSpec.of("apikeys.httpHeader", STRING, "X-Api-Key", "Request header carrying an API key"),
+            FlagSpec.of("apikeys.file", STRING, "", "YAML file of API key entries (only SHA-256 hashes; see tsgate apikey create); re-read every -apikeys.syncInterval"),
+            new FlagSpec("apikeys.redisUrl", STRING, "", "Redis URL (redis://[:password@]host:port[/db]) whose hash -apikeys.redisKey holds API key entries, for fleets", true),
+            FlagSpec.of("apikeys.redisKey", STRING, "tsgate:apikeys", "Redis hash of API keys: field = key name, value = the entry as JSON"),
+            FlagSpec.of("apikeys.syncInterval", DURATION, "30s", "How often API keys are re-read; a broken or unreachable source keeps the last good set"),
+            FlagSpec.of("apikeys.nameLabel", STRING, "", "When set, requests of API keys that may write get the extra label NAME=<key name>: per-key namespaces (read-only keys keep their own labels)"),
+            FlagSpec.of("tlsCAFile", STRING, "", "PEM CA certificates: the gRPC listener (with -tls) then requires client certificates signed by them (mutual TLS)"));
 
     private static final Map<String, FlagSpec> BY_NAME = index();
 

@@ -31,7 +31,8 @@ public record GatewayConfig(
         TlsFiles tls,
         ForwardAuthConfig forwardAuth,
         IngestConfig ingest,
-        LimitsConfig limits) {
+        LimitsConfig limits,
+        CredentialSourcesConfig credentialSources) {
 
     /** Certificate and key for -tls, or null when TLS is off. */
     public record TlsFiles(Path certFile, Path keyFile, String minVersion) {
@@ -43,9 +44,12 @@ public record GatewayConfig(
         List<String> pems = f.rawList("auth.publicKeys");
         List<Path> keyFiles = f.list("auth.publicKeyFiles").stream().map(Path::of).toList();
         List<Path> hmacFiles = f.list("auth.hmacSecretFiles").stream().map(Path::of).toList();
-        if (auth && !skip && pems.isEmpty() && keyFiles.isEmpty() && hmacFiles.isEmpty()) {
-            throw new ConfigException("-enable.auth needs keys: set -auth.publicKeyFiles, -auth.publicKeys or "
-                    + "-auth.hmacSecretFiles (or, insecurely, -auth.insecureSkipSignatureVerification)");
+        CredentialSourcesConfig sources = CredentialSourcesConfig.from(f);
+        if (auth && !skip && pems.isEmpty() && keyFiles.isEmpty() && hmacFiles.isEmpty() && !sources.hasRemoteKeys()
+                && !sources.hasApiKeys()) {
+            throw new ConfigException("-enable.auth needs keys: set -auth.publicKeyFiles, -auth.publicKeys, "
+                    + "-auth.hmacSecretFiles, -auth.jwksEndpoints, -auth.oidcDiscoveryEndpoints, -apikeys.file or "
+                    + "-apikeys.redisUrl (or, insecurely, -auth.insecureSkipSignatureVerification)");
         }
         int cache = f.integer("auth.tokenCacheSize");
         if (cache < 0) {
@@ -79,7 +83,8 @@ public record GatewayConfig(
                 securityHeaders(f), hops, format, level, f.bool("accessLog"), tls(f),
                 ForwardAuthConfig.from(f),
                 IngestConfig.from(f),
-                LimitsConfig.from(f));
+                LimitsConfig.from(f),
+                sources);
     }
 
     private static TlsFiles tls(FlagValues f) throws ConfigException {

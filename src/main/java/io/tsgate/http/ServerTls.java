@@ -22,9 +22,25 @@ public final class ServerTls {
 
     /** Netty context for the gRPC listener (HTTP/2 with ALPN). */
     public static SslContext grpc(GatewayConfig.TlsFiles tls) throws ConfigException {
+        return grpc(tls, null);
+    }
+
+    /**
+     * Netty context for the gRPC listener; with {@code clientCa} ({@code -tlsCAFile}) a client must present a
+     * certificate chaining to it, so that only the proxy holding such a certificate can call tsgate.
+     */
+    public static SslContext grpc(GatewayConfig.TlsFiles tls, java.nio.file.Path clientCa) throws ConfigException {
         try {
-            return GrpcSslContexts.configure(SslContextBuilder.forServer(tls.certFile().toFile(), tls.keyFile().toFile()),
-                    SslProvider.JDK).protocols(protocols(tls)).build();
+            SslContextBuilder b = SslContextBuilder.forServer(tls.certFile().toFile(), tls.keyFile().toFile());
+            if (clientCa != null) {
+                try {
+                    b.trustManager(clientCa.toFile())
+                            .clientAuth(io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.REQUIRE);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException("-tlsCAFile: cannot load " + clientCa + ": " + e.getMessage());
+                }
+            }
+            return GrpcSslContexts.configure(b, SslProvider.JDK).protocols(protocols(tls)).build();
         } catch (SSLException | IllegalArgumentException e) {
             throw new ConfigException("-tlsCertFile/-tlsKeyFile: cannot load " + tls.certFile() + " and " + tls.keyFile()
                     + ": " + e.getMessage());

@@ -43,7 +43,7 @@ public final class RequestAuthorizer {
         this.clusterMode = clusterMode;
         this.limiter = limiter;
         List<String> always = new ArrayList<>(TENANT_HEADERS);
-        always.add(0, authenticator.credentialHeader());
+        always.addAll(0, authenticator.credentialHeaders());
         this.alwaysRemoved = List.copyOf(always);
     }
 
