@@ -11,7 +11,7 @@
 # Usage: src/test/bench/check-bench.sh
 # Env:   BENCH_SERVER=tsgate|noop   what to compare with the no-op server (noop = check this script; ratio ~1)
 #        BENCH_CLIENTS=8 BENCH_STREAMS=16 BENCH_SECONDS=5 BENCH_WARMUP=1 BENCH_JIT_SECONDS=12 BENCH_ROUNDS=5
-#        BENCH_CPUS=2
+#        BENCH_CPUS=2 BENCH_JVM_OPTS=
 #        BENCH_NOOP_PORT=19190 BENCH_GRPC_PORT=19191 BENCH_HTTP_PORT=18431
 # Loopback only. Every process it starts is stopped on exit. Not part of `mvn verify`.
 # On a shared machine the noise floor is wide: two identical no-op servers measured 0.87 and 1.03 of each other
@@ -74,7 +74,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Pin the server to its own cores when the machine has spare ones for h2load; always tell the JVM its budget.
-JVM=(java "-XX:ActiveProcessorCount=$CPUS" -Xms512m -Xmx512m)
+# BENCH_JVM_OPTS (e.g. "-XX:+UseZGC") applies to both servers alike.
+JVM=(java "-XX:ActiveProcessorCount=$CPUS" -Xms512m -Xmx512m ${BENCH_JVM_OPTS:-})
 PIN=()
 H2PIN=()
 if command -v taskset >/dev/null && [ "$(nproc)" -gt "$CPUS" ]; then

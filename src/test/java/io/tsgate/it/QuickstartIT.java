@@ -57,7 +57,7 @@ class QuickstartIT {
     @Test
     void everyCheckPasses() {
         assertEquals(0, exit, output);
-        assertTrue(output.contains("quickstart: all 12 checks passed"), output);
+        assertTrue(output.contains("quickstart: all 13 checks passed"), output);
         assertFalse(output.contains("UNEXPECTED"), output);
     }
 
@@ -78,6 +78,8 @@ class QuickstartIT {
         assertTrue(row("dev write token", "GET /api/v1/query").matches(".*\\s403\\s+403\\s+denied: .*"), output);
         assertTrue(row("dev read token", "POST /api/v1/import").matches(".*\\s403\\s+403\\s+denied: .*"), output);
         assertTrue(row("dev read token", "GET /select/").matches(".*\\s400\\s+400\\s+denied: .*"), output);
+        assertTrue(row("tenant 7 (2 queries/hour)", "GET").matches(".*\\s429\\s+429\\s+denied: .*over its queries limit of 2.*"),
+                output);
     }
 
     @Test
