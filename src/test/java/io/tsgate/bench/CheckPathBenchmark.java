@@ -49,32 +49,14 @@ public class CheckPathBenchmark {
         request = CheckRequestFile.request(token);
     }
 
-    private static StreamObserver<CheckResponse> sink(Blackhole bh) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(CheckResponse value) {
-                bh.consume(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                throw new IllegalStateException(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        };
-    }
-
     @Benchmark
     public void tsgateCheck(Blackhole bh) {
-        service.check(request, sink(bh));
+        service.check(request, CheckSink.of(bh::consume));
     }
 
     @Benchmark
     public void baseline(Blackhole bh) {
-        StreamObserver<CheckResponse> out = sink(bh);
+        StreamObserver<CheckResponse> out = CheckSink.of(bh::consume);
         out.onNext(ok);
         out.onCompleted();
     }

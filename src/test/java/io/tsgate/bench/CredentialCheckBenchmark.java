@@ -69,7 +69,7 @@ public class CredentialCheckBenchmark {
         keyRequest = b.build();
         for (CheckRequest r : List.of(tokenRequest, keyRequest)) {
             CheckResponse[] got = new CheckResponse[1];
-            both.check(r, observer(v -> got[0] = v));
+            both.check(r, CheckSink.of(v -> got[0] = v));
             if (got[0].getStatus().getCode() != 0) {
                 throw new IllegalStateException("benchmark request is denied: " + got[0]);
             }
@@ -80,42 +80,24 @@ public class CredentialCheckBenchmark {
         return new ExtAuthzService(c.authorizer(), new DecisionObserver(new PrometheusRegistry(), 0, false), Map.of());
     }
 
-    private static StreamObserver<CheckResponse> observer(java.util.function.Consumer<CheckResponse> next) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(CheckResponse value) {
-                next.accept(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                throw new IllegalStateException(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        };
-    }
-
     @Benchmark
     public void jwtOnly(Blackhole bh) {
-        jwtOnly.check(tokenRequest, observer(bh::consume));
+        jwtOnly.check(tokenRequest, CheckSink.of(bh::consume));
     }
 
     @Benchmark
     public void jwtWithApiKeys(Blackhole bh) {
-        both.check(tokenRequest, observer(bh::consume));
+        both.check(tokenRequest, CheckSink.of(bh::consume));
     }
 
     @Benchmark
     public void apiKey(Blackhole bh) {
-        both.check(keyRequest, observer(bh::consume));
+        both.check(keyRequest, CheckSink.of(bh::consume));
     }
 
     @Benchmark
     public void baseline(Blackhole bh) {
-        StreamObserver<CheckResponse> out = observer(bh::consume);
+        StreamObserver<CheckResponse> out = CheckSink.of(bh::consume);
         out.onNext(ok);
         out.onCompleted();
     }

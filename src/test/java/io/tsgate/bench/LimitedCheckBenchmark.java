@@ -66,31 +66,13 @@ public class LimitedCheckBenchmark {
         request = CheckRequestFile.request("unused");
     }
 
-    private static StreamObserver<CheckResponse> sink(Blackhole bh) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(CheckResponse value) {
-                bh.consume(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                throw new IllegalStateException(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        };
-    }
-
     @Benchmark
     public void unlimited(Blackhole bh) {
-        unlimited.check(request, sink(bh));
+        unlimited.check(request, CheckSink.of(bh::consume));
     }
 
     @Benchmark
     public void limitedLocal(Blackhole bh) {
-        limited.check(request, sink(bh));
+        limited.check(request, CheckSink.of(bh::consume));
     }
 }

@@ -1,5 +1,6 @@
 package io.tsgate.limits;
 
+import io.tsgate.testing.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 class DatasourceLimiterTest {
     private static final Tenant T = new Tenant(1, 5);
-    private final TestClock clock = new TestClock(Instant.parse("2026-01-01T00:00:20Z"));
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:20Z"));
     private final List<String> asked = new ArrayList<>();
     private final Map<Tenant, Double> answer = new HashMap<>();
     private boolean down;

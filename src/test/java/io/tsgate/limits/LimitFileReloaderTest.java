@@ -1,5 +1,6 @@
 package io.tsgate.limits;
 
+import io.tsgate.testing.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -46,7 +47,7 @@ class LimitFileReloaderTest {
     void reloadSwapsValidFilesAndKeepsTheOldLimitsOnAnInvalidOne() throws Exception {
         Path p = dir.resolve("limits.yaml");
         Files.writeString(p, "limits: [{type: queries, value: 3, resolution: minute}]");
-        LimitFileReloader r = LimitFileReloader.load(file(p), new TestClock(Instant.EPOCH), registry);
+        LimitFileReloader r = LimitFileReloader.load(file(p), new MutableClock(Instant.EPOCH), registry);
         assertEquals(3, r.get().forTenant(T, LimitType.QUERIES)[0].value());
         assertTrue(metrics().contains("tsgate_config_last_reload_successful{config=\"ratelimit\"} 1"));
 
@@ -75,7 +76,7 @@ class LimitFileReloaderTest {
         Path p = dir.resolve("bad.yaml");
         Files.writeString(p, "limits: [{type: queries}]");
         InvalidLimitFileException e = assertThrows(InvalidLimitFileException.class,
-                () -> LimitFileReloader.load(file(p), new TestClock(Instant.EPOCH), registry));
+                () -> LimitFileReloader.load(file(p), new MutableClock(Instant.EPOCH), registry));
         assertTrue(e.getMessage().contains("limits[0]"), e.getMessage());
     }
 }

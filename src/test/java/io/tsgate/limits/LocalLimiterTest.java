@@ -1,5 +1,6 @@
 package io.tsgate.limits;
 
+import io.tsgate.testing.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,7 +16,7 @@ class LocalLimiterTest {
     private static final Tenant T15 = new Tenant(1, 5);
     /** 10 seconds into a minute, 10 minutes into an hour. */
     private static final Instant START = Instant.parse("2026-01-01T12:10:10Z");
-    private final TestClock clock = new TestClock(START);
+    private final MutableClock clock = new MutableClock(START);
 
     private LocalLimiter limiter(String yaml) throws InvalidLimitFileException {
         LimitRules rules = LimitFile.parse(yaml, "test");
