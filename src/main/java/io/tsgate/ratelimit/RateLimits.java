@@ -78,7 +78,15 @@ public final class RateLimits implements AutoCloseable {
                 DatasourceLimiter ds = new DatasourceLimiter(clock, file, new PromQlUsageSource(config.datasource()),
                         new DatasourceQueries(config.queryOverrides(), config.extraLabels()));
                 long every = config.refreshInterval().toMillis();
-                background.scheduleWithFixedDelay(ds::refresh, 0, every, TimeUnit.MILLISECONDS);
+                // Its own thread: a slow datasource (queries time out after seconds) must not delay key and
+                // API key refreshes on the shared background thread.
+                ScheduledExecutorService queries = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "tsgate-datasource");
+                    t.setDaemon(true);
+                    return t;
+                });
+                closeables.add(queries::shutdownNow);
+                queries.scheduleWithFixedDelay(ds::refresh, 0, every, TimeUnit.MILLISECONDS);
                 background.scheduleWithFixedDelay(ds::evictIdle, 1, 1, TimeUnit.MINUTES);
                 backend = ds;
                 series = ds;
