@@ -66,6 +66,38 @@ public final class EndpointCatalogue {
     }
 
     /**
+     * Every fixed path (aliases included, without variable parts such as label names) that classifies as
+     * {@code cls} for some method, as a client may send it: vminsert and vmstorage paths as listed, vmselect paths
+     * bare and under {@code /prometheus}. Lets tests check that proxy configs route every such path as intended.
+     */
+    public static java.util.SortedSet<String> fixedPaths(RequestClass cls) {
+        java.util.SortedSet<String> out = new java.util.TreeSet<>();
+        VmRoutes.INSERT_ROUTES.forEach((path, r) -> addIf(out, cls, path, r));
+        VmRoutes.STORAGE_ROUTES.forEach((path, r) -> addIf(out, cls, path, r));
+        addIf(out, cls, PROMETHEUS_IMPORT, VmRoutes.PROMETHEUS_IMPORT);
+        addIf(out, cls, "/prometheus" + PROMETHEUS_IMPORT, VmRoutes.PROMETHEUS_IMPORT);
+        VmRoutes.SELECT_ROUTES.forEach((path, r) -> {
+            addIf(out, cls, path, r);
+            addIf(out, cls, "/prometheus" + path, r);
+        });
+        out.removeIf(path -> {
+            Endpoint e = null;
+            for (String m : List.of("GET", "POST", "PUT")) {
+                Endpoint c = classify(m, path);
+                e = e == null ? c : e;
+            }
+            return e == null || e.requestClass() != cls;
+        });
+        return out;
+    }
+
+    private static void addIf(java.util.Set<String> out, RequestClass cls, String path, VmRoutes.Route r) {
+        if (r.endpoint().requestClass() == cls) {
+            out.add(path);
+        }
+    }
+
+    /**
      * True when the path already names a cluster tenant ({@code /select/…}, {@code /insert/…}, {@code /delete/…}):
      * the caller answers 400 ({@link BadRequestException#PATH_TENANT_PREFIX}), since only tsgate chooses the tenant.
      */

@@ -28,6 +28,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import io.tsgate.request.EndpointCatalogue;
+import io.tsgate.request.RequestClass;
+import io.tsgate.request.Endpoint;
+import io.tsgate.auth.Tenant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -70,13 +74,15 @@ class EnvoyConfigTest {
         return manager.getRouteConfig().getVirtualHosts(0).getRoutesList();
     }
 
-    /** Envoy's first-match rule for the route kinds these configs use (prefix and exact path). */
+    /** Envoy's first-match rule for the route kinds these configs use (prefix, exact path, RE2 full match). */
     private static Route firstMatch(List<Route> routes, String path) {
         for (Route route : routes) {
             var match = route.getMatch();
             boolean hit = switch (match.getPathSpecifierCase()) {
                 case PREFIX -> path.startsWith(match.getPrefix());
                 case PATH -> path.equals(match.getPath());
+                // These regexes use only syntax RE2 and java.util.regex read alike.
+                case SAFE_REGEX -> java.util.regex.Pattern.matches(match.getSafeRegex().getRegex(), path);
                 default -> throw new AssertionError("route " + route.getName() + " uses an unmodelled matcher");
             };
             if (hit) {
@@ -229,9 +235,26 @@ class EnvoyConfigTest {
                 assertTrue(extProcDisabled(firstMatch(routes, prefix + path)), prefix + path);
             }
         }
-        for (String path : List.of("/api/v1/write", "/api/v1/import", "/api/v1/import/prometheus", "/api/v1/import/csv",
-                "/api/v1/import/native", "/influx/write", "/prometheus/api/v1/write", "/api/put")) {
+        // Every write path VictoriaMetrics serves must meet ext_proc, or a limited tenant's rows would pass uncounted.
+        java.util.SortedSet<String> writes = EndpointCatalogue.fixedPaths(RequestClass.WRITE);
+        assertTrue(writes.containsAll(List.of("/api/v1/write", "/prometheus/api/v1/write", "/api/v1/import/prometheus",
+                "/influx/write", "/api/put")), writes.toString());
+        for (String path : writes) {
             assertFalse(extProcDisabled(firstMatch(routes, path)), path);
+        }
+    }
+
+    @Test
+    void clusterRunsExtProcOnEveryRewrittenWritePath() throws Exception {
+        List<Route> routes = routes(onlyManager(load("envoy-cluster.yaml")));
+        for (String path : EndpointCatalogue.fixedPaths(RequestClass.WRITE)) {
+            Endpoint e = EndpointCatalogue.classify("POST", path);
+            String rewritten = e.clusterPath(new Tenant(1, 5));
+            if (rewritten != null) {
+                Route route = firstMatch(routes, rewritten);
+                assertFalse(route.hasDirectResponse(), rewritten + " reaches a backend");
+                assertFalse(extProcDisabled(route), path + " → " + rewritten);
+            }
         }
     }
 
