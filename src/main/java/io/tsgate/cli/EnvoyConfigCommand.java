@@ -23,6 +23,10 @@ public final class EnvoyConfigCommand {
         String tsgate = EnvoyConfigOptions.DEFAULT_TSGATE;
         String listen = EnvoyConfigOptions.DEFAULT_LISTEN;
         String admin = EnvoyConfigOptions.DEFAULT_ADMIN;
+        String tlsCa = null;
+        String tlsCert = null;
+        String tlsKey = null;
+        String tlsName = null;
         try {
             for (String a : args) {
                 String name = a.replaceFirst("^--?", "");
@@ -41,6 +45,10 @@ public final class EnvoyConfigCommand {
                     case "tsgate.grpcAddr" -> tsgate = required(key, value);
                     case "envoy.listenAddr" -> listen = required(key, value);
                     case "envoy.adminAddr" -> admin = required(key, value);
+                    case "tsgate.tlsCAFile" -> tlsCa = required(key, value);
+                    case "tsgate.tlsCertFile" -> tlsCert = required(key, value);
+                    case "tsgate.tlsKeyFile" -> tlsKey = required(key, value);
+                    case "tsgate.tlsServerName" -> tlsName = required(key, value);
                     default -> {
                         err.println("tsgate envoy-config: unknown option " + a + " (run tsgate envoy-config -help)");
                         return 2;
@@ -54,7 +62,10 @@ public final class EnvoyConfigCommand {
                     BackendAddress.ofUrl("write.url", write), extProc,
                     BackendAddress.ofHostPort("tsgate.grpcAddr", tsgate),
                     BackendAddress.ofHostPort("envoy.listenAddr", listen),
-                    BackendAddress.ofHostPort("envoy.adminAddr", admin));
+                    BackendAddress.ofHostPort("envoy.adminAddr", admin),
+                    tlsCa == null && tlsCert == null && tlsKey == null && tlsName == null ? null
+                            : new EnvoyConfigOptions.TsgateTls(tlsCa, tlsCert, tlsKey,
+                                    tlsName != null ? tlsName : BackendAddress.ofHostPort("tsgate.grpcAddr", tsgate).host()));
             out.print(EnvoyConfigGenerator.generate(options));
             return 0;
         } catch (IllegalArgumentException e) {
@@ -93,5 +104,8 @@ public final class EnvoyConfigCommand {
         out.println("  -tsgate.grpcAddr=H:P    tsgate's gRPC listener (default " + EnvoyConfigOptions.DEFAULT_TSGATE + ")");
         out.println("  -envoy.listenAddr=H:P   Envoy's listener for clients (default " + EnvoyConfigOptions.DEFAULT_LISTEN + ")");
         out.println("  -envoy.adminAddr=H:P    Envoy's admin listener (default " + EnvoyConfigOptions.DEFAULT_ADMIN + ")");
+        out.println("  -tsgate.tlsCAFile=F     reach tsgate over TLS (tsgate -tls), verifying its certificate with this CA");
+        out.println("  -tsgate.tlsCertFile=F -tsgate.tlsKeyFile=F   Envoy's client certificate for tsgate's -tlsCAFile (mTLS)");
+        out.println("  -tsgate.tlsServerName=N the name in tsgate's certificate (default: the host of -tsgate.grpcAddr)");
     }
 }

@@ -55,6 +55,7 @@ public final class EnvoyBootstrapValidator {
             .add(HttpProtocolOptions.getDescriptor())
             .add(StdoutAccessLog.getDescriptor())
             .add(FileAccessLog.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.getDescriptor())
             .build();
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -66,6 +66,9 @@ public final class EnvoyConfigGenerator {
         var listener = resources.getListenersBuilder(0);
         setAddress(listener.getAddressBuilder().getSocketAddressBuilder(), o.listen());
         setCluster(resources, "tsgate", o.tsgate());
+        if (o.tsgateTls() != null) {
+            setTls(resources, o.tsgateTls());
+        }
         boolean separateWrites = !o.clusterMode() && !o.write().equals(o.read());
         if (o.clusterMode()) {
             setCluster(resources, "vmselect", o.read());
@@ -136,6 +139,47 @@ public final class EnvoyConfigGenerator {
                 route.removeTypedPerFilterConfig(EXT_PROC);
             }
         }
+    }
+
+    /**
+     * TLS from Envoy to tsgate: verifies tsgate's certificate against the CA and name, presents Envoy's client
+     * certificate when given (tsgate's {@code -tlsCAFile}), and negotiates h2 by ALPN as gRPC over TLS needs.
+     */
+    private static void setTls(io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap.StaticResources.Builder r,
+                               EnvoyConfigOptions.TsgateTls tls) {
+        var common = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext.newBuilder()
+                .addAlpnProtocols("h2")
+                .setValidationContext(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext
+                        .newBuilder()
+                        .setTrustedCa(io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder().setFilename(tls.caFile()))
+                        .addMatchTypedSubjectAltNames(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher
+                                .newBuilder()
+                                .setSanType(isIpLiteral(tls.serverName())
+                                        ? io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher.SanType.IP_ADDRESS
+                                        : io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher.SanType.DNS)
+                                .setMatcher(StringMatcher.newBuilder().setExact(tls.serverName()))));
+        if (tls.certFile() != null) {
+            common.addTlsCertificates(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate.newBuilder()
+                    .setCertificateChain(io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder().setFilename(tls.certFile()))
+                    .setPrivateKey(io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder().setFilename(tls.keyFile())));
+        }
+        var upstream = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.newBuilder()
+                .setCommonTlsContext(common);
+        if (!isIpLiteral(tls.serverName())) {
+            upstream.setSni(tls.serverName()); // SNI carries host names only (RFC 6066)
+        }
+        for (Cluster.Builder c : r.getClustersBuilderList()) {
+            if (c.getName().equals("tsgate")) {
+                c.setTransportSocket(io.envoyproxy.envoy.config.core.v3.TransportSocket.newBuilder()
+                        .setName("envoy.transport_sockets.tls").setTypedConfig(Any.pack(upstream.build())));
+                return;
+            }
+        }
+        throw new IllegalStateException("template has no cluster tsgate");
+    }
+
+    private static boolean isIpLiteral(String host) {
+        return host.matches("[0-9.]+") || host.contains(":");
     }
 
     private static Cluster cluster(io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap.StaticResources.Builder r,

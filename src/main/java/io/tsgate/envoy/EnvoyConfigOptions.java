@@ -10,9 +10,35 @@ package io.tsgate.envoy;
  * @param tsgate       tsgate's gRPC listener (ext_authz, ext_proc)
  * @param listen       Envoy's listener for clients
  * @param admin        Envoy's admin listener
+ * @param tsgateTls    how Envoy reaches tsgate's gRPC listener over mutual TLS, or null for plain text
  */
 public record EnvoyConfigOptions(boolean clusterMode, BackendAddress read, BackendAddress write, boolean extProc,
-                                 BackendAddress tsgate, BackendAddress listen, BackendAddress admin) {
+                                 BackendAddress tsgate, BackendAddress listen, BackendAddress admin,
+                                 TsgateTls tsgateTls) {
+
+    /**
+     * Files on Envoy's side for TLS to tsgate (run with {@code -tls}, and {@code -tlsCAFile} for client certificates).
+     *
+     * @param caFile     CA that signed tsgate's server certificate
+     * @param certFile   Envoy's client certificate chain (signed by the CA tsgate's {@code -tlsCAFile} names); may be
+     *                   null for server-only TLS
+     * @param keyFile    its private key; null exactly when {@code certFile} is
+     * @param serverName the name tsgate's certificate carries (SNI and verification)
+     */
+    public record TsgateTls(String caFile, String certFile, String keyFile, String serverName) {
+        public TsgateTls {
+            if (caFile == null || caFile.isEmpty()) {
+                throw new IllegalArgumentException("-tsgate.tlsCAFile is needed to verify tsgate's certificate");
+            }
+            if ((certFile == null) != (keyFile == null)) {
+                throw new IllegalArgumentException("-tsgate.tlsCertFile and -tsgate.tlsKeyFile go together");
+            }
+            if (serverName == null || serverName.isEmpty()) {
+                throw new IllegalArgumentException("-tsgate.tlsServerName must name tsgate's certificate");
+            }
+        }
+    }
+
     public static final String DEFAULT_SINGLE_URL = "http://127.0.0.1:8428";
     public static final String DEFAULT_VMSELECT_URL = "http://127.0.0.1:8481";
     public static final String DEFAULT_VMINSERT_URL = "http://127.0.0.1:8480";

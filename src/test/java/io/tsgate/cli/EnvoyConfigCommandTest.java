@@ -168,4 +168,48 @@ class EnvoyConfigCommandTest {
             assertTrue(r.out().contains(o), o);
         }
     }
+
+    private static io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext tsgateTls(Bootstrap b)
+            throws Exception {
+        Cluster tsgate = b.getStaticResources().getClustersList().stream().filter(c -> c.getName().equals("tsgate"))
+                .findFirst().orElseThrow();
+        assertEquals("envoy.transport_sockets.tls", tsgate.getTransportSocket().getName());
+        return tsgate.getTransportSocket().getTypedConfig()
+                .unpack(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.class);
+    }
+
+    @Test
+    void mutualTlsToTsgatePresentsEnvoysCertificateAndVerifiesTsgates() throws Exception {
+        var tls = tsgateTls(printed("-tsgate.tlsCAFile=/etc/envoy/ca.crt", "-tsgate.tlsCertFile=/etc/envoy/envoy.crt",
+                "-tsgate.tlsKeyFile=/etc/envoy/envoy.key", "-tsgate.tlsServerName=tsgate.internal"));
+        var common = tls.getCommonTlsContext();
+        assertAll(
+                () -> assertEquals(List.of("h2"), common.getAlpnProtocolsList(), "gRPC over TLS needs h2 by ALPN"),
+                () -> assertEquals("/etc/envoy/ca.crt", common.getValidationContext().getTrustedCa().getFilename()),
+                () -> assertEquals("tsgate.internal",
+                        common.getValidationContext().getMatchTypedSubjectAltNames(0).getMatcher().getExact()),
+                () -> assertEquals("tsgate.internal", tls.getSni()),
+                () -> assertEquals("/etc/envoy/envoy.crt", common.getTlsCertificates(0).getCertificateChain().getFilename()),
+                () -> assertEquals("/etc/envoy/envoy.key", common.getTlsCertificates(0).getPrivateKey().getFilename()));
+    }
+
+    @Test
+    void tlsToTsgateByIpVerifiesAnIpSanAndSendsNoSni() throws Exception {
+        var tls = tsgateTls(printed("-tsgate.tlsCAFile=ca.crt"));
+        assertEquals("", tls.getSni());
+        assertEquals(0, tls.getCommonTlsContext().getTlsCertificatesCount(), "server-only TLS without a client pair");
+        var san = tls.getCommonTlsContext().getValidationContext().getMatchTypedSubjectAltNames(0);
+        assertEquals("IP_ADDRESS", san.getSanType().name());
+        assertEquals("127.0.0.1", san.getMatcher().getExact());
+    }
+
+    @Test
+    void halfAClientPairOrNoCaIsAUsageError() {
+        Result noKey = run("-tsgate.tlsCAFile=ca.crt", "-tsgate.tlsCertFile=envoy.crt");
+        assertEquals(2, noKey.exit());
+        assertTrue(noKey.err().contains("-tsgate.tlsKeyFile"), noKey.err());
+        Result noCa = run("-tsgate.tlsCertFile=envoy.crt", "-tsgate.tlsKeyFile=envoy.key");
+        assertEquals(2, noCa.exit());
+        assertTrue(noCa.err().contains("-tsgate.tlsCAFile"), noCa.err());
+    }
 }
