@@ -1,5 +1,6 @@
 package io.tsgate.bench;
 
+import io.tsgate.auth.KeyPairFiles;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -11,7 +12,6 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Date;
 import java.util.Map;
 
@@ -33,10 +33,7 @@ public final class BenchToken {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);
         KeyPair keys = generator.generateKeyPair();
-        String pem = "-----BEGIN PUBLIC KEY-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(keys.getPublic().getEncoded())
-                + "\n-----END PUBLIC KEY-----\n";
-        Files.writeString(Path.of(args[0]), pem);
+        Files.writeString(Path.of(args[0]), KeyPairFiles.pem("PUBLIC KEY", keys.getPublic().getEncoded()));
 
         JWTClaimsSet claims = new JWTClaimsSet.Builder()
                 .subject("bench")

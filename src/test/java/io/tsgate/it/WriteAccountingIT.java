@@ -17,6 +17,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsgate.Gateway;
+import io.tsgate.auth.KeyPairFiles;
 import io.tsgate.auth.Tenant;
 import io.tsgate.envoy.ExtProcService;
 import io.tsgate.ingest.Fixtures;
@@ -32,7 +33,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,10 +75,7 @@ class WriteAccountingIT {
         this.vm = vm;
         signingKey = new RSAKeyGenerator(2048).keyID("it").generate();
         Path pem = keys.resolve("it.pem");
-        Files.writeString(pem, "-----BEGIN PUBLIC KEY-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                        .encodeToString(signingKey.toPublicKey().getEncoded())
-                + "\n-----END PUBLIC KEY-----\n");
+        Files.writeString(pem, KeyPairFiles.pem("PUBLIC KEY", signingKey.toPublicKey().getEncoded()));
         gateway = Gateway.start("-grpcListenAddr=127.0.0.1:0", "-httpListenAddr=127.0.0.1:0", "-enable.auth",
                 "-auth.publicKeyFiles=" + pem);
         authzChannel = ManagedChannelBuilder.forAddress("127.0.0.1", gateway.grpcPort()).usePlaintext().build();
