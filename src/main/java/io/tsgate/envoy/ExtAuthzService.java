@@ -5,7 +5,6 @@ import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.stub.StreamObserver;
 import io.tsgate.limits.FailSafeLimiter;
-import io.tsgate.limits.LimitVerdict;
 import io.tsgate.policy.Decision;
 import io.tsgate.policy.LimitDenials;
 import io.tsgate.policy.DecisionObserver;
@@ -39,8 +38,8 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
         if (stage.isDone() && !stage.isCompletedExceptionally()) {
             respond(attrs, stage.join(), out, start);
         } else {
-            stage.whenComplete((d, e) -> respond(attrs, e == null ? d : LimitDenials.of(
-                    new LimitVerdict(false, FailSafeLimiter.BACKEND_UNAVAILABLE, 0, 0, 1)), out, start));
+            stage.whenComplete((d, e) -> respond(attrs, e == null ? d : LimitDenials.of(FailSafeLimiter.UNAVAILABLE),
+                    out, start));
         }
     }
 

@@ -16,8 +16,10 @@ import io.tsgate.ingest.ExtraLabels;
 import io.tsgate.ingest.MalformedBodyException;
 import io.tsgate.ingest.WriteCount;
 import io.tsgate.ingest.WriteFormat;
+import io.tsgate.limits.FailSafeLimiter;
 import io.tsgate.limits.LimitVerdict;
 import io.tsgate.policy.Deny;
+import io.tsgate.policy.LimitDenials;
 import io.tsgate.request.BadRequestException;
 import io.tsgate.request.QueryParam;
 import io.tsgate.request.QueryStrings;
@@ -194,8 +196,7 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
         service.limiter.admitWrite(tenant, count.rows(), count.seriesHashes()).whenComplete((verdict, error) -> {
             ProcessingResponse reply;
             if (error != null) {
-                reply = deny(new Deny(429, "ratelimit_backend_error", "the rate-limit backend failed; retry later",
-                        tenant.toString(), subject, Map.of("retry-after", "1")));
+                reply = deny(LimitDenials.of(FailSafeLimiter.UNAVAILABLE).withIdentity(tenant.toString(), subject));
             } else if (verdict.allowed()) {
                 service.allowed();
                 reply = ProcessingResponses.CONTINUE_REQUEST_BODY;
@@ -213,14 +214,8 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
     }
 
     private Deny overLimit(LimitVerdict v, WriteCount count) {
-        Map<String, String> headers = new java.util.LinkedHashMap<>();
-        headers.put("retry-after", Long.toString(Math.max(1, v.resetSeconds())));
-        headers.put("ratelimit-limit", Long.toString(v.limit()));
-        headers.put("ratelimit-remaining", Long.toString(Math.max(0, v.remaining())));
-        headers.put("ratelimit-reset", Long.toString(v.resetSeconds()));
-        return new Deny(429, "ratelimit_" + v.type(), "write of " + count.rows() + " rows and " + count.series()
-                + " series exceeds the " + v.type() + " limit " + v.limit() + " of tenant " + tenant + "; retry in "
-                + Math.max(1, v.resetSeconds()) + "s", tenant.toString(), subject, headers);
+        return LimitDenials.of(v, "a write of " + count.rows() + " rows and " + count.series() + " series to tenant "
+                + tenant + ": ").withIdentity(tenant.toString(), subject);
     }
 
     private ProcessingResponse deny(Deny d) {

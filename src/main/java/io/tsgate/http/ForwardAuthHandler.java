@@ -5,7 +5,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.tsgate.policy.Allow;
 import io.tsgate.limits.FailSafeLimiter;
-import io.tsgate.limits.LimitVerdict;
 import io.tsgate.policy.Decision;
 import io.tsgate.policy.LimitDenials;
 import io.tsgate.policy.DecisionObserver;
@@ -154,9 +153,9 @@ public final class ForwardAuthHandler implements HttpHandler {
             return authorizer.decideLimited(attrs).toCompletableFuture().get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return LimitDenials.of(new LimitVerdict(false, FailSafeLimiter.BACKEND_UNAVAILABLE, 0, 0, 1));
+            return LimitDenials.of(FailSafeLimiter.UNAVAILABLE);
         } catch (java.util.concurrent.ExecutionException e) {
-            return LimitDenials.of(new LimitVerdict(false, FailSafeLimiter.BACKEND_UNAVAILABLE, 0, 0, 1));
+            return LimitDenials.of(FailSafeLimiter.UNAVAILABLE);
         }
     }
 

@@ -20,6 +20,8 @@ public final class FailSafeLimiter implements Limiter {
     private static final Logger LOG = LoggerFactory.getLogger(FailSafeLimiter.class);
     /** The verdict type of a refusal caused by an unreachable backend. */
     public static final String BACKEND_UNAVAILABLE = "backend_unavailable";
+    /** The refusal when the backend cannot answer (failure mode closed, or the limiter call itself failed). */
+    public static final LimitVerdict UNAVAILABLE = new LimitVerdict(false, BACKEND_UNAVAILABLE, 0, 0, 1);
 
     private final Limiter backend;
     private final String backendName;
@@ -84,8 +86,7 @@ public final class FailSafeLimiter implements Limiter {
                 LOG.warn("rate limit backend {} failed ({}); failing {} until it answers again", backendName,
                         rootMessage(e), mode == FailureMode.OPEN ? "open: requests pass uncounted" : "closed: requests get 429");
             }
-            return mode == FailureMode.OPEN ? LimitVerdict.UNLIMITED
-                    : new LimitVerdict(false, BACKEND_UNAVAILABLE, 0, 0, 1);
+            return mode == FailureMode.OPEN ? LimitVerdict.UNLIMITED : UNAVAILABLE;
         });
     }
 

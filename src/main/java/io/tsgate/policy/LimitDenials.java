@@ -14,11 +14,16 @@ public final class LimitDenials {
     }
 
     public static Deny of(LimitVerdict v) {
+        return of(v, "");
+    }
+
+    /** The same 429, its message saying what was refused first (e.g. "a write of 5 rows and 3 series: "). */
+    public static Deny of(LimitVerdict v, String refused) {
         long reset = Math.max(1, v.resetSeconds());
         String message = v.type().equals(FailSafeLimiter.BACKEND_UNAVAILABLE)
                 ? "rate limits cannot be checked right now (-ratelimit.failureMode=closed); retry in " + reset + "s"
                 : "the tenant is over its " + v.type() + " limit of " + v.limit() + "; retry in " + reset + "s";
-        return Deny.of(429, "limit_" + v.type(), message).withHeaders(Map.of(
+        return Deny.of(429, "limit_" + v.type(), refused + message).withHeaders(Map.of(
                 "retry-after", Long.toString(reset),
                 "ratelimit-limit", Long.toString(Math.max(0, v.limit())),
                 "ratelimit-remaining", Long.toString(Math.max(0, v.remaining())),

@@ -134,13 +134,13 @@ class ExtProcServiceTest {
         assertEquals("42", r.headers().first("ratelimit-reset"));
         assertEquals("application/json", r.headers().first("content-type"));
         assertEquals("DENY", r.headers().first("x-frame-options"));
-        assertEquals("tsgate_ratelimit_rows_inserted", r.details());
+        assertEquals("tsgate_limit_rows_inserted", r.details());
         JsonNode body = new ObjectMapper().readTree(r.body());
         assertEquals("error", body.get("status").asText());
         assertEquals("too_many_requests", body.get("errorType").asText());
         assertTrue(body.get("error").asText().contains("rows_inserted"), body.toString());
         assertEquals(0, limiter.used(LIMITED), "a refused write is not counted");
-        assertTrue(scrape().contains("tsgate_ext_proc_requests_total{outcome=\"deny\",reason=\"ratelimit_rows_inserted\"} 1.0"),
+        assertTrue(scrape().contains("tsgate_ext_proc_requests_total{outcome=\"deny\",reason=\"limit_rows_inserted\"} 1.0"),
                 scrape());
     }
 
