@@ -41,6 +41,8 @@ final class CredentialWiring implements AutoCloseable {
     private RedisApiKeyLoader redis;
     /** JWKS fetches get their own thread: a slow identity provider must not delay API key syncs or key files. */
     private ScheduledExecutorService keyFetcher;
+    /** Redis API key syncs, likewise. */
+    private ScheduledExecutorService apiKeyFetcher;
 
     CredentialWiring(CredentialSourcesConfig config, Clock clock, PrometheusRegistry registry,
                      ScheduledExecutorService background) throws ConfigException {
@@ -89,6 +91,9 @@ final class CredentialWiring implements AutoCloseable {
         if (keyFetcher != null) {
             keyFetcher.shutdownNow();
         }
+        if (apiKeyFetcher != null) {
+            apiKeyFetcher.shutdownNow();
+        }
         if (redis != null) {
             redis.close();
         }
@@ -114,11 +119,7 @@ final class CredentialWiring implements AutoCloseable {
             }
         }
         long every = config.jwksMinRefreshInterval().toMillis();
-        keyFetcher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tsgate-jwks");
-            t.setDaemon(true);
-            return t;
-        });
+        keyFetcher = DaemonScheduler.named("tsgate-jwks");
         for (JwksKeySource s : remote) {
             keyFetcher.scheduleWithFixedDelay(s::tick, 0, every, TimeUnit.MILLISECONDS);
         }
@@ -165,8 +166,12 @@ final class CredentialWiring implements AutoCloseable {
             }
         }
         long every = config.apiKeySyncInterval().toMillis();
-        background.scheduleWithFixedDelay(apiKeys::sync, config.apiKeyFile() != null ? every : 0, every,
-                TimeUnit.MILLISECONDS);
+        if (redis != null) {
+            // Its own thread: an unreachable Redis blocks each sync for seconds.
+            apiKeyFetcher = DaemonScheduler.named("tsgate-apikeys");
+        }
+        (redis != null ? apiKeyFetcher : background).scheduleWithFixedDelay(apiKeys::sync,
+                config.apiKeyFile() != null ? every : 0, every, TimeUnit.MILLISECONDS);
         ApiKeySync sync = apiKeys;
         GaugeWithCallback.builder().name("tsgate_apikeys").help("API keys in force")
                 .callback(cb -> cb.call(sync.current().size())).register(registry);

@@ -31,7 +31,6 @@ import io.tsgate.ratelimit.RateLimits;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -67,12 +66,8 @@ public final class Gateway implements AutoCloseable {
     public static Gateway start(GatewayConfig config, Clock clock) throws ConfigException, IOException {
         LogSettings.configure(config.loggerFormat(), config.loggerLevel());
         PrometheusRegistry registry = new PrometheusRegistry();
-        ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tsgate-background");
-            t.setDaemon(true);
-            return t;
-        });
-        RateLimits limits = RateLimits.start(config.limits(), clock, registry, background);
+        ScheduledExecutorService background = DaemonScheduler.named("tsgate-background");
+        RateLimits limits = RateLimits.start(config.limits(), clock, registry);
         Components c = components(config, clock, registry, background, limits == null ? null : limits.limiter());
         HealthStatusManager health = new HealthStatusManager();
         DecisionObserver observer = new DecisionObserver(registry, config.trustedProxyHops(), config.accessLog());
@@ -119,15 +114,22 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * The decision core built from server flags without listening ({@code tsgate check}). Key files and API key
-     * files are read once; JWKS endpoints are fetched on their own background thread.
+     * files are read once; JWKS endpoints and Redis API keys are fetched in the background until the caller closes
+     * {@link Components#resources()}.
      */
     public static Components offlineAuthorizer(String... args) throws ConfigException {
         GatewayConfig config = GatewayConfig.from(FlagParser.parse(List.of(args), System.getenv()));
-        ScheduledExecutorService idle = Executors.newSingleThreadScheduledExecutor();
+        // Kept until resources() is closed: the first Redis API key sync runs on it.
+        ScheduledExecutorService background = DaemonScheduler.named("tsgate-check");
         try {
-            return components(config, Clock.systemUTC(), new PrometheusRegistry(), idle, null);
-        } finally {
-            idle.shutdownNow();
+            Components c = components(config, Clock.systemUTC(), new PrometheusRegistry(), background, null);
+            return new Components(c.authorizer(), c.credentialHeader(), c.readiness(), () -> {
+                background.shutdownNow();
+                c.resources().close();
+            });
+        } catch (ConfigException | RuntimeException e) {
+            background.shutdownNow();
+            throw e;
         }
     }
 

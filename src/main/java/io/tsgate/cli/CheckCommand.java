@@ -68,8 +68,14 @@ public final class CheckCommand {
             return 2;
         }
         Decision d;
+        Gateway.Components authorizer;
         try {
-            var authorizer = Gateway.offlineAuthorizer(serverFlags.toArray(String[]::new));
+            authorizer = Gateway.offlineAuthorizer(serverFlags.toArray(String[]::new));
+        } catch (ConfigException e) {
+            err.println("tsgate check: " + e.getMessage());
+            return 2;
+        }
+        try {
             awaitKeys(authorizer, err);
             if (token != null) {
                 headers.put(authorizer.credentialHeader(), "Bearer " + token);
@@ -78,9 +84,12 @@ public final class CheckCommand {
                 headers.putIfAbsent("content-length", Integer.toString(body.length));
             }
             d = authorizer.authorizer().decide(new RequestAttributes(method, path, headers, body, true, "tsgate-check"));
-        } catch (ConfigException e) {
-            err.println("tsgate check: " + e.getMessage());
-            return 2;
+        } finally {
+            try {
+                authorizer.resources().close();
+            } catch (Exception e) {
+                err.println("tsgate check: closing key sources: " + e);
+            }
         }
         print(d, out);
         return d instanceof Allow ? 0 : 1;

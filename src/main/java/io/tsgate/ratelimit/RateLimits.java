@@ -1,6 +1,7 @@
 package io.tsgate.ratelimit;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tsgate.DaemonScheduler;
 import io.tsgate.config.ConfigException;
 import io.tsgate.config.LimitsConfig;
 import io.tsgate.limits.DatasourceLimiter;
@@ -39,8 +40,8 @@ public final class RateLimits implements AutoCloseable {
     }
 
     /** Null when rate limits are off. */
-    public static RateLimits start(LimitsConfig config, Clock clock, PrometheusRegistry registry,
-                                   ScheduledExecutorService background) throws ConfigException {
+    public static RateLimits start(LimitsConfig config, Clock clock, PrometheusRegistry registry)
+            throws ConfigException {
         if (!config.enabled()) {
             return null;
         }
@@ -52,6 +53,10 @@ public final class RateLimits implements AutoCloseable {
             throw new ConfigException(e.getMessage());
         }
         List<AutoCloseable> closeables = new ArrayList<>();
+        // Rate limits' own thread: datasource queries, limit files from URLs and Redis reconnects wait on the
+        // network, and must not delay key and API key refreshes on the gateway's shared background thread.
+        ScheduledExecutorService background = DaemonScheduler.named("tsgate-limits");
+        closeables.add(background::shutdownNow);
         Limiter backend;
         SeriesEstimator series = null;
         String name = config.backend().name().toLowerCase(java.util.Locale.ROOT);
@@ -68,6 +73,7 @@ public final class RateLimits implements AutoCloseable {
                     redis = RedisLimiter.connect(config.redisUrl(), config.redisCluster(), config.redisTimeout(), clock, file,
                             background);
                 } catch (RuntimeException e) {
+                    background.shutdownNow();
                     throw new ConfigException("-redis.url: " + e.getMessage());
                 }
                 closeables.add(redis);
@@ -78,15 +84,7 @@ public final class RateLimits implements AutoCloseable {
                 DatasourceLimiter ds = new DatasourceLimiter(clock, file, new PromQlUsageSource(config.datasource()),
                         new DatasourceQueries(config.queryOverrides(), config.extraLabels()));
                 long every = config.refreshInterval().toMillis();
-                // Its own thread: a slow datasource (queries time out after seconds) must not delay key and
-                // API key refreshes on the shared background thread.
-                ScheduledExecutorService queries = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "tsgate-datasource");
-                    t.setDaemon(true);
-                    return t;
-                });
-                closeables.add(queries::shutdownNow);
-                queries.scheduleWithFixedDelay(ds::refresh, 0, every, TimeUnit.MILLISECONDS);
+                background.scheduleWithFixedDelay(ds::refresh, 0, every, TimeUnit.MILLISECONDS);
                 background.scheduleWithFixedDelay(ds::evictIdle, 1, 1, TimeUnit.MINUTES);
                 backend = ds;
                 series = ds;

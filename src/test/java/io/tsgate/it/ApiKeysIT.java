@@ -127,6 +127,21 @@ class ApiKeysIT {
     }
 
     @Test
+    void checkCommandDecidesWithRedisApiKeys() throws Exception {
+        try (RedisServer redis = RedisServer.start()) {
+            String url = redis.uri().toString();
+            String key = create("create", "fleet-c", "-redisUrl=" + url, "-redisKey=tsgate:check", "-account=3", "-mode=read");
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code = io.tsgate.cli.CheckCommand.run(List.of("-apikeys.redisUrl=" + url, "-apikeys.redisKey=tsgate:check",
+                    "-path=/api/v1/query?query=up", "-header=X-Api-Key: " + key),
+                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertEquals(0, code, out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8));
+            assertTrue(out.toString(StandardCharsets.UTF_8).contains("tenant:         3:0"), out.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
     void redisDownAtStartKeepsReadyFalseAndSaysWhy() throws Exception {
         try (RedisServer redis = RedisServer.start()) {
             String url = redis.uri().toString();
