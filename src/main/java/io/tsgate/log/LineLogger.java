@@ -25,39 +25,45 @@ final class LineLogger extends LegacyAbstractLogger {
     @Override
     protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] args, Throwable t) {
         String msg = MessageFormatter.basicArrayFormat(pattern, args);
+        String trace = "";
         if (t != null) {
             StringWriter sw = new StringWriter();
             t.printStackTrace(new PrintWriter(sw));
-            msg = msg + "\n" + sw;
+            trace = "\n" + sw;
         }
-        String ts = Instant.now().toString();
-        String line;
-        if (LogSettings.json()) {
-            line = "{\"ts\":\"" + ts + "\",\"level\":\"" + level.name().toLowerCase(java.util.Locale.ROOT)
-                    + "\",\"logger\":\"" + escape(name) + "\",\"msg\":\"" + escape(msg) + "\"}";
-        } else {
-            line = ts + "\t" + level.name().toLowerCase(java.util.Locale.ROOT) + "\t" + shortName() + "\t" + msg;
-        }
-        OUT.println(line);
+        OUT.println(line(Instant.now().toString(), level, name, msg, trace, LogSettings.json()));
     }
 
-    private String shortName() {
+    /** One log line; {@code trace} (a stack trace, or "") is the only part that may span lines in text format. */
+    static String line(String ts, Level level, String name, String msg, String trace, boolean json) {
+        if (json) {
+            return "{\"ts\":\"" + ts + "\",\"level\":\"" + level.name().toLowerCase(java.util.Locale.ROOT)
+                    + "\",\"logger\":\"" + escape(name, true) + "\",\"msg\":\"" + escape(msg + trace, true) + "\"}";
+        }
+        // Arguments can carry client input (paths, parse errors quoting a body): a newline or tab there must not
+        // start a forged line or field.
+        return ts + "\t" + level.name().toLowerCase(java.util.Locale.ROOT) + "\t" + shortName(name) + "\t"
+                + escape(msg, false) + trace;
+    }
+
+    private static String shortName(String name) {
         int dot = name.lastIndexOf('.');
         return dot < 0 ? name : name.substring(dot + 1);
     }
 
-    private static String escape(String s) {
+    /** Control characters as escapes; with {@code json}, quotes and backslashes too (a JSON string body). */
+    private static String escape(String s, boolean json) {
         StringBuilder b = new StringBuilder(s.length() + 8);
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
+                case '"' -> b.append(json ? "\\\"" : "\"");
+                case '\\' -> b.append(json ? "\\\\" : "\\");
                 case '\n' -> b.append("\\n");
                 case '\r' -> b.append("\\r");
                 case '\t' -> b.append("\\t");
                 default -> {
-                    if (c < 0x20) {
+                    if (c < 0x20 || c == 0x7f) {
                         b.append(String.format("\\u%04x", (int) c));
                     } else {
                         b.append(c);
