@@ -152,7 +152,7 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
                     extra.add(new Label(p.value().substring(0, eq), p.value().substring(eq + 1)));
                 }
             } else {
-                a.put(p.name(), p.value());
+                a.putIfAbsent(p.name(), p.value()); // VictoriaMetrics reads the first of repeated arguments
             }
         }
         args = a;

@@ -103,6 +103,16 @@ class ExtProcServiceTest {
     }
 
     @Test
+    void aRepeatedQueryArgumentCountsAsVictoriaMetricsReadsIt() throws Exception {
+        // VictoriaMetrics takes the first value of a repeated argument (Go's url.Values.Get): two metric columns here.
+        RowBudgetLimiter limiter = budget(10);
+        ExtProcStandIn envoy = start(limiter);
+        envoy.process(headers("/api/v1/import/csv?format=1:metric:a,2:metric:b&format=1:metric:a"), utf8("1,2\n"),
+                authz(LIMITED, "write"));
+        assertEquals(2, limiter.used(LIMITED), "rows as VictoriaMetrics stores them");
+    }
+
+    @Test
     void limitedTenantsWriteIsBufferedCountedAndAllowedUnderTheLimit() throws Exception {
         RowBudgetLimiter limiter = budget(10);
         ExtProcStandIn envoy = start(limiter);
