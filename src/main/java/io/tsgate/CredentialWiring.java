@@ -36,7 +36,6 @@ final class CredentialWiring implements AutoCloseable {
     private final PrometheusRegistry registry;
     private final ScheduledExecutorService background;
     private final List<JwksKeySource> remote = new ArrayList<>();
-    private CombinedKeySource keys;
     private ApiKeySync apiKeys;
     private RedisApiKeyLoader redis;
     /** JWKS fetches get their own thread: a slow identity provider must not delay API key syncs or key files. */
@@ -60,8 +59,7 @@ final class CredentialWiring implements AutoCloseable {
 
     /** The key files plus every JWKS source, as the JWT verifier's one key source. */
     KeySource keySource(KeySource files) {
-        keys = new CombinedKeySource(files, remote, keyFetcher == null ? background : keyFetcher);
-        return keys;
+        return new CombinedKeySource(files, remote, keyFetcher == null ? background : keyFetcher);
     }
 
     /** {@code tokens} (may be null) alone, or side by side with API keys when they are configured. */

@@ -58,14 +58,14 @@ public final class EnvoyConfigCommand {
             String read = readUrl != null ? readUrl
                     : cluster ? EnvoyConfigOptions.DEFAULT_VMSELECT_URL : EnvoyConfigOptions.DEFAULT_SINGLE_URL;
             String write = writeUrl != null ? writeUrl : cluster ? EnvoyConfigOptions.DEFAULT_VMINSERT_URL : read;
+            BackendAddress tsgateAddress = BackendAddress.ofHostPort("tsgate.grpcAddr", tsgate);
             EnvoyConfigOptions options = new EnvoyConfigOptions(cluster, BackendAddress.ofUrl("read.url", read),
-                    BackendAddress.ofUrl("write.url", write), extProc,
-                    BackendAddress.ofHostPort("tsgate.grpcAddr", tsgate),
+                    BackendAddress.ofUrl("write.url", write), extProc, tsgateAddress,
                     BackendAddress.ofHostPort("envoy.listenAddr", listen),
                     BackendAddress.ofHostPort("envoy.adminAddr", admin),
                     tlsCa == null && tlsCert == null && tlsKey == null && tlsName == null ? null
                             : new EnvoyConfigOptions.TsgateTls(tlsCa, tlsCert, tlsKey,
-                                    tlsName != null ? tlsName : BackendAddress.ofHostPort("tsgate.grpcAddr", tsgate).host()));
+                                    tlsName != null ? tlsName : tsgateAddress.host()));
             out.print(EnvoyConfigGenerator.generate(options));
             return 0;
         } catch (IllegalArgumentException e) {

@@ -14,7 +14,12 @@ public record BackendAddress(String host, int port) {
 
     /** Whether Envoy must resolve {@link #host()} (a STRICT_DNS cluster) rather than use it as an address. */
     public boolean needsDns() {
-        return !(host.contains(":") || host.matches("[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+"));
+        return !isIpLiteral(host);
+    }
+
+    /** An IPv4 dotted quad or an IPv6 literal (without brackets), as opposed to a host name. */
+    public static boolean isIpLiteral(String host) {
+        return host.contains(":") || host.matches("[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+");
     }
 
     /**

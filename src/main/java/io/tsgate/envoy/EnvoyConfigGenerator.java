@@ -76,7 +76,7 @@ public final class EnvoyConfigGenerator {
         } else {
             setCluster(resources, "victoriametrics", o.read());
             if (separateWrites) {
-                Cluster.Builder write = cluster(resources, "victoriametrics").toBuilder().setName(WRITE_CLUSTER);
+                Cluster.Builder write = clusterBuilder(resources, "victoriametrics").build().toBuilder().setName(WRITE_CLUSTER);
                 write.getLoadAssignmentBuilder().setClusterName(WRITE_CLUSTER);
                 resources.addClusters(write);
                 setCluster(resources, WRITE_CLUSTER, o.write());
@@ -154,7 +154,7 @@ public final class EnvoyConfigGenerator {
                         .setTrustedCa(io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder().setFilename(tls.caFile()))
                         .addMatchTypedSubjectAltNames(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher
                                 .newBuilder()
-                                .setSanType(isIpLiteral(tls.serverName())
+                                .setSanType(BackendAddress.isIpLiteral(tls.serverName())
                                         ? io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher.SanType.IP_ADDRESS
                                         : io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher.SanType.DNS)
                                 .setMatcher(StringMatcher.newBuilder().setExact(tls.serverName()))));
@@ -165,40 +165,25 @@ public final class EnvoyConfigGenerator {
         }
         var upstream = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.newBuilder()
                 .setCommonTlsContext(common);
-        if (!isIpLiteral(tls.serverName())) {
+        if (!BackendAddress.isIpLiteral(tls.serverName())) {
             upstream.setSni(tls.serverName()); // SNI carries host names only (RFC 6066)
         }
-        for (Cluster.Builder c : r.getClustersBuilderList()) {
-            if (c.getName().equals("tsgate")) {
-                c.setTransportSocket(io.envoyproxy.envoy.config.core.v3.TransportSocket.newBuilder()
-                        .setName("envoy.transport_sockets.tls").setTypedConfig(Any.pack(upstream.build())));
-                return;
-            }
-        }
-        throw new IllegalStateException("template has no cluster tsgate");
+        clusterBuilder(r, "tsgate").setTransportSocket(io.envoyproxy.envoy.config.core.v3.TransportSocket.newBuilder()
+                .setName("envoy.transport_sockets.tls").setTypedConfig(Any.pack(upstream.build())));
     }
 
-    private static boolean isIpLiteral(String host) {
-        return host.matches("[0-9.]+") || host.contains(":");
-    }
-
-    private static Cluster cluster(io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap.StaticResources.Builder r,
-                                   String name) {
-        return r.getClustersList().stream().filter(c -> c.getName().equals(name)).findFirst()
+    private static Cluster.Builder clusterBuilder(
+            io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap.StaticResources.Builder r, String name) {
+        return r.getClustersBuilderList().stream().filter(c -> c.getName().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("template has no cluster " + name));
     }
 
     private static void setCluster(io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap.StaticResources.Builder r,
                                    String name, BackendAddress address) {
-        for (Cluster.Builder c : r.getClustersBuilderList()) {
-            if (c.getName().equals(name)) {
-                c.setType(address.needsDns() ? Cluster.DiscoveryType.STRICT_DNS : Cluster.DiscoveryType.STATIC);
-                setAddress(c.getLoadAssignmentBuilder().getEndpointsBuilder(0).getLbEndpointsBuilder(0)
-                        .getEndpointBuilder().getAddressBuilder().getSocketAddressBuilder(), address);
-                return;
-            }
-        }
-        throw new IllegalStateException("template has no cluster " + name);
+        Cluster.Builder c = clusterBuilder(r, name);
+        c.setType(address.needsDns() ? Cluster.DiscoveryType.STRICT_DNS : Cluster.DiscoveryType.STATIC);
+        setAddress(c.getLoadAssignmentBuilder().getEndpointsBuilder(0).getLbEndpointsBuilder(0)
+                .getEndpointBuilder().getAddressBuilder().getSocketAddressBuilder(), address);
     }
 
     private static void setAddress(SocketAddress.Builder s, BackendAddress a) {

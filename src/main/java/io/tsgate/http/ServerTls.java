@@ -20,11 +20,6 @@ public final class ServerTls {
         return tls.minVersion().equals("TLS13") ? List.of("TLSv1.3") : List.of("TLSv1.3", "TLSv1.2");
     }
 
-    /** Netty context for the gRPC listener (HTTP/2 with ALPN). */
-    public static SslContext grpc(GatewayConfig.TlsFiles tls) throws ConfigException {
-        return grpc(tls, null);
-    }
-
     /**
      * Netty context for the gRPC listener; with {@code clientCa} ({@code -tlsCAFile}) a client must present a
      * certificate chaining to it, so that only the proxy holding such a certificate can call tsgate.

@@ -74,10 +74,6 @@ public final class LimitFileReloader implements Supplier<LimitRules> {
         return current.get();
     }
 
-    public boolean lastReloadSuccessful() {
-        return lastOk;
-    }
-
     /** Reads and validates the file again; keeps the old limits when it is broken. Returns whether it succeeded. */
     public synchronized boolean reload() {
         try {

@@ -59,11 +59,6 @@ public final class LimitRules {
         return tenantRules(tenant).countsWrites;
     }
 
-    /** All tenant-specific tenants named in the file. */
-    public java.util.Set<Tenant> namedTenants() {
-        return specific.keySet();
-    }
-
     private TenantRules tenantRules(Tenant tenant) {
         TenantRules r = resolved.get(tenant);
         if (r == null) {
