@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.stub.StreamObserver;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -36,6 +37,15 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     private final Counter series;
     private final Counter bytes;
     final Histogram countSeconds;
+    // Data points resolved once, as DecisionObserver does: the transport threads do no label lookups per stream.
+    private final java.util.concurrent.ConcurrentHashMap<String, CounterDataPoint> skips =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final CounterDataPoint allowedPoint;
+    private final java.util.EnumMap<WriteFormat, FormatPoints> formats = new java.util.EnumMap<>(WriteFormat.class);
+
+    private record FormatPoints(CounterDataPoint rows, CounterDataPoint series, CounterDataPoint encoded,
+                                CounterDataPoint decoded) {
+    }
 
     /**
      * @param denyUncountable {@code -ratelimit.uncountableWrites=deny}: writes in formats tsgate cannot count
@@ -62,6 +72,13 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
                 .help("Time to decode and count one write body")
                 .classicUpperBounds(0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5)
                 .classicOnly().register(registry);
+        this.allowedPoint = outcomes.labelValues("allow", "ok");
+        for (WriteFormat f : WriteFormat.values()) {
+            if (f.countable()) {
+                formats.put(f, new FormatPoints(rows.labelValues(f.label()), series.labelValues(f.label()),
+                        bytes.labelValues(f.label(), "encoded"), bytes.labelValues(f.label(), "decoded")));
+            }
+        }
     }
 
     @Override
@@ -70,19 +87,19 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     }
 
     void skipped(String reason) {
-        outcomes.labelValues("skip", reason).inc();
+        skips.computeIfAbsent(reason, r -> outcomes.labelValues("skip", r)).inc();
     }
 
     void counted(WriteFormat format, long rowCount, int seriesCount, long encoded, long decoded) {
-        String f = format.label();
-        rows.labelValues(f).inc(rowCount);
-        series.labelValues(f).inc(seriesCount);
-        bytes.labelValues(f, "encoded").inc(encoded);
-        bytes.labelValues(f, "decoded").inc(decoded);
+        FormatPoints p = formats.get(format);
+        p.rows().inc(rowCount);
+        p.series().inc(seriesCount);
+        p.encoded().inc(encoded);
+        p.decoded().inc(decoded);
     }
 
     void allowed() {
-        outcomes.labelValues("allow", "ok").inc();
+        allowedPoint.inc();
     }
 
     void denied(Deny d, String path) {
