@@ -1,9 +1,7 @@
 package io.tsgate.auth;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -65,17 +63,8 @@ public final class ApiKeySet {
 
     /** SHA-256 of the key text (UTF-8). */
     public static byte[] hash(String key) {
-        return SHA256.get().digest(key.getBytes(StandardCharsets.UTF_8));
+        return Sha256.of(key);
     }
-
-    /** One digest per thread: the request path hashes every presented key. */
-    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by the Java platform", e);
-        }
-    });
 
     private static long prefix(byte[] sha256) {
         return ByteBuffer.wrap(sha256, 0, 8).getLong();

@@ -12,8 +12,6 @@ import com.nimbusds.jose.PlainHeader;
 import com.nimbusds.jose.util.Base64URL;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,7 +40,6 @@ public final class JwtVerifier implements TokenVerifier {
     private final Cache<TokenHash, Cached> cache;
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
-    private final ThreadLocal<MessageDigest> sha256 = ThreadLocal.withInitial(JwtVerifier::newSha256);
 
     /** What a cache entry remembers: the grant, and the key snapshot it was verified against. */
     private record Cached(Access access, KeySet keys) {
@@ -182,17 +179,8 @@ public final class JwtVerifier implements TokenVerifier {
     }
 
     private TokenHash hash(String token) {
-        MessageDigest md = sha256.get();
-        ByteBuffer d = ByteBuffer.wrap(md.digest(token.getBytes(StandardCharsets.UTF_8)));
+        ByteBuffer d = ByteBuffer.wrap(Sha256.of(token));
         return new TokenHash(d.getLong(), d.getLong(), d.getLong(), d.getLong());
-    }
-
-    private static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by the Java platform", e);
-        }
     }
 
     /** Keeps client-controlled text out of messages when it is long or odd. */
