@@ -143,10 +143,7 @@ public final class Gateway implements AutoCloseable {
             authenticator = new OpenAccessAuthenticator(config.authHeader());
         } else {
             wiring = new CredentialWiring(config.credentialSources(), clock, registry, background);
-            boolean tokens = config.skipSignatureVerification() || !config.publicKeysPem().isEmpty()
-                    || !config.publicKeyFiles().isEmpty() || !config.hmacSecretFiles().isEmpty()
-                    || config.credentialSources().hasRemoteKeys();
-            authenticator = wiring.authenticator(!tokens ? null : new BearerTokenAuthenticator(config.authHeader(),
+            authenticator = wiring.authenticator(!config.hasTokenKeys() ? null : new BearerTokenAuthenticator(config.authHeader(),
                     verifier(config, clock, registry, background, wiring)));
         }
         CredentialWiring w = wiring;

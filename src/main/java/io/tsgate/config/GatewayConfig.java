@@ -45,8 +45,7 @@ public record GatewayConfig(
         List<Path> keyFiles = f.list("auth.publicKeyFiles").stream().map(Path::of).toList();
         List<Path> hmacFiles = f.list("auth.hmacSecretFiles").stream().map(Path::of).toList();
         CredentialSourcesConfig sources = CredentialSourcesConfig.from(f);
-        if (auth && !skip && pems.isEmpty() && keyFiles.isEmpty() && hmacFiles.isEmpty() && !sources.hasRemoteKeys()
-                && !sources.hasApiKeys()) {
+        if (auth && !hasTokenKeys(skip, pems, keyFiles, hmacFiles, sources) && !sources.hasApiKeys()) {
             throw new ConfigException("-enable.auth needs keys: set -auth.publicKeyFiles, -auth.publicKeys, "
                     + "-auth.hmacSecretFiles, -auth.jwksEndpoints, -auth.oidcDiscoveryEndpoints, -apikeys.file or "
                     + "-apikeys.redisUrl (or, insecurely, -auth.insecureSkipSignatureVerification)");
@@ -85,6 +84,16 @@ public record GatewayConfig(
                 IngestConfig.from(f),
                 LimitsConfig.from(f),
                 sources);
+    }
+
+    /** Whether tokens can be verified: some key source is configured, or signatures are (insecurely) not checked. */
+    public boolean hasTokenKeys() {
+        return hasTokenKeys(skipSignatureVerification, publicKeysPem, publicKeyFiles, hmacSecretFiles, credentialSources);
+    }
+
+    private static boolean hasTokenKeys(boolean skip, List<String> pems, List<Path> keyFiles, List<Path> hmacFiles,
+                                        CredentialSourcesConfig sources) {
+        return skip || !pems.isEmpty() || !keyFiles.isEmpty() || !hmacFiles.isEmpty() || sources.hasRemoteKeys();
     }
 
     private static TlsFiles tls(FlagValues f) throws ConfigException {
