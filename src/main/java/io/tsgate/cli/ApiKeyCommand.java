@@ -128,27 +128,17 @@ public final class ApiKeyCommand {
             Request r = new Request();
             r.name = name;
             for (String a : options) {
-                if (!a.startsWith("-")) {
-                    throw new ConfigException("unexpected argument \"" + a + "\" (options look like -name=value)");
-                }
-                String s = a.replaceFirst("^--?", "");
-                int eq = s.indexOf('=');
-                String k = eq < 0 ? s : s.substring(0, eq);
-                String v = eq < 0 ? "" : s.substring(eq + 1);
+                TokenCommand.Option o = TokenCommand.Option.parse(a);
+                String k = o.name();
+                String v = o.value();
                 switch (k) {
                     case "file" -> r.file = Path.of(v);
                     case "redisUrl" -> r.redisUrl = v;
                     case "redisKey" -> r.redisKey = v;
-                    case "account" -> r.account = unsigned32(k, v);
-                    case "project" -> r.project = unsigned32(k, v);
+                    case "account" -> r.account = o.unsigned32();
+                    case "project" -> r.project = o.unsigned32();
                     case "mode" -> r.mode = TokenCommand.mode(v);
-                    case "label" -> {
-                        int e = v.indexOf('=');
-                        if (e <= 0) {
-                            throw new ConfigException("-label wants name=value, got \"" + v + "\"");
-                        }
-                        r.labels.put(v.substring(0, e), v.substring(e + 1));
-                    }
+                    case "label" -> o.putLabel(r.labels);
                     case "filter" -> r.filters.add(v);
                     case "expires" -> r.expires = expires(v);
                     default -> throw new ConfigException("unknown option -" + k + " (run tsgate apikey -help)");
@@ -180,18 +170,6 @@ public final class ApiKeyCommand {
                 e.put("expires_at", expires);
             }
             return e;
-        }
-
-        private static long unsigned32(String k, String v) throws ConfigException {
-            try {
-                long n = Long.parseLong(v);
-                if (n >= 0 && n <= 0xFFFF_FFFFL) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // fall through
-            }
-            throw new ConfigException("-" + k + " wants an unsigned 32-bit integer, got \"" + v + "\"");
         }
 
         private static String expires(String v) throws ConfigException {

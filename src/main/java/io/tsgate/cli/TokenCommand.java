@@ -59,18 +59,12 @@ public final class TokenCommand {
                     case "sub" -> sub = o.value();
                     case "iss" -> iss = o.value();
                     case "aud" -> aud = o.value();
-                    case "account" -> account = unsigned32(o);
-                    case "project" -> project = unsigned32(o);
+                    case "account" -> account = o.unsigned32();
+                    case "project" -> project = o.unsigned32();
                     case "mode" -> mode = mode(o.value());
                     case "ttl" -> ttl = signedDuration(o);
                     case "nbf" -> nbfOffset = signedDuration(o).toSeconds();
-                    case "label" -> {
-                        int eq = o.value().indexOf('=');
-                        if (eq <= 0) {
-                            throw new ConfigException("-label wants name=value, got \"" + o.value() + "\"");
-                        }
-                        labels.put(o.value().substring(0, eq), o.value().substring(eq + 1));
-                    }
+                    case "label" -> o.putLabel(labels);
                     case "filter" -> filters.add(o.value());
                     default -> throw new ConfigException("unknown option -" + o.name() + " (run tsgate token -help)");
                 }
@@ -179,18 +173,6 @@ public final class TokenCommand {
         }
     }
 
-    private static long unsigned32(Option o) throws ConfigException {
-        try {
-            long v = Long.parseLong(o.value());
-            if (v < 0 || v > 0xFFFF_FFFFL) {
-                throw new NumberFormatException();
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            throw new ConfigException("-" + o.name() + " wants an unsigned 32-bit integer, got \"" + o.value() + "\"");
-        }
-    }
-
     private static Duration signedDuration(Option o) throws ConfigException {
         boolean negative = o.value().startsWith("-");
         Duration d = Durations.parse(negative ? o.value().substring(1) : o.value());
@@ -228,7 +210,8 @@ public final class TokenCommand {
         out.println("  -sub, -iss, -aud registered claims");
     }
 
-    private record Option(String name, String value) {
+    /** One {@code -name=value} option of the {@code token} and {@code apikey} commands. */
+    record Option(String name, String value) {
         static Option parse(String arg) throws ConfigException {
             if (!arg.startsWith("-")) {
                 throw new ConfigException("unexpected argument \"" + arg + "\" (options look like -name=value)");
@@ -236,6 +219,27 @@ public final class TokenCommand {
             String s = arg.replaceFirst("^--?", "");
             int eq = s.indexOf('=');
             return eq < 0 ? new Option(s, "") : new Option(s.substring(0, eq), s.substring(eq + 1));
+        }
+
+        long unsigned32() throws ConfigException {
+            try {
+                long v = Long.parseLong(value);
+                if (v < 0 || v > 0xFFFF_FFFFL) {
+                    throw new NumberFormatException();
+                }
+                return v;
+            } catch (NumberFormatException e) {
+                throw new ConfigException("-" + name + " wants an unsigned 32-bit integer, got \"" + value + "\"");
+            }
+        }
+
+        /** A {@code -label=name=value} option into {@code labels}. */
+        void putLabel(Map<String, String> labels) throws ConfigException {
+            int eq = value.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException("-label wants name=value, got \"" + value + "\"");
+            }
+            labels.put(value.substring(0, eq), value.substring(eq + 1));
         }
     }
 }
