@@ -38,13 +38,8 @@ public final class DatasourceLimiter implements Limiter, SeriesEstimator {
         this.rules = rules;
         this.source = source;
         this.queries = queries;
-        // Tracks series of tenants with series limits without enforcing anything locally.
-        this.tracker = new LocalLimiter(clock, () -> trackingRules(rules.get()));
-    }
-
-    private static LimitRules trackingRules(LimitRules r) {
-        return LimitRules.of(r.all().stream().filter(x -> x.type().countsSeries())
-                .map(x -> new LimitRule(x.type(), Long.MAX_VALUE, x.resolution(), x.tenant())).toList());
+        // Tracks series of tenants with series limits without enforcing anything locally (recordSeries only).
+        this.tracker = new LocalLimiter(clock, rules);
     }
 
     /** Runs every query once; on any failure the previous usage is kept and checks fail until the next success. */
@@ -96,7 +91,10 @@ public final class DatasourceLimiter implements Limiter, SeriesEstimator {
             }
             tightest = v.join();
         }
-        tracker.admitWriteNow(tenant, rows, seriesHashes);
+        LimitRules r = rules.get();
+        if (r.forTenant(tenant, LimitType.NEW_SERIES).length > 0 || r.forTenant(tenant, LimitType.ACTIVE_SERIES).length > 0) {
+            tracker.recordSeries(tenant, seriesHashes);
+        }
         return CompletableFuture.completedFuture(tightest);
     }
 

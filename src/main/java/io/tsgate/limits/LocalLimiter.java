@@ -46,6 +46,16 @@ public final class LocalLimiter implements Limiter, SeriesEstimator {
         return CompletableFuture.completedFuture(admitWriteNow(tenant, rows, seriesHashes));
     }
 
+    /** Adds a write's series to the tenant's sketches without checking or counting anything else. */
+    void recordSeries(Tenant tenant, long[] seriesHashes) {
+        long now = Math.floorDiv(clock.millis(), 1000L);
+        long minute = Math.floorDiv(now, 60);
+        withState(tenant, now, s -> {
+            s.series.add(minute, seriesHashes);
+            return null;
+        });
+    }
+
     LimitVerdict admitWriteNow(Tenant tenant, long rows, long[] seriesHashes) {
         LimitRules r = rules.get();
         LimitRule[] rowRules = r.forTenant(tenant, LimitType.ROWS_INSERTED);
