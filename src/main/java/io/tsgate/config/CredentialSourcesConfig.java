@@ -2,7 +2,6 @@ package io.tsgate.config;
 
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,13 +51,13 @@ public record CredentialSourcesConfig(List<URI> jwksEndpoints, List<URI> discove
     public static CredentialSourcesConfig from(FlagValues f) throws ConfigException {
         List<URI> jwks = urls(f, "auth.jwksEndpoints");
         List<URI> discovery = urls(f, "auth.oidcDiscoveryEndpoints");
-        Duration refresh = positive(f, "auth.jwksRefreshInterval");
-        Duration min = positive(f, "auth.jwksMinRefreshInterval");
+        Duration refresh = f.positiveDuration("auth.jwksRefreshInterval");
+        Duration min = f.positiveDuration("auth.jwksMinRefreshInterval");
         if (min.compareTo(refresh) > 0) {
             throw new ConfigException("-auth.jwksMinRefreshInterval (" + f.string("auth.jwksMinRefreshInterval")
                     + ") must not exceed -auth.jwksRefreshInterval (" + f.string("auth.jwksRefreshInterval") + ")");
         }
-        Duration timeout = positive(f, "auth.jwksTimeout");
+        Duration timeout = f.positiveDuration("auth.jwksTimeout");
         String header = f.string("apikeys.httpHeader").trim();
         if (header.isEmpty() || !header.matches("[A-Za-z0-9-]+")) {
             throw new ConfigException("-apikeys.httpHeader: want an HTTP header name, got \"" + header + "\"");
@@ -66,15 +65,13 @@ public record CredentialSourcesConfig(List<URI> jwksEndpoints, List<URI> discove
         if (header.equalsIgnoreCase(f.string("auth.httpHeader").trim())) {
             throw new ConfigException("-apikeys.httpHeader must differ from -auth.httpHeader (" + header + ")");
         }
-        String redisUrl = f.string("apikeys.redisUrl").trim();
-        if (!redisUrl.isEmpty() && !redisUrl.startsWith("redis://") && !redisUrl.startsWith("rediss://")) {
-            throw new ConfigException("-apikeys.redisUrl: want redis://host:port or rediss://host:port");
-        }
+        String redisUrl = f.redisUrl("apikeys.redisUrl");
         String redisKey = f.string("apikeys.redisKey").trim();
         if (!redisUrl.isEmpty() && redisKey.isEmpty()) {
             throw new ConfigException("-apikeys.redisKey must not be empty with -apikeys.redisUrl");
         }
-        Path apiKeyFile = optionalPath(f, "apikeys.file", false);
+        String keyFile = f.string("apikeys.file").trim();
+        Path apiKeyFile = keyFile.isEmpty() ? null : Path.of(keyFile); // read (and checked) by the first sync
         if (apiKeyFile != null && !redisUrl.isEmpty()) {
             throw new ConfigException("-apikeys.file and -apikeys.redisUrl are alternatives; set one of them");
         }
@@ -83,13 +80,13 @@ public record CredentialSourcesConfig(List<URI> jwksEndpoints, List<URI> discove
             throw new ConfigException("-apikeys.nameLabel: want a label name matching [a-zA-Z_][a-zA-Z0-9_]*, got \""
                     + nameLabel + "\"");
         }
-        Path clientCa = optionalPath(f, "tlsCAFile", true);
+        Path clientCa = f.readableFile("tlsCAFile");
         if (clientCa != null && !f.bool("tls")) {
             throw new ConfigException("-tlsCAFile needs -tls (client certificates are checked on the TLS gRPC listener)");
         }
         return new CredentialSourcesConfig(jwks, discovery, refresh, min, timeout,
-                optionalPath(f, "auth.jwksTLSCAFile", true), header.toLowerCase(java.util.Locale.ROOT), apiKeyFile,
-                redisUrl, redisKey, positive(f, "apikeys.syncInterval"), nameLabel, clientCa);
+                f.readableFile("auth.jwksTLSCAFile"), header.toLowerCase(java.util.Locale.ROOT), apiKeyFile,
+                redisUrl, redisKey, f.positiveDuration("apikeys.syncInterval"), nameLabel, clientCa);
     }
 
     private static List<URI> urls(FlagValues f, String flag) throws ConfigException {
@@ -111,25 +108,5 @@ public record CredentialSourcesConfig(List<URI> jwksEndpoints, List<URI> discove
             out.add(u);
         }
         return List.copyOf(out);
-    }
-
-    private static Duration positive(FlagValues f, String flag) throws ConfigException {
-        Duration d = f.duration(flag);
-        if (d.isZero() || d.isNegative()) {
-            throw new ConfigException("-" + flag + ": must be positive");
-        }
-        return d;
-    }
-
-    private static Path optionalPath(FlagValues f, String flag, boolean mustBeReadable) throws ConfigException {
-        String v = f.string(flag).trim();
-        if (v.isEmpty()) {
-            return null;
-        }
-        Path p = Path.of(v);
-        if (mustBeReadable && !Files.isReadable(p)) {
-            throw new ConfigException("-" + flag + ": cannot read " + p);
-        }
-        return p;
     }
 }

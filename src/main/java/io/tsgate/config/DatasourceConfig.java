@@ -31,12 +31,12 @@ public record DatasourceConfig(String url, String authorization, Path tlsCAFile,
             auth = "Basic " + java.util.Base64.getEncoder()
                     .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
         }
-        Path cert = optionalFile(f, "datasource.tlsCertFile");
-        Path key = optionalFile(f, "datasource.tlsKeyFile");
+        Path cert = f.readableFile("datasource.tlsCertFile");
+        Path key = f.readableFile("datasource.tlsKeyFile");
         if ((cert == null) != (key == null)) {
             throw new ConfigException("-datasource.tlsCertFile and -datasource.tlsKeyFile go together");
         }
-        return new DatasourceConfig(url, auth, optionalFile(f, "datasource.tlsCAFile"), cert, key,
+        return new DatasourceConfig(url, auth, f.readableFile("datasource.tlsCAFile"), cert, key,
                 f.bool("datasource.tlsInsecureSkipVerify"));
     }
 
@@ -54,18 +54,6 @@ public record DatasourceConfig(String url, String authorization, Path tlsCAFile,
         } catch (IOException e) {
             throw new ConfigException("-" + file + ": cannot read " + path);
         }
-    }
-
-    private static Path optionalFile(FlagValues f, String flag) throws ConfigException {
-        String v = f.string(flag);
-        if (v.isEmpty()) {
-            return null;
-        }
-        Path p = Path.of(v);
-        if (!Files.isReadable(p)) {
-            throw new ConfigException("-" + flag + ": cannot read " + p);
-        }
-        return p;
     }
 
     @Override

@@ -76,4 +76,35 @@ public final class FlagValues {
         }
         return s;
     }
+
+    /** A duration that must be above zero. */
+    public Duration positiveDuration(String name) throws ConfigException {
+        Duration d = duration(name);
+        if (d.isZero() || d.isNegative()) {
+            throw new ConfigException("-" + name + ": must be positive");
+        }
+        return d;
+    }
+
+    /** An optional file that must be readable when given; null when the flag is empty. */
+    public java.nio.file.Path readableFile(String name) throws ConfigException {
+        String v = string(name).trim();
+        if (v.isEmpty()) {
+            return null;
+        }
+        java.nio.file.Path p = java.nio.file.Path.of(v);
+        if (!java.nio.file.Files.isReadable(p)) {
+            throw new ConfigException("-" + name + ": cannot read " + p);
+        }
+        return p;
+    }
+
+    /** An optional Redis URL: empty, or redis:// / rediss://. */
+    public String redisUrl(String name) throws ConfigException {
+        String v = string(name).trim();
+        if (!v.isEmpty() && !v.startsWith("redis://") && !v.startsWith("rediss://")) {
+            throw new ConfigException("-" + name + ": want redis://host:port or rediss://host:port");
+        }
+        return v;
+    }
 }

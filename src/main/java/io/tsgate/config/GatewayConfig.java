@@ -70,10 +70,7 @@ public record GatewayConfig(
         if (header.isEmpty() || !header.matches("[A-Za-z0-9-]+")) {
             throw new ConfigException("-auth.httpHeader: want an HTTP header name, got \"" + header + "\"");
         }
-        Duration check = f.duration("auth.keyFilesCheckInterval");
-        if (check.isZero() || check.isNegative()) {
-            throw new ConfigException("-auth.keyFilesCheckInterval: must be positive");
-        }
+        Duration check = f.positiveDuration("auth.keyFilesCheckInterval");
         return new GatewayConfig(
                 ListenAddress.parse("grpcListenAddr", f.string("grpcListenAddr")),
                 ListenAddress.parse("httpListenAddr", f.string("httpListenAddr")),

@@ -50,14 +50,8 @@ public record LimitsConfig(boolean enabled, String location, Duration checkInter
         if (check.isNegative()) {
             throw new ConfigException("-ratelimit.configCheckInterval: must not be negative");
         }
-        Duration refresh = f.duration("ratelimit.refreshInterval");
-        if (refresh.isZero() || refresh.isNegative()) {
-            throw new ConfigException("-ratelimit.refreshInterval: must be positive");
-        }
-        Duration redisTimeout = f.duration("redis.timeout");
-        if (redisTimeout.isZero() || redisTimeout.isNegative()) {
-            throw new ConfigException("-redis.timeout: must be positive");
-        }
+        Duration refresh = f.positiveDuration("ratelimit.refreshInterval");
+        Duration redisTimeout = f.positiveDuration("redis.timeout");
         List<String> extra = f.list("ratelimit.extraLabels");
         for (String kv : extra) {
             if (!DatasourceQueries.validLabel(kv)) {
@@ -72,13 +66,10 @@ public record LimitsConfig(boolean enabled, String location, Duration checkInter
                 overrides.put(t, q);
             }
         }
-        String redisUrl = f.string("redis.url").trim();
+        String redisUrl = f.redisUrl("redis.url");
         DatasourceConfig datasource = DatasourceConfig.from(f);
         if (enabled && backend == Backend.REDIS && redisUrl.isEmpty()) {
             throw new ConfigException("-ratelimit.backend=redis needs -redis.url");
-        }
-        if (!redisUrl.isEmpty() && !redisUrl.startsWith("redis://") && !redisUrl.startsWith("rediss://")) {
-            throw new ConfigException("-redis.url: want redis://host:port or rediss://host:port");
         }
         if (enabled && backend == Backend.DATASOURCE && datasource.url().isEmpty()) {
             throw new ConfigException("-ratelimit.backend=datasource needs -datasource.url");
