@@ -1,5 +1,9 @@
 package io.tsgate.ingest;
 
+import io.tsgate.request.Endpoint;
+import io.tsgate.request.EndpointCatalogue;
+import io.tsgate.request.RequestClass;
+
 /**
  * The body formats of VictoriaMetrics' write endpoints, recognised from the authorized path (single-node, or
  * cluster {@code /insert/{tenant}/…}). {@link #NATIVE} and the other formats tsgate does not decode are
@@ -50,22 +54,23 @@ public enum WriteFormat {
                 return PROMETHEUS_REMOTE_WRITE;
             }
         }
-        if (p.startsWith("/prometheus/")) {
-            p = p.substring("/prometheus".length());
+        // The path as VictoriaMetrics routes it (aliases, /prometheus prefix, Datadog's trailing slash): the same
+        // classification ext_authz authorized, so both sides agree on what the endpoint is.
+        Endpoint e = EndpointCatalogue.classify("POST", p);
+        if (e == null || e.requestClass() != RequestClass.WRITE) {
+            return null;
         }
-        return switch (p) {
+        return switch (e.path()) {
             case "/api/v1/write", "/api/v1/push" -> PROMETHEUS_REMOTE_WRITE;
             case "/api/v1/import" -> VM_JSON_LINE;
             case "/api/v1/import/prometheus" -> PROMETHEUS_TEXT;
             case "/api/v1/import/csv" -> CSV;
             case "/api/v1/import/native" -> NATIVE;
-            case "/influx/write", "/write", "/influx/api/v2/write", "/api/v2/write" -> INFLUX;
-            case "/opentsdb/api/put", "/api/put" -> OPENTSDB_HTTP;
-            case "/influx/query", "/query", "/influx/health", "/datadog/api/v1/validate", "/datadog/api/v1/check_run",
+            case "/influx/write", "/influx/api/v2/write" -> INFLUX;
+            case "/opentsdb/api/put" -> OPENTSDB_HTTP;
+            case "/influx/query", "/influx/health", "/datadog/api/v1/validate", "/datadog/api/v1/check_run",
                  "/datadog/intake", "/datadog/api/v1/metadata", "/newrelic", "/newrelic/inventory/deltas" -> STORES_NOTHING;
-            default -> p.startsWith("/datadog/") || p.startsWith("/opentelemetry/") || p.startsWith("/newrelic/")
-                    || p.startsWith("/zabbixconnector/") || p.startsWith("/api/v1/import/prometheus/")
-                    ? UNCOUNTABLE : null;
+            default -> UNCOUNTABLE;
         };
     }
 }
