@@ -195,6 +195,9 @@ class ExtProcServiceTest {
         assertEquals("application/json", r.headers().first("content-type"));
         assertEquals("DENY", r.headers().first("x-frame-options"));
         assertEquals("tsgate_limit_rows_inserted", r.details());
+        // mutation_utils.cc (v1.34) reads raw_value and append only: both spelled out.
+        envoy.lastReplies().get(1).getImmediateResponse().getHeaders().getSetHeadersList().forEach(o -> assertTrue(
+                !o.getHeader().getRawValue().isEmpty() && o.hasAppend() && !o.getAppend().getValue(), o.toString()));
         JsonNode body = new ObjectMapper().readTree(r.body());
         assertEquals("error", body.get("status").asText());
         assertEquals("too_many_requests", body.get("errorType").asText());
