@@ -217,6 +217,28 @@ class RequestAuthorizerTest {
                 Map.of("content-type", "text/plain; charset=utf-8"), "extra_filters={a=\"b\"}", false)));
     }
 
+    /**
+     * Go's url.ParseQuery (urlmaxqueryparams, 10000 by default since Go 1.26, which builds current VictoriaMetrics)
+     * returns no values for a longer query, so VictoriaMetrics would drop the token's extra_label and extra_filters[]
+     * with everything else (lib/protoparser/protoparserutil/extra_labels.go and app/vmselect/searchutil read
+     * r.URL.Query(), commit b7ef6cc3).
+     */
+    @Test
+    void confinedQueryStaysFarBelowGosParameterLimit() {
+        String junk = "&a=1".repeat(10_000);
+        Deny d = denied(get("/api/v1/label/team/values?x=1" + junk, "read"));
+        assertEquals(400, d.status());
+        assertEquals("query_too_many_params", d.reason());
+        Deny write = denied(authorizer(false).decide(req("POST", "/api/v1/import/prometheus?x=1" + junk, "write",
+                Map.of(), null, true)));
+        assertEquals("query_too_many_params", write.reason());
+        // DEV_READ adds one extra_label and one extra_filters[]: 998 client parameters still fit.
+        allowed(get("/api/v1/label/team/values?x=1" + "&a=1".repeat(997), "read"));
+        assertEquals("query_too_many_params",
+                denied(get("/api/v1/label/team/values?x=1" + "&a=1".repeat(998), "read")).reason());
+        allowed(get("/api/v1/query?query=up" + junk, "full"));
+    }
+
     @Test
     void plainFormBodyIsAllowedAndConfinedByQuery() {
         Allow a = allowed(authorizer(false).decide(req("POST", "/api/v1/query", "read",
