@@ -25,6 +25,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,6 +42,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code pack_as_bytes: true} on configured path prefixes) + a router to one upstream. It builds the
  * {@link CheckRequest} as Envoy fills it and applies the {@link CheckResponse} as Envoy does (see
  * {@link HeaderMutations}, {@link QueryMutations}); the last check is kept for assertions on dynamic metadata.
+ *
+ * <p>Header values travel as bytes, as through Envoy: the listener reads them as ISO-8859-1, the check request
+ * carries them as the UTF-8 text tsgate's protobuf decoding makes of those bytes (invalid UTF-8 becomes U+FFFD, where
+ * real tsgate would fail to parse the check and Envoy answer 403), and a request with bytes outside ASCII is
+ * forwarded through {@link RawHttp}, since {@code java.net.http} would replace them. {@link Builder#downstreamHttp2}
+ * shows ext_authz a request as an HTTP/2 client may send it: without Content-Length (and HTTP/2 has no
+ * Transfer-Encoding), the body still forwarded upstream.
  *
  * <p>Deliberate simplifications: HTTP/1.1 only; one route, so clearing the route cache changes nothing; the
  * upstream sees its own address as Host (Java's HttpClient will not forward the client's Host); Envoy's path
@@ -73,6 +81,7 @@ public final class EnvoyStandIn implements AutoCloseable {
     private final boolean allowPartialMessage;
     private final Duration checkTimeout;
     private final ExtProcStandIn extProc;
+    private final boolean downstreamHttp2;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
     private final AtomicLong streamIds = new AtomicLong(1000);
@@ -87,6 +96,7 @@ public final class EnvoyStandIn implements AutoCloseable {
         this.allowPartialMessage = b.allowPartialMessage;
         this.checkTimeout = b.checkTimeout;
         this.extProc = b.extProc;
+        this.downstreamHttp2 = b.downstreamHttp2;
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         this.executor = Executors.newFixedThreadPool(8);
         server.setExecutor(executor);
@@ -177,17 +187,19 @@ public final class EnvoyStandIn implements AutoCloseable {
                 .setPath(headers.first(":path"))
                 .setHost(headers.first(":authority"))
                 .setScheme(headers.first(":scheme"))
-                .setProtocol("HTTP/1.1")
+                .setProtocol(downstreamHttp2 ? "HTTP/2" : "HTTP/1.1")
                 // StreamInfo.bytesReceived() at check time: the whole body when it was buffered, else nothing yet.
                 .setSize(buffer ? body.length : 0);
         // Envoy's map: every header incl. pseudo-headers, repeated ones joined with ",", client's
         // x-envoy-auth-partial-body dropped.
         for (Map.Entry<String, String> e : headers.entries()) {
-            if (e.getKey().equals("x-envoy-auth-partial-body")) {
+            if (e.getKey().equals("x-envoy-auth-partial-body")
+                    || downstreamHttp2 && (e.getKey().equals("content-length") || e.getKey().equals("transfer-encoding"))) {
                 continue;
             }
+            String value = asTsgateReadsIt(e.getValue());
             String prior = http.getHeadersMap().get(e.getKey());
-            http.putHeaders(e.getKey(), prior == null ? e.getValue() : prior + "," + e.getValue());
+            http.putHeaders(e.getKey(), prior == null ? value : prior + "," + value);
         }
         if (buffer) {
             int length = Math.min(body.length, maxRequestBytes);
@@ -201,6 +213,21 @@ public final class EnvoyStandIn implements AutoCloseable {
                 .setRequest(AttributeContext.Request.newBuilder()
                         .setTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
                         .setHttp(http))).build();
+    }
+
+    /** The listener's ISO-8859-1 view of header bytes → the text tsgate decodes from those bytes (UTF-8). */
+    private static String asTsgateReadsIt(String wireValue) {
+        return isAscii(wireValue) ? wireValue
+                : new String(wireValue.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) > 0x7E) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static AttributeContext.Peer peer(InetSocketAddress address) {
@@ -245,6 +272,10 @@ public final class EnvoyStandIn implements AutoCloseable {
             }
             path = headers.first(":path");
         }
+        if (headers.entries().stream().anyMatch(e -> !isAscii(e.getValue()))) {
+            forwardRaw(exchange, headers, body, path, ok);
+            return;
+        }
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(upstream + path))
                 .method(headers.first(":method"), body.length == 0 ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body))
@@ -275,6 +306,34 @@ public final class EnvoyStandIn implements AutoCloseable {
         });
         HeaderMutations.apply(out, ok.getResponseHeadersToAddList(), HeaderMutations.Side.DOWNSTREAM_RESPONSE);
         reply(exchange, upstreamResponse.statusCode(), out, upstreamResponse.body());
+    }
+
+    /** The router's forward for header bytes {@code java.net.http} cannot send: the same headers, byte for byte. */
+    private void forwardRaw(HttpExchange exchange, HeaderList headers, byte[] body, String path, OkHttpResponse ok)
+            throws IOException {
+        List<RawHttp.Header> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : headers.entries()) {
+            String name = e.getKey();
+            if (!name.startsWith(":") && !HOP_BY_HOP.contains(name) && !CLIENT_MANAGED.contains(name)) {
+                out.add(RawHttp.Header.latin1(name, e.getValue()));
+            }
+        }
+        lastForwarded.set(new Forwarded(headers.first(":method"), path, headers));
+        RawHttp.Response r;
+        try {
+            r = RawHttp.send(upstream, headers.first(":method"), path, out, body.length == 0 ? null : body);
+        } catch (IOException e) {
+            reply(exchange, 503, new HeaderList(), ("upstream connect error: " + e).getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        HeaderList back = new HeaderList();
+        for (Map.Entry<String, String> e : r.headers().entries()) {
+            if (!HOP_BY_HOP.contains(e.getKey()) && !e.getKey().equals("content-length")) {
+                back.add(e.getKey(), e.getValue());
+            }
+        }
+        HeaderMutations.apply(back, ok.getResponseHeadersToAddList(), HeaderMutations.Side.DOWNSTREAM_RESPONSE);
+        reply(exchange, r.status(), back, r.body());
     }
 
     private static void reply(HttpExchange exchange, int status, HeaderList headers, byte[] body) throws IOException {
@@ -313,6 +372,7 @@ public final class EnvoyStandIn implements AutoCloseable {
         private boolean allowPartialMessage = false;
         private Duration checkTimeout = Duration.ofSeconds(2);
         private ExtProcStandIn extProc;
+        private boolean downstreamHttp2;
 
         private Builder(Channel channel, URI upstream) {
             this.channel = channel;
@@ -338,6 +398,16 @@ public final class EnvoyStandIn implements AutoCloseable {
         /** The ext_authz gRPC timeout (Envoy's default is 200ms; tests default to 2s to tolerate slow CI). */
         public Builder checkTimeout(Duration timeout) {
             this.checkTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Requests reach ext_authz as from an HTTP/2 client that sent no Content-Length: the header is not in the
+         * check request (HTTP/2 has no Transfer-Encoding either), {@code protocol} is HTTP/2; the body still goes
+         * upstream.
+         */
+        public Builder downstreamHttp2() {
+            this.downstreamHttp2 = true;
             return this;
         }
 

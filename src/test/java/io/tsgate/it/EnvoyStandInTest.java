@@ -327,6 +327,38 @@ class EnvoyStandInTest {
         }
     }
 
+    @Test
+    void http2DownstreamShowsNoContentLengthButForwardsTheBody() throws Exception {
+        envoy.close();
+        envoy = EnvoyStandIn.builder(channel, URI.create("http://127.0.0.1:" + upstream.getAddress().getPort()))
+                .downstreamHttp2().start();
+        JsonNode echo = echo(send(HttpRequest.newBuilder(uri("/api/v1/query"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("query=up"))));
+        var http = envoy.lastCheck().request().getAttributes().getRequest().getHttp();
+        assertFalse(http.getHeadersMap().containsKey("content-length"));
+        assertFalse(http.getHeadersMap().containsKey("transfer-encoding"));
+        assertEquals("HTTP/2", http.getProtocol());
+        assertTrue(http.getRawBody().isEmpty());
+        assertEquals("query=up", echo.get("body").asText());
+    }
+
+    @Test
+    void headerBytesOutsideAsciiReachAuthzAsUtf8AndUpstreamUnchanged() throws Exception {
+        byte[] nbsp = "application/x-www-form-urlencoded\u00a0".getBytes(StandardCharsets.UTF_8);
+        RawHttp.Response r = RawHttp.send(envoy.baseUri(), "POST", "/api/v1/series",
+                List.of(new RawHttp.Header("Content-Type", nbsp), RawHttp.Header.utf8("Content-Type", "text/plain")),
+                "a=1".getBytes(StandardCharsets.US_ASCII));
+        assertEquals(200, r.status(), r.text());
+        var http = envoy.lastCheck().request().getAttributes().getRequest().getHttp();
+        assertEquals("application/x-www-form-urlencoded\u00a0,text/plain", http.getHeadersMap().get("content-type"));
+        JsonNode echo = JSON.readTree(r.body());
+        // The echo upstream (Java's HttpServer) reads bytes as ISO-8859-1: C2 A0 arrive as "\u00c2\u00a0".
+        assertEquals(List.of("application/x-www-form-urlencoded\u00c2\u00a0", "text/plain"),
+                JSON.convertValue(echo.get("headers").get("content-type"), List.class));
+        assertEquals("a=1", echo.get("body").asText());
+    }
+
     private static CheckResponse allow(OkHttpResponse ok) {
         return CheckResponse.newBuilder().setStatus(Status.newBuilder().setCode(Code.OK_VALUE)).setOkResponse(ok).build();
     }
