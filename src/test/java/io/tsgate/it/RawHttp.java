@@ -35,9 +35,15 @@ public final class RawHttp {
             return new Header(name, value.getBytes(StandardCharsets.ISO_8859_1));
         }
 
+        /** Name and value with bytes outside printable ASCII as {@code \xNN}, so a failure message can be replayed. */
         @Override
         public String toString() {
-            return name + ": " + new String(value, StandardCharsets.ISO_8859_1);
+            StringBuilder sb = new StringBuilder(name).append(": ");
+            for (byte b : value) {
+                int c = b & 0xFF;
+                sb.append(c >= 0x20 && c < 0x7F ? String.valueOf((char) c) : String.format("\\x%02X", c));
+            }
+            return sb.toString();
         }
     }
 

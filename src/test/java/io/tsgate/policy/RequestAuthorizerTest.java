@@ -205,6 +205,21 @@ class RequestAuthorizerTest {
         }
     }
 
+    /**
+     * Found by ReadDifferentialIT (seed 20260901, iteration 166) against the previous guard: a trailing EM SPACE,
+     * which Go's TrimSpace removes, on an HTTP/2 POST whose body Envoy did not forward; VictoriaMetrics 1.79.5 then
+     * ORed the body's extra_filters with the token's and returned team blue's series.
+     */
+    @Test
+    void differentialCounterexampleEmSpaceFormWithoutVisibleBody() {
+        RequestAttributes r = new RequestAttributes("POST", "/prometheus/api/v1/series?match%5B%5D=%7B__name__%3D%7E%22"
+                + "rd_.*%22%7D&extra%5Flabel=__name__%3Drd_metric", Map.of("authorization", "Bearer read",
+                "content-type", "application/x-www-form-urlencoded\u2003"), new byte[0], false, "10.0.0.1");
+        Deny d = denied(authorizer(false).decide(r));
+        assertEquals(400, d.status());
+        assertEquals("content_type_not_ascii", d.reason());
+    }
+
     @Test
     void contentTypeOnAnUnrestrictedTokenIsNotTheGuardsBusiness() {
         allowed(authorizer(false).decide(req("POST", "/api/v1/query", "full",
