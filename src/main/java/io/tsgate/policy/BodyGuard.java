@@ -1,17 +1,22 @@
 package io.tsgate.policy;
 
 import io.tsgate.request.BadRequestException;
+import io.tsgate.request.ContentType;
 import io.tsgate.request.QueryParam;
 import io.tsgate.request.QueryStrings;
 import io.tsgate.request.RequestAttributes;
 import io.tsgate.request.RequestClass;
-import java.util.Locale;
 
 /**
  * VictoriaMetrics merges {@code application/x-www-form-urlencoded} and {@code multipart/form-data} bodies into the
  * query parameters it reads, so a body can smuggle {@code extra_filters} past the query rewrite. For tokens that
- * restrict labels: a form body on a read endpoint must have been forwarded whole by the proxy and must not carry a
- * label parameter; multipart bodies, and form bodies on other endpoints, are refused.
+ * restrict labels: the Content-Type must be absent or one tsgate reads exactly as Go does ({@link ContentType});
+ * a form body on a read endpoint must have been forwarded whole by the proxy and must not carry a label parameter;
+ * multipart bodies, and form bodies on other endpoints, are refused.
+ *
+ * <p>Whether a body is present is never asked: proxies hide it (nginx {@code auth_request} clears Content-Length,
+ * HTTP/2 needs neither Content-Length nor Transfer-Encoding), so a Content-Type tsgate cannot read is refused even
+ * on a request that looks bodiless.
  */
 final class BodyGuard {
     private BodyGuard() {
@@ -19,14 +24,17 @@ final class BodyGuard {
 
     /** Null when the body is harmless, else the denial. */
     static Deny check(RequestAttributes r, RequestClass cls) {
-        String mediaType = mediaType(r.header("content-type"));
-        if (mediaType == null) {
-            return r.hasBody() ? Deny.of(400, "bad_content_type", "malformed Content-Type header") : null;
+        ContentType type;
+        try {
+            type = ContentType.parse(r.header("content-type"));
+        } catch (BadRequestException e) {
+            return Deny.of(400, e.reason(), e.getMessage());
         }
-        if (mediaType.equals("multipart/form-data") || mediaType.equals("multipart/mixed")) {
+        if (type.isMultipart()) {
             return Deny.of(400, "multipart_body", "multipart bodies are not accepted for tokens that restrict labels");
         }
-        if (!mediaType.equals("application/x-www-form-urlencoded")) {
+        if (!type.isForm()) {
+            // Go reads no form from any other media type, whatever the method (net/http parsePostForm).
             return null;
         }
         if (cls != RequestClass.READ) {
@@ -49,22 +57,5 @@ final class BodyGuard {
             return Deny.of(400, e.reason(), e.getMessage());
         }
         return null;
-    }
-
-    /** Lower-case media type without parameters; "" when absent; null when unparseable. */
-    static String mediaType(String contentType) {
-        if (contentType == null) {
-            return "";
-        }
-        int semi = contentType.indexOf(';');
-        String t = (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
-        if (t.isEmpty()) {
-            return "";
-        }
-        int slash = t.indexOf('/');
-        if (slash <= 0 || slash == t.length() - 1 || t.indexOf('/', slash + 1) >= 0 || !t.matches("[a-z0-9!#$&^_.+\\-/]+")) {
-            return null;
-        }
-        return t;
     }
 }

@@ -116,6 +116,11 @@ public final class RequestAuthorizer {
                 return body;
             }
             query = LabelParams.confine(query, access);
+            if (query.size() > QueryStrings.MAX_CONFINED_PARAMS) {
+                return Deny.of(400, "query_too_many_params", "a query confined to the token's labels may carry at most "
+                        + QueryStrings.MAX_CONFINED_PARAMS + " parameters: past Go's limit VictoriaMetrics ignores "
+                        + "every query parameter, the token's filters included");
+            }
         }
         String forwarded = query.isEmpty() ? path : path + "?" + QueryStrings.encode(query);
         return new Allow(forwarded, access, endpoint.requestClass(), headersToRemove(r));

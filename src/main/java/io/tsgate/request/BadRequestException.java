@@ -19,6 +19,10 @@ public final class BadRequestException extends Exception {
     public static final String TARGET_FRAGMENT = "target_fragment";
     public static final String QUERY_BAD_ENCODING = "query_bad_encoding";
     public static final String QUERY_SEMICOLON = "query_semicolon";
+    public static final String CONTENT_TYPE_NOT_ASCII = "content_type_not_ascii";
+    public static final String CONTENT_TYPE_REPEATED = "content_type_repeated";
+    public static final String CONTENT_TYPE_MALFORMED = "content_type_malformed";
+    public static final String CONTENT_TYPE_PARAMETER = "content_type_parameter";
 
     private static final long serialVersionUID = 1L;
 

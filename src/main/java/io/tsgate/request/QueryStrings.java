@@ -17,6 +17,16 @@ import java.util.List;
  */
 public final class QueryStrings {
 
+    /**
+     * The most parameters a forwarded query may carry when it holds a token's label filters. Go's
+     * {@code url.ParseQuery} returns no values at all for a query with more than {@code urlmaxqueryparams} pairs
+     * (10000 by default from Go 1.26, with backports to 1.24/1.25; counted as {@code '&'}s + 1), and current
+     * VictoriaMetrics is built with Go 1.26.6 (deployment/docker/Makefile, commit b7ef6cc3): past that limit it would
+     * read neither {@code extra_label} nor {@code extra_filters[]} and the request would run unconfined. The bound
+     * leaves room for an operator's lower {@code GODEBUG=urlmaxqueryparams}.
+     */
+    public static final int MAX_CONFINED_PARAMS = 1000;
+
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     private QueryStrings() {

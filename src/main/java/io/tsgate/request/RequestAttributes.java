@@ -29,16 +29,4 @@ public record RequestAttributes(String method, String rawPath, Map<String, Strin
     public String header(String name) {
         return headers.get(name.toLowerCase(Locale.ROOT));
     }
-
-    /** True when the request declares a body (Content-Length > 0 or chunked) or carries one. */
-    public boolean hasBody() {
-        if (body.length > 0) {
-            return true;
-        }
-        String cl = header("content-length");
-        if (cl != null && !cl.isBlank() && !cl.trim().equals("0")) {
-            return true;
-        }
-        return header("transfer-encoding") != null;
-    }
 }

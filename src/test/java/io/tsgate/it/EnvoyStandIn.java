@@ -70,7 +70,15 @@ import java.util.concurrent.atomic.AtomicReference;
  *       Envoy's ring positions) and {@code request_mirror_policies} (a copy to the mirror cluster, Host
  *       {@code -shadow}, not awaited).</li>
  * </ul>
- * Simplifications: HTTP/1.1; request trailers only through {@link #send}; the upstream sees its own address as Host;
+ * <p>Header values are bytes, as in Envoy: the listener reads them as ISO-8859-1 (one char per byte), the CheckRequest
+ * carries them sanitized like every other string ({@link EnvoyUtf8}: valid UTF-8 kept, each invalid byte '!'), and
+ * the router forwards them unchanged, through {@link RawHttp} when a value has bytes outside ASCII (java.net.http
+ * would replace them). {@link Builder#downstreamHttp2} presents requests as an HTTP/2 client that sent no
+ * Content-Length does (HTTP/2 has no Transfer-Encoding): neither header reaches the filters, {@code protocol} is
+ * HTTP/2, and the body is buffered for ext_authz only where the route asks for it and always forwarded upstream.
+ * <p>Simplifications: HTTP/1.1 on the wire (HTTP/2 is how requests are presented to the filters, not spoken);
+ * request trailers only through {@link #send}; the upstream sees its own address as Host and gets a Content-Length
+ * (Envoy would send an HTTP/2 request without one chunked);
  * {@code normalize_path} is modelled for paths whose canonical form is plain dot-segment removal, and the stand-in
  * refuses (throws on) paths where googleurl would also re-escape or unescape characters.
  */
@@ -125,6 +133,7 @@ public final class EnvoyStandIn implements AutoCloseable {
     private final ExtProcStandIn extProc;
     private final Map<String, List<URI>> clusters;
     private final Duration checkTimeout;
+    private final boolean downstreamHttp2;
     private final HttpServer server;
     private final ExecutorService executor;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -146,6 +155,7 @@ public final class EnvoyStandIn implements AutoCloseable {
         this.clusters = Map.copyOf(b.clusters);
         this.checkTimeout = b.checkTimeout != null ? b.checkTimeout
                 : Duration.ofMillis(Durations.toMillis(authzConfig.getGrpcService().getTimeout()));
+        this.downstreamHttp2 = b.downstreamHttp2;
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         this.executor = Executors.newFixedThreadPool(8);
         server.setExecutor(executor);
@@ -218,6 +228,9 @@ public final class EnvoyStandIn implements AutoCloseable {
             return local(501, "Not Implemented");
         }
         HeaderList headers = requestHeaders(d);
+        if (downstreamHttp2) {
+            headers.remove("content-length"); // the HTTP/1.1 transport's framing, which an HTTP/2 client need not send
+        }
         String path = normalizedPath(d.target());
         if (path == null) {
             return local(400, "Bad Request");
@@ -433,7 +446,7 @@ public final class EnvoyStandIn implements AutoCloseable {
                 .setPath(EnvoyUtf8.sanitizeRaw(headers.first(":path")))
                 .setHost(EnvoyUtf8.sanitizeRaw(headers.first(":authority")))
                 .setScheme("http")
-                .setProtocol("HTTP/1.1")
+                .setProtocol(downstreamHttp2 ? "HTTP/2" : "HTTP/1.1")
                 // StreamInfo.bytesReceived() at check time: the whole body when it was buffered, else nothing yet.
                 .setSize(bufferedBytes > 0 ? body.length : 0);
         // Every header incl. pseudo-headers, values sanitized, repeated ones joined with ",", the client's
@@ -502,37 +515,75 @@ public final class EnvoyStandIn implements AutoCloseable {
         Forwarded sent = new Forwarded(headers.first(":method"), path, headers, route.name(), route.cluster(), endpoint,
                 body);
         lastForwarded.set(sent);
-        HttpResponse<byte[]> upstream;
+        Response upstream;
         try {
-            upstream = http.send(upstreamRequest(sent, null), HttpResponse.BodyHandlers.ofByteArray());
+            upstream = forward(sent, null);
         } catch (IOException e) {
             return local(503, "upstream connect error: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
         for (String mirror : route.mirrorClusters()) {
             URI target = endpoint(mirror, null);
             Forwarded copy = new Forwarded(sent.method(), path, headers, route.name(), mirror, target, body);
             executor.execute(() -> {
                 try {
-                    http.send(upstreamRequest(copy, headers.first(":authority") + "-shadow"),
-                            HttpResponse.BodyHandlers.discarding());
-                } catch (IOException | InterruptedException e) {
+                    forward(copy, headers.first(":authority") + "-shadow");
+                } catch (IOException e) {
                     // Envoy ignores a mirror's failure.
                 }
                 mirrored.add(copy);
             });
         }
         HeaderList out = new HeaderList();
-        upstream.headers().map().forEach((name, values) -> {
-            String key = name.toLowerCase(Locale.ROOT);
+        for (Map.Entry<String, String> e : upstream.headers().entries()) {
+            String key = e.getKey();
             if (!key.startsWith(":") && !HOP_BY_HOP.contains(key) && !key.equals("content-length")) {
-                values.forEach(v -> out.add(key, v));
+                out.add(key, e.getValue());
             }
-        });
+        }
         HeaderMutations.applyAuthzResponse(out, ok.getResponseHeadersToAddList(), false);
-        return new Response(upstream.statusCode(), out, upstream.body());
+        return new Response(upstream.status(), out, upstream.body());
+    }
+
+    /** One upstream exchange; header values with bytes outside ASCII go byte for byte through {@link RawHttp}. */
+    private Response forward(Forwarded f, String shadowHost) throws IOException {
+        if (f.headers().entries().stream().anyMatch(e -> !isAscii(e.getValue()))) {
+            return forwardRaw(f, shadowHost);
+        }
+        HttpResponse<byte[]> r;
+        try {
+            r = http.send(upstreamRequest(f, shadowHost), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        HeaderList headers = new HeaderList();
+        r.headers().map().forEach((name, values) -> values.forEach(v -> headers.add(name, v)));
+        return new Response(r.statusCode(), headers, r.body());
+    }
+
+    private static Response forwardRaw(Forwarded f, String shadowHost) throws IOException {
+        List<RawHttp.Header> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : f.headers().entries()) {
+            String name = e.getKey();
+            if (!name.startsWith(":") && !HOP_BY_HOP.contains(name) && !CLIENT_MANAGED.contains(name)) {
+                out.add(RawHttp.Header.latin1(name, e.getValue()));
+            }
+        }
+        if (shadowHost != null) {
+            out.add(RawHttp.Header.latin1("x-envoy-shadow-host", shadowHost)); // as upstreamRequest spells it
+        }
+        RawHttp.Response r = RawHttp.send(f.endpoint(), f.method(), f.path(), out,
+                f.body().length == 0 ? null : f.body());
+        return new Response(r.status(), r.headers(), r.body());
+    }
+
+    private static boolean isAscii(String latin1) {
+        for (int i = 0; i < latin1.length(); i++) {
+            if (latin1.charAt(i) > 0x7E) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private URI endpoint(String cluster, String hashValue) {
@@ -599,6 +650,7 @@ public final class EnvoyStandIn implements AutoCloseable {
         private EnvoyRelease release = EnvoyRelease.V1_34;
         private Channel extProcChannel;
         private Duration checkTimeout;
+        private boolean downstreamHttp2;
         private java.util.function.UnaryOperator<ExtProcStandIn.Settings> extProcSettings = s -> s;
 
         private Builder(EnvoyConfig config) {
@@ -635,6 +687,16 @@ public final class EnvoyStandIn implements AutoCloseable {
         /** Overrides the config's ext_authz timeout (0.5s) where a slow CI needs more. */
         public Builder checkTimeout(Duration timeout) {
             this.checkTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Requests reach the filters as from an HTTP/2 client that sent no Content-Length: neither it nor
+         * Transfer-Encoding is in the headers, the CheckRequest's {@code protocol} is HTTP/2; the body is still
+         * buffered where the route asks for it and forwarded upstream.
+         */
+        public Builder downstreamHttp2() {
+            this.downstreamHttp2 = true;
             return this;
         }
 

@@ -537,6 +537,61 @@ class EnvoyStandInTest {
         assertEquals("/api/v1/write", mirrored.get(0).path());
     }
 
+    /**
+     * An HTTP/2 client need not send Content-Length, and HTTP/2 has no Transfer-Encoding: the filters see neither.
+     * ext_authz still buffers the body where the route asks for it (ext_authz.cc decodeHeaders buffers on
+     * !end_stream, whatever the framing), and the router forwards it.
+     */
+    @Test
+    void http2DownstreamShowsNoContentLengthButBuffersAndForwardsTheBody() throws Exception {
+        envoy.close();
+        envoy = EnvoyStandIn.builder(EnvoyConfig.single()).grpc("tsgate", channel)
+                .cluster("victoriametrics", echoServer("h2")).checkTimeout(Duration.ofMillis(300))
+                .downstreamHttp2().start();
+        JsonNode read = echo(send(HttpRequest.newBuilder(uri("/api/v1/query"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("query=up"))));
+        var http = envoy.lastCheck().request().getAttributes().getRequest().getHttp();
+        assertFalse(http.getHeadersMap().containsKey("content-length"));
+        assertFalse(http.getHeadersMap().containsKey("transfer-encoding"));
+        assertEquals("HTTP/2", http.getProtocol());
+        assertEquals("query=up", http.getBody(), "read-query buffers the body");
+        assertEquals(8, http.getSize());
+        assertEquals("query=up", read.get("body").asText());
+
+        JsonNode write = echo(send(HttpRequest.newBuilder(uri("/api/v1/import/prometheus"))
+                .POST(HttpRequest.BodyPublishers.ofString("m 1\n"))));
+        http = envoy.lastCheck().request().getAttributes().getRequest().getHttp();
+        assertFalse(http.getHeadersMap().containsKey("content-length"));
+        assertTrue(http.getBody().isEmpty() && http.getRawBody().isEmpty(), "the catch-all buffers nothing");
+        assertEquals(0, http.getSize());
+        assertEquals("m 1\n", write.get("body").asText());
+    }
+
+    /**
+     * Header values are bytes: check_request_utils.cc sanitizes them like the body (valid UTF-8 kept, each invalid
+     * byte '!'), repeated headers joined with ","; the router forwards the client's bytes unchanged.
+     */
+    @Test
+    void headerBytesOutsideAsciiReachAuthzSanitizedAndUpstreamUnchanged() throws Exception {
+        byte[] nbsp = "application/x-www-form-urlencoded\u00a0".getBytes(StandardCharsets.UTF_8);
+        byte[] latin1 = {'c', 'a', 'f', (byte) 0xe9};
+        RawHttp.Response r = RawHttp.send(envoy.baseUri(), "POST", "/api/v1/series",
+                List.of(new RawHttp.Header("Content-Type", nbsp), RawHttp.Header.utf8("Content-Type", "text/plain"),
+                        new RawHttp.Header("X-Latin1", latin1)),
+                "a=1".getBytes(StandardCharsets.US_ASCII));
+        assertEquals(200, r.status(), r.text());
+        var http = envoy.lastCheck().request().getAttributes().getRequest().getHttp();
+        assertEquals("application/x-www-form-urlencoded\u00a0,text/plain", http.getHeadersMap().get("content-type"));
+        assertEquals("caf!", http.getHeadersMap().get("x-latin1"), "a lone 0xE9 is not UTF-8");
+        JsonNode echo = JSON.readTree(r.body());
+        // The echo upstream (Java's HttpServer) reads bytes as ISO-8859-1: C2 A0 arrive as "\u00c2\u00a0".
+        assertEquals(List.of("application/x-www-form-urlencoded\u00c2\u00a0", "text/plain"),
+                JSON.convertValue(echo.get("headers").get("content-type"), List.class));
+        assertEquals("caf\u00e9", echo.get("headers").get("x-latin1").get(0).asText());
+        assertEquals("a=1", echo.get("body").asText());
+    }
+
     private static CheckResponse allow(OkHttpResponse ok) {
         return CheckResponse.newBuilder().setStatus(Status.newBuilder().setCode(Code.OK_VALUE)).setOkResponse(ok).build();
     }

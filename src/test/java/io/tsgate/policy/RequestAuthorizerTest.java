@@ -173,6 +173,87 @@ class RequestAuthorizerTest {
         assertEquals("multipart_body", denied(d).reason());
     }
 
+    /**
+     * Content-Types Go reads as a form (checked against VictoriaMetrics 1.79.5) sent where the proxy shows no body:
+     * nginx auth_request clears Content-Length, HTTP/2 needs neither it nor Transfer-Encoding.
+     */
+    @ParameterizedTest(name = "[{0}] without a visible body -> {1}")
+    @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
+            'application/x-www-form-urlencoded\u00a0'                    | content_type_not_ascii
+            appl\u0130cation/x-www-form-urlencoded                       | content_type_not_ascii
+            'application/x-www-form-urlencoded,text/plain'              | content_type_repeated
+            application/x-www-form-urlencoded;;                         | content_type_malformed
+            application/x-www-form-urlencoded; a*=x                     | content_type_parameter
+            application/x-www-form-urlencoded                           | body_not_forwarded
+            multipart/form-data; boundary=x                             | multipart_body
+            """)
+    void contentTypeTsgateCannotReadIsRefusedWhetherOrNotABodyShows(String contentType, String reason) {
+        for (String method : List.of("POST", "GET", "HEAD")) {
+            RequestAttributes r = new RequestAttributes(method, "/api/v1/query?query=up",
+                    Map.of("authorization", "Bearer read", "content-type", contentType), new byte[0],
+                    !method.equals("POST"), "10.0.0.1");
+            Decision d = authorizer(false).decide(r);
+            if (!method.equals("POST") && reason.equals("body_not_forwarded")) {
+                // Go reads no form body on GET or HEAD (net/http ParseForm: POST, PUT, PATCH only), and the
+                // adapters call such a bodiless request complete.
+                allowed(d);
+                continue;
+            }
+            Deny deny = denied(d);
+            assertEquals(400, deny.status(), method + " " + contentType);
+            assertEquals(reason, deny.reason(), method + " " + contentType);
+        }
+    }
+
+    /**
+     * Found by ReadDifferentialIT (seed 20260901, iteration 166) against the previous guard: a trailing EM SPACE,
+     * which Go's TrimSpace removes, on an HTTP/2 POST whose body Envoy did not forward; VictoriaMetrics 1.79.5 then
+     * ORed the body's extra_filters with the token's and returned team blue's series.
+     */
+    @Test
+    void differentialCounterexampleEmSpaceFormWithoutVisibleBody() {
+        RequestAttributes r = new RequestAttributes("POST", "/prometheus/api/v1/series?match%5B%5D=%7B__name__%3D%7E%22"
+                + "rd_.*%22%7D&extra%5Flabel=__name__%3Drd_metric", Map.of("authorization", "Bearer read",
+                "content-type", "application/x-www-form-urlencoded\u2003"), new byte[0], false, "10.0.0.1");
+        Deny d = denied(authorizer(false).decide(r));
+        assertEquals(400, d.status());
+        assertEquals("content_type_not_ascii", d.reason());
+    }
+
+    @Test
+    void contentTypeOnAnUnrestrictedTokenIsNotTheGuardsBusiness() {
+        allowed(authorizer(false).decide(req("POST", "/api/v1/query", "full",
+                Map.of("content-type", "application/x-www-form-urlencoded\u00a0"), "query=up", false)));
+    }
+
+    @Test
+    void otherMediaTypesNeedNoBody() {
+        allowed(authorizer(false).decide(req("POST", "/api/v1/query?query=up", "read",
+                Map.of("content-type", "text/plain; charset=utf-8"), "extra_filters={a=\"b\"}", false)));
+    }
+
+    /**
+     * Go's url.ParseQuery (urlmaxqueryparams, 10000 by default since Go 1.26, which builds current VictoriaMetrics)
+     * returns no values for a longer query, so VictoriaMetrics would drop the token's extra_label and extra_filters[]
+     * with everything else (lib/protoparser/protoparserutil/extra_labels.go and app/vmselect/searchutil read
+     * r.URL.Query(), commit b7ef6cc3).
+     */
+    @Test
+    void confinedQueryStaysFarBelowGosParameterLimit() {
+        String junk = "&a=1".repeat(10_000);
+        Deny d = denied(get("/api/v1/label/team/values?x=1" + junk, "read"));
+        assertEquals(400, d.status());
+        assertEquals("query_too_many_params", d.reason());
+        Deny write = denied(authorizer(false).decide(req("POST", "/api/v1/import/prometheus?x=1" + junk, "write",
+                Map.of(), null, true)));
+        assertEquals("query_too_many_params", write.reason());
+        // DEV_READ adds one extra_label and one extra_filters[]: 998 client parameters still fit.
+        allowed(get("/api/v1/label/team/values?x=1" + "&a=1".repeat(997), "read"));
+        assertEquals("query_too_many_params",
+                denied(get("/api/v1/label/team/values?x=1" + "&a=1".repeat(998), "read")).reason());
+        allowed(get("/api/v1/query?query=up" + junk, "full"));
+    }
+
     @Test
     void plainFormBodyIsAllowedAndConfinedByQuery() {
         Allow a = allowed(authorizer(false).decide(req("POST", "/api/v1/query", "read",

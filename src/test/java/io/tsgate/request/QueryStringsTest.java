@@ -103,4 +103,27 @@ class QueryStringsTest {
         assertEquals(List.of(), QueryStrings.parseForm(new byte[0]));
         assertEquals(List.of(), QueryStrings.parse("&&&"));
     }
+
+    /** Repeated keys keep request order: VictoriaMetrics reads the first with FormValue and all with r.Form[key]. */
+    @Test
+    void repeatedKeysKeepTheirOrderAndEmptyPairsVanishAsInGo() throws Exception {
+        assertEquals(List.of(new QueryParam("match[]", "a"), new QueryParam("query", "q1"),
+                        new QueryParam("match[]", "b"), new QueryParam("query", "q2")),
+                QueryStrings.parse("match[]=a&&query=q1&match%5B%5D=b&&query=q2&"));
+        assertEquals("match%5B%5D=a&query=q1&match%5B%5D=b&query=q2",
+                QueryStrings.encode(QueryStrings.parse("match[]=a&&query=q1&match%5B%5D=b&&query=q2&")));
+    }
+
+    /** Go drops a pair it cannot decode and keeps the rest; tsgate cannot mirror a partial reading, so refuses. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            extra_filters=%7Bx%7D&bad=%ZZ
+            bad%=1&extra_label=a=b
+            extra_label=a%3Db&x=%C0%AF
+            q=1&extra_filters[]=%FF
+            """)
+    void aPairGoWouldSkipRefusesTheWholeQuery(String raw) {
+        assertThrows(BadRequestException.class, () -> QueryStrings.parse(raw));
+        assertThrows(BadRequestException.class, () -> QueryStrings.parseForm(raw.getBytes(StandardCharsets.US_ASCII)));
+    }
 }
