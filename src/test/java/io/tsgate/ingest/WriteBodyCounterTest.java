@@ -300,8 +300,11 @@ class WriteBodyCounterTest {
         for (String bad : List.of("a x\n", "a 1.2.3\n", "a {\n")) {
             assertThrows(MalformedBodyException.class, () -> text(bad), bad);
         }
+        // Influx: any unquoted value is stored (fastfloat.ParseBestEffort reads "abc" as 0), unless an integer suffix
+        // fails to parse (lib/protoparser/influx/parser.go parseFieldValue, v1.79.5 and b7ef6cc3).
+        assertEquals(1, counter.count(WriteFormat.INFLUX, null, Map.of(), ExtraLabels.NONE, utf8("m f=abc\n")).rows());
         assertThrows(MalformedBodyException.class, () -> counter.count(WriteFormat.INFLUX, null, Map.of(), ExtraLabels.NONE,
-                utf8("m f=abc\n")));
+                utf8("m f=1.5i\n")));
         assertEquals(3, counter.count(WriteFormat.INFLUX, null, Map.of(), ExtraLabels.NONE, utf8("m a=1i,b=-2.5,c=T\n")).rows());
     }
 
