@@ -25,6 +25,10 @@ final class SeriesKey {
     private byte[] canon = new byte[512];
     private ExtraLabels extra = ExtraLabels.NONE;
 
+    ExtraLabels extraLabels() {
+        return extra;
+    }
+
     /** The extra labels applied by {@link #hash()} from now on. */
     void extraLabels(ExtraLabels labels) {
         this.extra = labels;
