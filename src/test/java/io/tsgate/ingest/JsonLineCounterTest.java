@@ -90,4 +90,21 @@ class JsonLineCounterTest {
         assertArrayEquals(json("{\"metric\":{\"__name__\":\"m\",\"x\":\"1\"},\"values\":[1]}").seriesHashes(),
                 json("{\"metric\":{\"__name__\":\"m\",\"a\":{\"b\":\"c\"},\"x\":\"1\"},\"values\":[1]}").seriesHashes());
     }
+
+    private WriteCount openTsdb(String body) throws MalformedBodyException {
+        return counter.count(WriteFormat.OPENTSDB_HTTP, null, Map.of(), ExtraLabels.NONE, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** lib/protoparser/opentsdbhttp/parser.go reads the body with fastjson: the same key and string rules. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "{\"metric\":\"a\",\"metric\":\"b\",\"value\":1}",
+            "{\"metric\":\"a\",\"value\":1,\"tags\":{\"h\":\"x\"},\"tags\":{\"h\":\"y\"}}",
+            "{\"metric\":\"a\",\"value\":1,\"value\":2}",
+            "{\"metric\":\"a\",\"value\":1,\"tags\":{\"h\":{\"x\":\"y\"},\"i\":\"z\"}}",
+            "{\"metric\":\"a\\ud800\",\"value\":1}",
+            "[{\"metric\":\"a\",\"value\":1,\"tags\":{\"h\":\"\\udfff\"}}]"})
+    void openTsdbRepeatedKeysNestedTagsAndLoneSurrogatesAreRefused(String body) {
+        assertThrows(MalformedBodyException.class, () -> openTsdb(body), body);
+    }
 }
