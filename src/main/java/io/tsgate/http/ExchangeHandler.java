@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -26,6 +27,7 @@ import java.net.URISyntaxException;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +46,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     static final int MAX_BODY = 1 << 20;
     /** Responses owed before the connection stops reading pipelined requests. */
     private static final int MAX_OWED = 64;
+    /** How long a refused connection's remaining input is read and dropped before closing (Go: 500 ms). */
+    private static final long LINGER_MILLIS = 500;
     private static final Logger LOG = LoggerFactory.getLogger(ExchangeHandler.class);
 
     private final Endpoints endpoints;
@@ -68,11 +72,14 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     private static final class Owed {
         final boolean keepAlive;
         final boolean http10;
+        /** The listener refused the request: the client may still be sending it. */
+        final boolean refusal;
         FullHttpResponse response;
 
-        Owed(boolean keepAlive, boolean http10) {
+        Owed(boolean keepAlive, boolean http10, boolean refusal) {
             this.keepAlive = keepAlive;
             this.http10 = http10;
+            this.refusal = refusal;
         }
     }
 
@@ -199,7 +206,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             in.body.release();
         }
         HttpRequest req = in.request;
-        Owed o = new Owed(HttpUtil.isKeepAlive(req) && !draining, req.protocolVersion().equals(HttpVersion.HTTP_1_0));
+        Owed o = new Owed(HttpUtil.isKeepAlive(req) && !draining, req.protocolVersion().equals(HttpVersion.HTTP_1_0),
+                false);
         owed.add(o);
         CompletableFuture<FullHttpResponse> reply;
         try {
@@ -241,7 +249,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         }
         incoming = null;
         deadlines.requestReceived();
-        Owed o = new Owed(false, false);
+        Owed o = new Owed(false, false, true);
         o.response = Replies.text(status, message);
         owed.add(o);
         closing = true;
@@ -259,7 +267,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             deadlines.responseSent();
             if (!keepAlive) {
                 closing = true;
-                ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+                ctx.writeAndFlush(r).addListener(o.refusal ? f -> lingeringClose() : ChannelFutureListener.CLOSE);
                 releaseOwed();
                 return;
             }
@@ -270,6 +278,21 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             flushIfNeeded();
         }
         updateAutoRead();
+    }
+
+    /**
+     * After a refusal the client may still be sending the rest of its request; closing a socket with unread input
+     * resets it, and the reset can destroy the error response before the client reads it. So, as Go's server does,
+     * send FIN, drop what still arrives for a moment, then close.
+     */
+    private void lingeringClose() {
+        if (!(ctx.channel() instanceof SocketChannel ch) || !ch.isActive()) {
+            ctx.close();
+            return;
+        }
+        ch.config().setAutoRead(true);
+        ch.shutdownOutput();
+        ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     private void decorate(HttpHeaders h, boolean keepAlive, boolean http10) {
@@ -298,7 +321,10 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     /** Reads on only while the client takes its responses and few are owed. */
     private void updateAutoRead() {
-        boolean read = !closing && ctx.channel().isWritable() && owed.size() < MAX_OWED;
+        if (closing) {
+            return;
+        }
+        boolean read = ctx.channel().isWritable() && owed.size() < MAX_OWED;
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }

@@ -65,6 +65,17 @@ final class RawHttp implements AutoCloseable {
     }
 
     Response read() throws IOException {
+        Response head = readHeaders();
+        int length = Integer.parseInt(head.headers().getOrDefault("content-length", "0"));
+        byte[] body = in.readNBytes(length);
+        if (body.length < length) {
+            throw new IOException("connection closed inside a body");
+        }
+        return new Response(head.status(), head.headers(), new String(body, StandardCharsets.UTF_8));
+    }
+
+    /** The status line and headers only (a response to HEAD has no body whatever its Content-Length). */
+    Response readHeaders() throws IOException {
         String statusLine = line();
         if (statusLine == null) {
             throw new IOException("connection closed before a response");
@@ -75,12 +86,7 @@ final class RawHttp implements AutoCloseable {
             int colon = l.indexOf(':');
             headers.put(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim());
         }
-        int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
-        byte[] body = in.readNBytes(length);
-        if (body.length < length) {
-            throw new IOException("connection closed inside a body");
-        }
-        return new Response(status, headers, new String(body, StandardCharsets.UTF_8));
+        return new Response(status, headers, "");
     }
 
     private String line() throws IOException {
