@@ -21,7 +21,7 @@ public final class FlagCatalogue {
             FlagSpec.of("envflag.prefix", STRING, "", "Prefix for environment variable names read under -envflag.enable"),
             FlagSpec.of("version", BOOL, "false", "Print the version and exit"),
             FlagSpec.of("grpcListenAddr", STRING, ":9191", "Address for Envoy ext_authz gRPC and grpc.health.v1.Health"),
-            FlagSpec.of("httpListenAddr", STRING, ":8431", "Address for /metrics, /health and /ready"),
+            FlagSpec.of("httpListenAddr", STRING, ":8431", "Address for HTTP forward-auth (/authz…), /metrics, /health and /ready"),
             FlagSpec.of("tls", BOOL, "false", "Serve TLS on both listeners with -tlsCertFile and -tlsKeyFile"),
             FlagSpec.of("tlsCertFile", STRING, "", "PEM certificate chain for -tls"),
             FlagSpec.of("tlsKeyFile", STRING, "", "PEM private key (PKCS#8) for -tls"),
