@@ -1,5 +1,6 @@
 package io.tsgate.http;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,13 +28,15 @@ final class RawHttp implements AutoCloseable {
 
     private final Socket socket;
     private final InputStream in;
+    private final int readTimeoutMillis;
     private final OutputStream out;
 
     RawHttp(int port, Duration readTimeout) throws IOException {
         socket = new Socket("127.0.0.1", port);
         socket.setTcpNoDelay(true);
         socket.setSoTimeout((int) readTimeout.toMillis());
-        in = socket.getInputStream();
+        in = new BufferedInputStream(socket.getInputStream());
+        this.readTimeoutMillis = (int) readTimeout.toMillis();
         out = socket.getOutputStream();
     }
 
@@ -109,21 +112,46 @@ final class RawHttp implements AutoCloseable {
     boolean closedByServerWithin(Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         byte[] sink = new byte[8192];
-        while (true) {
-            long left = (deadline - System.nanoTime()) / 1_000_000;
-            if (left <= 0) {
-                return false;
-            }
-            socket.setSoTimeout((int) Math.max(1, left));
-            try {
-                if (in.read(sink) == -1) {
-                    return true;
+        try {
+            while (true) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    return false;
                 }
-            } catch (SocketTimeoutException e) {
-                return false;
-            } catch (SocketException e) {
-                return true; // reset by the server
+                socket.setSoTimeout((int) Math.max(1, left));
+                try {
+                    if (in.read(sink) == -1) {
+                        return true;
+                    }
+                } catch (SocketTimeoutException e) {
+                    return false;
+                } catch (SocketException e) {
+                    return true; // reset by the server
+                }
             }
+        } finally {
+            restoreTimeout();
+        }
+    }
+
+    /** Whether nothing at all (no byte, no close) arrives within {@code wait}; what arrives stays readable. */
+    boolean silentFor(Duration wait) throws IOException {
+        socket.setSoTimeout((int) wait.toMillis());
+        in.mark(1);
+        try {
+            in.read();
+            in.reset();
+            return false;
+        } catch (SocketTimeoutException e) {
+            return true;
+        } finally {
+            restoreTimeout();
+        }
+    }
+
+    private void restoreTimeout() throws IOException {
+        if (!socket.isClosed()) {
+            socket.setSoTimeout(readTimeoutMillis);
         }
     }
 
