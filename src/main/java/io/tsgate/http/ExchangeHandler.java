@@ -2,16 +2,11 @@ package io.tsgate.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -24,30 +19,23 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One connection's requests, in order: assembles each request (headers, and the body for forward-auth), hands it to
- * {@link Endpoints} on the event loop, and writes the responses in request order — HTTP/1.1 pipelining — even when a
- * later one is ready first (a limiter backend or a scrape still working on an earlier one). Keeps the connection open
- * unless the client or a refusal says otherwise.
+ * One connection's requests: assembles each (headers, and the body for forward-auth), refuses the malformed and the
+ * oversized, and hands each whole request to {@link Endpoints} on the event loop; the {@link ResponseQueue} writes the
+ * answers in request order. Keeps the connection open unless the client or a refusal says otherwise.
  *
  * <p>What one connection can hold is bounded: headers by the decoder's limits, a body by {@link #MAX_BODY} (the rest
- * is read and dropped), owed responses by {@link #MAX_OWED} and the socket's write buffer — past either, the
- * connection stops reading until the client catches up.
+ * is read and dropped), owed responses and unsent bytes by the {@link ResponseQueue}, which stops reading until the
+ * client catches up.
  */
 final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     /** Largest forward-auth body handed to the decision; a larger one is marked incomplete, as before. */
     static final int MAX_BODY = 1 << 20;
-    /** Responses owed before the connection stops reading pipelined requests. */
-    private static final int MAX_OWED = 64;
-    /** How long a refused connection's remaining input is read and dropped before closing (Go: 500 ms). */
-    private static final long LINGER_MILLIS = 500;
     private static final Logger LOG = LoggerFactory.getLogger(ExchangeHandler.class);
 
     private final Endpoints endpoints;
@@ -55,33 +43,10 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     private final Refusals refusals;
     private final Map<String, String> securityHeaders;
     private final int maxHeaders;
-    private final ArrayDeque<Owed> owed = new ArrayDeque<>();
-    private ChannelHandlerContext ctx;
+    private ResponseQueue responses;
     /** The request whose body is arriving, or null between requests. */
     private Incoming incoming;
-    /** A response that closes the connection is queued: later requests are dropped unread. */
-    private boolean closing;
-    /** The listener is shutting down: the next response closes the connection. */
-    private boolean draining;
-    /** Inside a read batch: responses written now are flushed together at its end. */
-    private boolean reading;
-    private boolean unflushed;
     private String remoteAddress;
-
-    /** A response owed, in request order; {@code response} is null until it is ready. */
-    private static final class Owed {
-        final boolean keepAlive;
-        final boolean http10;
-        /** The listener refused the request: the client may still be sending it. */
-        final boolean refusal;
-        FullHttpResponse response;
-
-        Owed(boolean keepAlive, boolean http10, boolean refusal) {
-            this.keepAlive = keepAlive;
-            this.http10 = http10;
-            this.refusal = refusal;
-        }
-    }
 
     /** A request whose headers are in and whose body is arriving. */
     private static final class Incoming {
@@ -96,6 +61,13 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             this.rawPath = rawPath;
             this.rawQuery = rawQuery;
         }
+
+        void release() {
+            if (body != null) {
+                body.release();
+                body = null;
+            }
+        }
     }
 
     ExchangeHandler(Endpoints endpoints, ReadDeadlines deadlines, Refusals refusals, Map<String, String> securityHeaders,
@@ -109,7 +81,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
+        responses = new ResponseQueue(ctx, deadlines, securityHeaders, () -> incoming != null);
     }
 
     @Override
@@ -122,13 +94,13 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        reading = true;
+        responses.readStarted();
         try {
-            if (closing) {
+            if (responses.closing()) {
                 return;
             }
             if (msg instanceof HttpRequest req) {
-                onHeaders(req);
+                onHeaders(ctx, req);
             }
             if (msg instanceof HttpContent content && incoming != null) {
                 onContent(content);
@@ -140,12 +112,11 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        reading = false;
-        flushIfNeeded();
+        responses.readEnded();
         ctx.fireChannelReadComplete();
     }
 
-    private void onHeaders(HttpRequest req) {
+    private void onHeaders(ChannelHandlerContext ctx, HttpRequest req) {
         DecoderResult result = req.decoderResult();
         if (result.isFailure()) {
             refuseMalformed(result.cause());
@@ -155,6 +126,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             refuse(refusals.tooManyHeaders, 431, "too many header fields: at most " + maxHeaders);
             return;
         }
+        // The JDK server this replaces parsed the target with java.net.URI and answered 400 when it could not:
+        // the same parse keeps the same paths, raw, for every endpoint.
         URI target;
         try {
             target = new URI(req.uri());
@@ -187,8 +160,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         }
         ByteBuf body = incoming.body;
         if (body != null) {
-            int room = MAX_BODY + 1 - body.readableBytes();
             ByteBuf chunk = content.content();
+            int room = MAX_BODY + 1 - body.readableBytes();
             body.writeBytes(chunk, chunk.readerIndex(), Math.min(room, chunk.readableBytes()));
         }
         if (content instanceof LastHttpContent) {
@@ -198,17 +171,14 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Hands a whole request to its endpoint and queues its response. */
+    /** Hands a whole request to its endpoint; its response takes its place in the queue. */
     private void dispatch(Incoming in) {
         deadlines.requestReceived();
         byte[] body = in.body == null ? new byte[0] : ByteBufUtil.getBytes(in.body);
-        if (in.body != null) {
-            in.body.release();
-        }
+        in.release();
         HttpRequest req = in.request;
-        Owed o = new Owed(HttpUtil.isKeepAlive(req) && !draining, req.protocolVersion().equals(HttpVersion.HTTP_1_0),
-                false);
-        owed.add(o);
+        ResponseQueue.Owed owed = responses.expect(HttpUtil.isKeepAlive(req),
+                req.protocolVersion().equals(HttpVersion.HTTP_1_0));
         CompletableFuture<FullHttpResponse> reply;
         try {
             reply = endpoints.serve(new ReceivedRequest(req.method().name(), in.rawPath, in.rawQuery, req.headers(),
@@ -216,152 +186,39 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             reply = CompletableFuture.failedFuture(e);
         }
-        if (reply.isDone()) {
-            complete(o, reply);
-        } else {
-            CompletableFuture<FullHttpResponse> later = reply;
-            reply.whenComplete((r, e) -> ctx.executor().execute(() -> complete(o, later)));
-        }
-        updateAutoRead();
+        responses.fulfil(owed, reply);
     }
 
-    private void complete(Owed o, CompletableFuture<FullHttpResponse> reply) {
-        FullHttpResponse r;
-        try {
-            r = reply.join();
-        } catch (RuntimeException e) {
-            LOG.warn("HTTP request failed: {}", e.toString());
-            r = Replies.text(500, "internal error");
-        }
-        if (!ctx.channel().isActive()) {
-            r.release();
-            return;
-        }
-        o.response = r;
-        writeReady();
-    }
-
-    /** A refusal closes the connection after the responses owed before it. */
+    /** Refuses the request being received; the connection closes after the responses owed before it. */
     private void refuse(CounterDataPoint reason, int status, String message) {
         reason.inc();
-        if (incoming != null && incoming.body != null) {
-            incoming.body.release();
+        if (incoming != null) {
+            incoming.release();
+            incoming = null;
         }
-        incoming = null;
         deadlines.requestReceived();
-        Owed o = new Owed(false, false, true);
-        o.response = Replies.text(status, message);
-        owed.add(o);
-        closing = true;
-        updateAutoRead();
-        writeReady();
-    }
-
-    /** Writes every response whose turn has come. */
-    private void writeReady() {
-        while (!owed.isEmpty() && owed.peek().response != null) {
-            Owed o = owed.poll();
-            boolean keepAlive = o.keepAlive && !(draining && owed.isEmpty() && incoming == null);
-            FullHttpResponse r = o.response;
-            decorate(r.headers(), keepAlive, o.http10);
-            deadlines.responseSent();
-            if (!keepAlive) {
-                closing = true;
-                ctx.writeAndFlush(r).addListener(o.refusal ? f -> lingeringClose() : ChannelFutureListener.CLOSE);
-                releaseOwed();
-                return;
-            }
-            ctx.write(r);
-            unflushed = true;
-        }
-        if (!reading) {
-            flushIfNeeded();
-        }
-        updateAutoRead();
-    }
-
-    /**
-     * After a refusal the client may still be sending the rest of its request; closing a socket with unread input
-     * resets it, and the reset can destroy the error response before the client reads it. So, as Go's server does,
-     * send FIN, drop what still arrives for a moment, then close.
-     */
-    private void lingeringClose() {
-        if (!(ctx.channel() instanceof SocketChannel ch) || !ch.isActive()) {
-            ctx.close();
-            return;
-        }
-        ch.config().setAutoRead(true);
-        ch.shutdownOutput();
-        ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
-    }
-
-    private void decorate(HttpHeaders h, boolean keepAlive, boolean http10) {
-        securityHeaders.forEach((k, v) -> {
-            if (!h.contains(k)) {
-                h.set(k, v);
-            }
-        });
-        if (!h.contains("X-Content-Type-Options")) {
-            h.set("X-Content-Type-Options", "nosniff");
-        }
-        h.set(HttpHeaderNames.DATE, Replies.date());
-        if (!keepAlive) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (http10) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
-    }
-
-    private void flushIfNeeded() {
-        if (unflushed) {
-            unflushed = false;
-            ctx.flush();
-        }
-    }
-
-    /** Reads on only while the client takes its responses and few are owed. */
-    private void updateAutoRead() {
-        if (closing) {
-            return;
-        }
-        boolean read = ctx.channel().isWritable() && owed.size() < MAX_OWED;
-        if (ctx.channel().config().isAutoRead() != read) {
-            ctx.channel().config().setAutoRead(read);
-        }
+        responses.refuse(Replies.text(status, message));
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        updateAutoRead();
+        responses.updateAutoRead();
         ctx.fireChannelWritabilityChanged();
     }
 
-    /** The listener is closing: answer what is owed, the last response with {@code Connection: close}, then close. */
+    /** The listener is closing: see {@link ResponseQueue#drain()}. Event loop only. */
     void drain() {
-        draining = true;
-        if (owed.isEmpty() && incoming == null) {
-            closing = true;
-            ctx.close();
-        }
+        responses.drain();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        releaseOwed();
-        if (incoming != null && incoming.body != null) {
-            incoming.body.release();
+        responses.release();
+        if (incoming != null) {
+            incoming.release();
+            incoming = null;
         }
-        incoming = null;
         ctx.fireChannelInactive();
-    }
-
-    private void releaseOwed() {
-        for (Owed o : owed) {
-            if (o.response != null) {
-                o.response.release();
-            }
-        }
-        owed.clear();
     }
 
     @Override
