@@ -97,8 +97,7 @@ public final class Gateway implements AutoCloseable {
                 },
                 config.securityHeaders(), new ForwardAuthHandler(c.authorizer(), observer, config.securityHeaders(),
                         config.forwardAuth().proxyAppliesPath()),
-                config.tls() == null ? null : ServerTls.http(config.tls()),
-                config.tls() == null ? null : ServerTls.enabledProtocols(config.tls()));
+                config.tls() == null ? null : ServerTls.http(config.tls()), config.httpServer());
         LOG.info("serving ext_authz on gRPC port {}, metrics and health on HTTP port {}, cluster mode {}",
                 grpc.getPort(), http.port(), config.clusterMode());
         return new Gateway(grpc, http, health, background, limits, c.resources());

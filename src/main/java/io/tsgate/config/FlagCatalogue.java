@@ -21,7 +21,7 @@ public final class FlagCatalogue {
             FlagSpec.of("envflag.prefix", STRING, "", "Prefix for environment variable names read under -envflag.enable"),
             FlagSpec.of("version", BOOL, "false", "Print the version and exit"),
             FlagSpec.of("grpcListenAddr", STRING, ":9191", "Address for Envoy ext_authz gRPC and grpc.health.v1.Health"),
-            FlagSpec.of("httpListenAddr", STRING, ":8431", "Address for /metrics, /health and /ready"),
+            FlagSpec.of("httpListenAddr", STRING, ":8431", "Address for HTTP forward-auth (/authz…), /metrics, /health and /ready"),
             FlagSpec.of("tls", BOOL, "false", "Serve TLS on both listeners with -tlsCertFile and -tlsKeyFile"),
             FlagSpec.of("tlsCertFile", STRING, "", "PEM certificate chain for -tls"),
             FlagSpec.of("tlsKeyFile", STRING, "", "PEM private key (PKCS#8) for -tls"),
@@ -45,6 +45,15 @@ public final class FlagCatalogue {
             FlagSpec.of("http.header.frameOptions", STRING, "", "X-Frame-Options value added to every HTTP response and denial"),
             FlagSpec.of("http.trustedProxyHops", INT, "0", "How many X-Forwarded-For hops (from the right) were added by proxies you trust; "
                     + "the client address logged is the next one. 0: the peer address Envoy reports"),
+            FlagSpec.of("http.headerReadTimeout", DURATION, "5s", "How long the HTTP listener waits for a request's "
+                    + "headers, from its first byte (a new connection: from accept, TLS handshake included); then the "
+                    + "connection is closed. A slow or half-sent request costs its own connection, never the listener"),
+            FlagSpec.of("http.idleConnTimeout", DURATION, "1m", "Timeout for incoming idle HTTP connections: no next "
+                    + "request, or no body bytes, for this long closes the connection"),
+            FlagSpec.of("http.maxHeaderBytes", INT, "1048576", "Longest HTTP request line, and largest header block, the "
+                    + "HTTP listener reads (VictoriaMetrics accepts 1MiB); longer ones get 414 or 431 and the connection is closed"),
+            FlagSpec.of("http.maxHeaders", INT, "200", "Most header fields in one HTTP request; more get 431 and the "
+                    + "connection is closed"),
             FlagSpec.of("loggerFormat", STRING, "default", "Log format: default (text) or json"),
             FlagSpec.of("loggerLevel", STRING, "INFO", "Minimum log level: DEBUG, INFO, WARN, ERROR"),
             FlagSpec.of("accessLog", BOOL, "false", "Log one line per allowed request too (denials are always logged)"),

@@ -30,6 +30,7 @@ public record GatewayConfig(
         boolean accessLog,
         TlsFiles tls,
         ForwardAuthConfig forwardAuth,
+        HttpServerConfig httpServer,
         IngestConfig ingest,
         LimitsConfig limits,
         CredentialSourcesConfig credentialSources) {
@@ -78,6 +79,7 @@ public record GatewayConfig(
                 f.string("auth.issuer"), f.string("auth.audience"), f.duration("auth.clockSkew"), cache, skip,
                 securityHeaders(f), hops, format, level, f.bool("accessLog"), tls(f),
                 ForwardAuthConfig.from(f),
+                HttpServerConfig.from(f),
                 IngestConfig.from(f),
                 LimitsConfig.from(f),
                 sources);

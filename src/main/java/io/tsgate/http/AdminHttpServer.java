@@ -1,113 +1,128 @@
 package io.tsgate.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tsgate.config.HttpServerConfig;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * {@code /metrics} (Prometheus text), {@code /health} (the process is alive), {@code /ready} (keys loaded and
- * every backend usable; 503 with the reason otherwise) and {@code /authz…} (forward-auth). Every response carries the
- * security headers.
+ * The HTTP listener: {@code /metrics}, {@code /health}, {@code /ready} and forward-auth ({@link Endpoints}), on Netty.
+ * Every request is decided on the connection's event loop, without a hand-off, as the gRPC Check is; one event loop
+ * per core serves all connections, so a slow or half-sent request holds only its own connection, and the
+ * {@link ReadDeadlines} close it. Keep-alive and pipelining ({@link ExchangeHandler}), {@code TCP_NODELAY}, limits on
+ * the request line, header block and header count ({@link HttpServerConfig}). Every response carries the security
+ * headers.
  */
 public final class AdminHttpServer implements AutoCloseable {
-    private final HttpServer server;
-    private final ExecutorService executor;
-    private final Map<String, String> securityHeaders;
+    /** How long {@link #close()} lets owed responses finish before closing what is left. */
+    private static final long GRACE_MILLIS = 5000;
+    private final EventLoopGroup acceptor;
+    private final EventLoopGroup loops;
+    private final ExecutorService metricsThread;
+    private final ChannelGroup connections = new DefaultChannelGroup("tsgate-http", GlobalEventExecutor.INSTANCE);
+    private final Channel listener;
 
     /**
      * @param readiness returns null when ready, else a short reason why not
+     * @param tls       the listener's TLS context ({@link ServerTls#http}), or null for plain HTTP
      */
     public AdminHttpServer(InetSocketAddress address, PrometheusRegistry registry, Supplier<String> readiness,
-                           Map<String, String> securityHeaders, HttpHandler forwardAuth,
-                           SSLContext tls, String[] tlsProtocols) throws IOException {
-        this.securityHeaders = securityHeaders;
-        if (tls == null) {
-            this.server = HttpServer.create(address, 64);
-        } else {
-            HttpsServer https = HttpsServer.create(address, 64);
-            https.setHttpsConfigurator(new HttpsConfigurator(tls) {
-                @Override
-                public void configure(HttpsParameters params) {
-                    SSLParameters p = tls.getDefaultSSLParameters();
-                    p.setProtocols(tlsProtocols);
-                    params.setSSLParameters(p);
-                }
-            });
-            this.server = https;
+                           Map<String, String> securityHeaders, ForwardAuthHandler forwardAuth, SslContext tls,
+                           HttpServerConfig limits) throws IOException {
+        this.acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("tsgate-http-accept", true),
+                NioIoHandler.newFactory());
+        this.loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
+                new DefaultThreadFactory("tsgate-http", true), NioIoHandler.newFactory());
+        this.metricsThread = Executors.newSingleThreadExecutor(new DefaultThreadFactory("tsgate-metrics", true));
+        Endpoints endpoints = new Endpoints(forwardAuth, new MetricsEndpoint(registry, metricsThread), readiness);
+        Refusals refusals = new Refusals(registry);
+        HttpDecoderConfig decoding = new HttpDecoderConfig()
+                .setMaxInitialLineLength(limits.maxHeaderBytes())
+                .setMaxHeaderSize(limits.maxHeaderBytes());
+        ServerBootstrap b = new ServerBootstrap()
+                .group(acceptor, loops)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ReadDeadlines deadlines = new ReadDeadlines(limits.headerReadTimeout().toNanos(),
+                                limits.idleConnTimeout().toNanos(), refusals.headerReadTimeout::inc);
+                        ChannelPipeline p = ch.pipeline();
+                        p.addLast(deadlines);
+                        if (tls != null) {
+                            SslHandler handshake = tls.newHandler(ch.alloc());
+                            handshake.setHandshakeTimeoutMillis(limits.headerReadTimeout().toMillis());
+                            p.addLast(handshake);
+                        }
+                        p.addLast(new HttpServerCodec(decoding));
+                        p.addLast(new HttpServerExpectContinueHandler());
+                        p.addLast(new ExchangeHandler(endpoints, deadlines, refusals, securityHeaders, limits.maxHeaders()));
+                        connections.add(ch);
+                    }
+                });
+        try {
+            this.listener = b.bind(address).sync().channel();
+        } catch (Exception e) {
+            shutdownThreads();
+            throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
         }
-        this.executor = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "tsgate-http");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        MetricsHandler metrics = new MetricsHandler(registry);
-        server.createContext("/metrics", withHeaders(exactPath("/metrics", metrics)));
-        server.createContext("/health", withHeaders(exactPath("/health", ex -> text(ex, 200, "OK"))));
-        server.createContext("/ready", withHeaders(exactPath("/ready", ex -> {
-            String why = readiness.get();
-            text(ex, why == null ? 200 : 503, why == null ? "OK" : "not ready: " + why);
-        })));
-        // The JDK server matches contexts by string prefix: "/authz" alone would also catch "/authzfoo", so every
-        // style's path is a context and the handler itself refuses paths that are none of its endpoints.
-        for (ForwardAuthStyle style : ForwardAuthStyle.values()) {
-            server.createContext(style.path(), withHeaders(forwardAuth));
-        }
-        server.createContext("/", withHeaders(ex -> text(ex, 404, "not found")));
-        server.start();
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
-    private HttpHandler withHeaders(HttpHandler h) {
-        return ex -> {
-            securityHeaders.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
-            ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-            try (ex) {
-                h.handle(ex);
-            }
-        };
-    }
-
-    private static HttpHandler exactPath(String path, HttpHandler h) {
-        return ex -> {
-            if (!ex.getRequestURI().getRawPath().equals(path)) {
-                text(ex, 404, "not found");
-            } else {
-                h.handle(ex);
-            }
-        };
-    }
-
-    static void text(HttpExchange ex, int status, String body) throws IOException {
-        byte[] b = (body + "\n").getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        ex.sendResponseHeaders(status, b.length);
-        try (OutputStream os = ex.getResponseBody()) {
-            os.write(b);
-        }
-    }
-
+    /**
+     * Stops accepting, closes idle connections, lets each busy one finish the responses it owes (the last with
+     * {@code Connection: close}) for up to five seconds, then closes what is left.
+     */
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        listener.close().awaitUninterruptibly();
+        for (Channel ch : connections) {
+            ch.eventLoop().execute(() -> {
+                ExchangeHandler h = ch.pipeline().get(ExchangeHandler.class);
+                if (h == null) {
+                    ch.close();
+                } else {
+                    h.drain();
+                }
+            });
+        }
+        connections.newCloseFuture().awaitUninterruptibly(GRACE_MILLIS);
+        connections.close().awaitUninterruptibly(1000);
+        shutdownThreads();
+    }
+
+    private void shutdownThreads() {
+        metricsThread.shutdownNow();
+        acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2000);
     }
 }

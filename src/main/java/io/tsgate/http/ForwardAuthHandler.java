@@ -1,8 +1,7 @@
 package io.tsgate.http;
 
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.tsgate.policy.Allow;
 import io.tsgate.limits.FailSafeLimiter;
 import io.tsgate.policy.Decision;
@@ -13,15 +12,14 @@ import io.tsgate.policy.RequestAuthorizer;
 import io.tsgate.policy.ResponseHeaders;
 import io.tsgate.request.BodyCompleteness;
 import io.tsgate.request.RequestAttributes;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
@@ -41,20 +39,23 @@ import java.util.function.Function;
  *
  * <p>A header-style endpoint whose original-request header is missing, repeated or not an origin-form target
  * denies (400): the proxy is misconfigured, and guessing would let a client choose what is authorized.
+ *
+ * <p>Runs on the listener's event loop, as the gRPC Check runs on its transport thread: the decision does no I/O. A
+ * rate-limit check that needs I/O (redis) returns an incomplete stage, and the response follows when it completes;
+ * nothing waits for it.
  */
-public final class ForwardAuthHandler implements HttpHandler {
+public final class ForwardAuthHandler {
     /** Prefix of the Envoy-style endpoint; the other styles' endpoints are {@link ForwardAuthStyle#path()}. */
     public static final String PREFIX = ForwardAuthStyle.ENVOY.path();
     public static final String STATUS_HEADER = "x-tsgate-status";
     public static final String REASON_HEADER = "x-tsgate-reason";
     public static final String ERROR_HEADER = "x-tsgate-error";
-    private static final int MAX_BODY = 1 << 20;
     /** Never handed to the decision core as request headers: hop-by-hop, or the proxies' own description. */
     private static final Set<String> NOT_REQUEST_HEADERS = Set.of("connection", "keep-alive", "te", "trailer",
             "upgrade", "proxy-authorization", "proxy-authenticate", "x-original-uri", "x-original-method",
             "x-forwarded-uri", "x-forwarded-method", "x-forwarded-host", "x-forwarded-proto");
 
-    private final Function<RequestAttributes, Decision> decisions;
+    private final Decisions decisions;
     private final DecisionObserver observer;
     private final Map<String, String> securityHeaders;
     private final boolean proxyAppliesPath;
@@ -67,12 +68,24 @@ public final class ForwardAuthHandler implements HttpHandler {
     /** @param proxyAppliesPath {@code -forwardAuth.proxyAppliesPath} */
     public ForwardAuthHandler(RequestAuthorizer authorizer, DecisionObserver observer, Map<String, String> securityHeaders,
                               boolean proxyAppliesPath) {
-        this(attrs -> decideLimited(authorizer, attrs), observer, securityHeaders, proxyAppliesPath);
+        this((Decisions) attrs -> authorizer.decideLimited(attrs).toCompletableFuture(), observer, securityHeaders,
+                proxyAppliesPath);
     }
 
     /** Over any decision function: lets tests drive denials the core cannot produce yet (429). */
     ForwardAuthHandler(Function<RequestAttributes, Decision> decisions, DecisionObserver observer,
                        Map<String, String> securityHeaders, boolean proxyAppliesPath) {
+        this((Decisions) attrs -> CompletableFuture.completedFuture(decisions.apply(attrs)), observer, securityHeaders,
+                proxyAppliesPath);
+    }
+
+    /** The decision, possibly still waiting for a limiter backend. */
+    private interface Decisions {
+        CompletableFuture<Decision> decide(RequestAttributes attrs);
+    }
+
+    private ForwardAuthHandler(Decisions decisions, DecisionObserver observer, Map<String, String> securityHeaders,
+                               boolean proxyAppliesPath) {
         this.decisions = decisions;
         this.observer = observer;
         this.securityHeaders = securityHeaders;
@@ -92,42 +105,65 @@ public final class ForwardAuthHandler implements HttpHandler {
         return null;
     }
 
-    @Override
-    public void handle(HttpExchange ex) throws IOException {
+    /**
+     * The response to one forward-auth request; complete at once unless a limiter backend is asked. Completes on the
+     * thread that completed the decision.
+     */
+    CompletableFuture<FullHttpResponse> handle(ReceivedRequest req) {
         long start = System.nanoTime();
-        ForwardAuthStyle style = styleOf(ex.getRequestURI().getRawPath());
+        ForwardAuthStyle style = styleOf(req.rawPath());
         if (style == null) {
-            AdminHttpServer.text(ex, 404, "not found: forward-auth endpoints are /authz/<original path> (Envoy), "
-                    + "/authz-nginx (nginx auth_request) and /authz-forwarded (Traefik, Caddy)");
-            return;
+            return CompletableFuture.completedFuture(Replies.text(404, "not found: forward-auth endpoints are "
+                    + "/authz/<original path> (Envoy), /authz-nginx (nginx auth_request) and /authz-forwarded (Traefik, Caddy)"));
         }
-        Headers in = ex.getRequestHeaders();
-        Map<String, String> headers = new HashMap<>();
-        in.forEach((k, v) -> {
-            String name = k.toLowerCase(Locale.ROOT);
-            if (!NOT_REQUEST_HEADERS.contains(name)) {
-                headers.put(name, String.join(",", v));
-            }
-        });
-        byte[] body = in.getFirst("content-length") == null && in.getFirst("transfer-encoding") == null
-                ? new byte[0] : readBody(ex.getRequestBody());
-        Original original = original(style, ex, in, body.length, headers);
+        Map<String, String> headers = requestHeaders(req.headers());
+        byte[] body = req.body();
+        Original original = original(style, req, body.length, headers);
         String method = original.method();
         String target = original.target();
-        boolean complete = body.length <= MAX_BODY
+        boolean complete = body.length <= ExchangeHandler.MAX_BODY
                 && BodyCompleteness.isComplete(method, body.length, -1, headers);
         RequestAttributes attrs = new RequestAttributes(method, target, headers,
-                body.length > MAX_BODY ? new byte[0] : body, complete, ex.getRemoteAddress().getAddress().getHostAddress());
-        Decision d = original.misconfigured() != null ? original.misconfigured() : decisions.apply(attrs);
+                body.length > ExchangeHandler.MAX_BODY ? new byte[0] : body, complete, req.remoteAddress());
+        if (original.misconfigured() != null) {
+            return CompletableFuture.completedFuture(finish(style, attrs, original.misconfigured(), start));
+        }
+        CompletableFuture<Decision> stage = decisions.decide(attrs);
+        if (stage.isDone() && !stage.isCompletedExceptionally()) {
+            return CompletableFuture.completedFuture(finish(style, attrs, stage.join(), start));
+        }
+        return stage.handle((d, e) -> finish(style, attrs, e == null ? d : LimitDenials.of(FailSafeLimiter.UNAVAILABLE),
+                start));
+    }
+
+    private FullHttpResponse finish(ForwardAuthStyle style, RequestAttributes attrs, Decision decision, long start) {
+        Decision d = decision;
         if (d instanceof Allow a && style != ForwardAuthStyle.NGINX && !proxyAppliesPath
-                && rewriteCarriesConfinement(a, target)) {
+                && rewriteCarriesConfinement(a, attrs.rawPath())) {
             d = Deny.of(403, "forward_auth_path_not_applied", "this request may only be forwarded with the path tsgate "
                     + "rewrites it to (tenant or label confinement), and -forwardAuth.proxyAppliesPath is not set: "
                     + "configure the proxy to forward x-tsgate-path, then set the flag")
                     .withIdentity(a.access().tenant().toString(), a.access().subject());
         }
-        respond(ex, d, style);
+        FullHttpResponse r = respond(d, style);
         observer.record(style.adapter(), attrs, d, start);
+        return r;
+    }
+
+    /**
+     * The request headers the decision core sees: names in lower case, repeated fields joined with commas in the
+     * order received, minus hop-by-hop headers and the proxies' description of the original request.
+     */
+    private static Map<String, String> requestHeaders(HttpHeaders in) {
+        Map<String, String> headers = new HashMap<>();
+        for (Iterator<Map.Entry<String, String>> it = in.iteratorAsString(); it.hasNext(); ) {
+            Map.Entry<String, String> h = it.next();
+            String name = h.getKey().toLowerCase(Locale.ROOT);
+            if (!NOT_REQUEST_HEADERS.contains(name)) {
+                headers.merge(name, h.getValue(), (a, b) -> a + "," + b);
+            }
+        }
+        return headers;
     }
 
     /**
@@ -144,31 +180,17 @@ public final class ForwardAuthHandler implements HttpHandler {
         return q < 0 ? target : target.substring(0, q);
     }
 
-    /**
-     * The decision with rate limits. This runs on the HTTP listener's own pool, not a transport thread, so waiting
-     * for a redis check (bounded by -redis.timeout, then the failure mode) is acceptable here.
-     */
-    private static Decision decideLimited(RequestAuthorizer authorizer, RequestAttributes attrs) {
-        try {
-            return authorizer.decideLimited(attrs).toCompletableFuture().get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return LimitDenials.of(FailSafeLimiter.UNAVAILABLE);
-        } catch (java.util.concurrent.ExecutionException e) {
-            return LimitDenials.of(FailSafeLimiter.UNAVAILABLE);
-        }
-    }
-
     /** The original request as the proxy describes it; {@code misconfigured} is set when it cannot be trusted. */
     private record Original(String method, String target, Deny misconfigured) {
     }
 
-    private static Original original(ForwardAuthStyle style, HttpExchange ex, Headers in, int received,
+    private static Original original(ForwardAuthStyle style, ReceivedRequest req, int received,
                                      Map<String, String> headers) {
+        HttpHeaders in = req.headers();
         if (style == ForwardAuthStyle.ENVOY) {
-            String q = ex.getRequestURI().getRawQuery();
-            String target = ex.getRequestURI().getRawPath().substring(PREFIX.length()) + (q == null ? "" : "?" + q);
-            String method = ex.getRequestMethod();
+            String q = req.rawQuery();
+            String target = req.rawPath().substring(PREFIX.length()) + (q == null ? "" : "?" + q);
+            String method = req.method();
             return new Original(method, target, envoyBodyRules(method, received, headers));
         }
         String target = single(in, style.uriHeader());
@@ -201,9 +223,9 @@ public final class ForwardAuthHandler implements HttpHandler {
     }
 
     /** The one value of {@code name}, null when absent; a repeated header yields "" (never a guess between them). */
-    private static String single(Headers in, String name) {
-        List<String> v = in.get(name);
-        if (v == null || v.isEmpty()) {
+    private static String single(HttpHeaders in, String name) {
+        List<String> v = in.getAll(name);
+        if (v.isEmpty()) {
             return null;
         }
         return v.size() == 1 ? v.get(0) : "";
@@ -232,19 +254,23 @@ public final class ForwardAuthHandler implements HttpHandler {
         return null;
     }
 
-    private void respond(HttpExchange ex, Decision d, ForwardAuthStyle style) throws IOException {
-        Headers out = ex.getResponseHeaders();
-        securityHeaders.forEach(out::set);
+    private FullHttpResponse respond(Decision d, ForwardAuthStyle style) {
         if (d instanceof Allow a) {
+            FullHttpResponse r = Replies.empty(200);
+            HttpHeaders out = r.headers();
+            securityHeaders.forEach(out::set);
             out.set(ResponseHeaders.PATH, a.path());
             out.set(ResponseHeaders.TENANT, a.access().tenant().toString());
             out.set(ResponseHeaders.CLASS, a.requestClass().label());
             out.set(STATUS_HEADER, "200");
-            ex.sendResponseHeaders(200, -1);
-            return;
+            return r;
         }
         Deny n = (Deny) d;
         String body = ResponseHeaders.errorBody(n);
+        int status = style.passesRealStatus() || n.status() == 401 ? n.status() : 403;
+        FullHttpResponse r = Replies.of(status, "application/json", body.getBytes(StandardCharsets.UTF_8));
+        HttpHeaders out = r.headers();
+        securityHeaders.forEach(out::set);
         n.headers().forEach(out::set);
         out.set(STATUS_HEADER, Integer.toString(n.status()));
         out.set(REASON_HEADER, n.reason());
@@ -252,16 +278,10 @@ public final class ForwardAuthHandler implements HttpHandler {
         if (n.status() == 401) {
             out.set("WWW-Authenticate", "Bearer error=\"invalid_token\"");
         }
-        int status = n.status();
         if (!style.passesRealStatus()) {
             out.set(ERROR_HEADER, asciiOnly(body));
-            status = status == 401 ? 401 : 403;
         }
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        ex.sendResponseHeaders(status, b.length);
-        try (OutputStream os = ex.getResponseBody()) {
-            os.write(b);
-        }
+        return r;
     }
 
     /** JSON with every non-ASCII character as a backslash-u escape, so it survives as a header value. */
@@ -276,10 +296,5 @@ public final class ForwardAuthHandler implements HttpHandler {
             }
         }
         return b.toString();
-    }
-
-    /** Reads at most MAX_BODY + 1 bytes, so an oversized body is recognised without being held whole. */
-    private static byte[] readBody(InputStream in) throws IOException {
-        return in.readNBytes(MAX_BODY + 1);
     }
 }

@@ -1,14 +1,12 @@
 package io.tsgate.http;
 
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.shaded.io.netty.handler.ssl.JdkSslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import io.tsgate.config.ConfigException;
 import io.tsgate.config.GatewayConfig;
 import java.util.List;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 
 /** TLS contexts for both listeners from one PEM certificate and key ({@code -tls}). */
@@ -42,19 +40,17 @@ public final class ServerTls {
         }
     }
 
-    /** JDK context for the HTTP listener. */
-    public static SSLContext http(GatewayConfig.TlsFiles tls) throws ConfigException {
+    /**
+     * Netty context for the HTTP listener, from the same certificate, key and protocol versions as the gRPC listener
+     * (Lettuce's Netty, not gRPC's shaded copy: the two are different classes).
+     */
+    public static io.netty.handler.ssl.SslContext http(GatewayConfig.TlsFiles tls) throws ConfigException {
         try {
-            SslContext ctx = SslContextBuilder.forServer(tls.certFile().toFile(), tls.keyFile().toFile())
-                    .sslProvider(SslProvider.JDK).protocols(protocols(tls)).build();
-            return ((JdkSslContext) ctx).context();
+            return io.netty.handler.ssl.SslContextBuilder.forServer(tls.certFile().toFile(), tls.keyFile().toFile())
+                    .sslProvider(io.netty.handler.ssl.SslProvider.JDK).protocols(protocols(tls)).build();
         } catch (SSLException | IllegalArgumentException e) {
             throw new ConfigException("-tlsCertFile/-tlsKeyFile: cannot load " + tls.certFile() + " and " + tls.keyFile()
                     + ": " + e.getMessage());
         }
-    }
-
-    public static String[] enabledProtocols(GatewayConfig.TlsFiles tls) {
-        return protocols(tls).toArray(String[]::new);
     }
 }

@@ -1,5 +1,7 @@
 package io.tsgate.http;
 
+import io.tsgate.config.HttpServerConfig;
+
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsgate.policy.Decision;
 import io.tsgate.policy.DecisionObserver;
@@ -22,7 +24,7 @@ public final class FixedDecisionServer implements AutoCloseable {
         PrometheusRegistry registry = new PrometheusRegistry();
         return new FixedDecisionServer(new AdminHttpServer(new InetSocketAddress("127.0.0.1", 0), registry, () -> null,
                 Map.of(), new ForwardAuthHandler(r -> decision, new DecisionObserver(registry, 0, false), Map.of(), false),
-                null, null));
+                null, HttpServerConfig.DEFAULTS));
     }
 
     public int port() {

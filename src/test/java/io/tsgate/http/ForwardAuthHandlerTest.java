@@ -1,5 +1,7 @@
 package io.tsgate.http;
 
+import io.tsgate.config.HttpServerConfig;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -67,7 +69,8 @@ class ForwardAuthHandlerTest {
         };
         return new AdminHttpServer(new InetSocketAddress("127.0.0.1", 0), registry, () -> null,
                 Map.of("x-frame-options", "DENY"),
-                new ForwardAuthHandler(decide, observer, Map.of("x-frame-options", "DENY"), proxyAppliesPath), null, null);
+                new ForwardAuthHandler(decide, observer, Map.of("x-frame-options", "DENY"), proxyAppliesPath), null,
+                HttpServerConfig.DEFAULTS);
     }
 
     @AfterEach

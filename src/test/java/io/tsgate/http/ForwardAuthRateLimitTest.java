@@ -1,5 +1,7 @@
 package io.tsgate.http;
 
+import io.tsgate.config.HttpServerConfig;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,7 +38,8 @@ class ForwardAuthRateLimitTest {
         RequestAuthorizer authorizer = new RequestAuthorizer(new OpenAccessAuthenticator("authorization"), false, limiter);
         PrometheusRegistry registry = new PrometheusRegistry();
         server = new AdminHttpServer(new InetSocketAddress("127.0.0.1", 0), registry, () -> null, Map.of(),
-                new ForwardAuthHandler(authorizer, new DecisionObserver(registry, 0, false), Map.of()), null, null);
+                new ForwardAuthHandler(authorizer, new DecisionObserver(registry, 0, false), Map.of()), null,
+                HttpServerConfig.DEFAULTS);
     }
 
     @AfterEach
