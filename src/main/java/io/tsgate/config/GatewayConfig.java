@@ -31,6 +31,7 @@ public record GatewayConfig(
         TlsFiles tls,
         ForwardAuthConfig forwardAuth,
         IngestConfig ingest,
+        CountingPoolConfig counting,
         LimitsConfig limits,
         CredentialSourcesConfig credentialSources) {
 
@@ -79,6 +80,7 @@ public record GatewayConfig(
                 securityHeaders(f), hops, format, level, f.bool("accessLog"), tls(f),
                 ForwardAuthConfig.from(f),
                 IngestConfig.from(f),
+                CountingPoolConfig.from(f),
                 LimitsConfig.from(f),
                 sources);
     }

@@ -8,8 +8,8 @@ import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.prometheus.metrics.core.datapoints.Timer;
 import io.tsgate.auth.Label;
 import io.tsgate.auth.Tenant;
 import io.tsgate.ingest.ExtraLabels;
@@ -31,10 +31,13 @@ import java.util.Map;
 
 /**
  * One HTTP request's ext_proc stream. Envoy sends request headers, then (when asked for) the whole body in one
- * message with {@code end_of_stream}; each message gets exactly one reply. Replies may come from the limiter's thread,
- * so writes to {@code out} are serialised on this object.
+ * message with {@code end_of_stream}; each message gets exactly one reply. The body is counted on a
+ * {@link WriteCountingPool} thread and the limiter may answer on its own, so the reply to the body comes from another
+ * thread than the transport's: writes to {@code out} and the stream's state after the body are guarded by this
+ * object. Fields set while reading the headers are published to the counting thread by the pool's queue.
  */
 final class ExtProcStream implements StreamObserver<ProcessingRequest> {
+    private static final Map<String, String> RETRY_AFTER = Map.of("retry-after", "1");
     private final ExtProcService service;
     private final StreamObserver<ProcessingResponse> out;
 
@@ -48,12 +51,18 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
     private boolean awaitingBody;
     private ByteString bodySoFar = ByteString.EMPTY;
     private boolean pending;
+    private Runnable queued;
     private boolean halfClosed;
     private boolean closed;
 
     ExtProcStream(ExtProcService service, StreamObserver<ProcessingResponse> out) {
         this.service = service;
         this.out = out;
+        if (out instanceof ServerCallStreamObserver<ProcessingResponse> call) {
+            // Called on cancellation even after Envoy half-closed (when onError is not); also makes a late onNext a
+            // no-op instead of an exception on the counting or limiter thread.
+            call.setOnCancelHandler(this::onCancel);
+        }
     }
 
     @Override
@@ -176,23 +185,73 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
             return;
         }
         awaitingBody = false;
-        WriteCount count;
-        try (Timer ignored = service.countSeconds.startTimer()) {
-            count = service.counter.count(format, contentEncoding, args, extraLabels, bodySoFar.toByteArray());
-        } catch (MalformedBodyException e) {
-            send(deny(new Deny(e.status(), e.reason(), e.getMessage(), tenant.toString(), subject)));
+        ByteString whole = bodySoFar;
+        bodySoFar = ByteString.EMPTY;
+        long arrived = service.pool.now();
+        Runnable job = () -> count(whole, arrived);
+        synchronized (this) {
+            pending = true;
+            queued = job;
+        }
+        if (!service.pool.offer(job)) {
+            replyToBody(deny(overloaded()));
+        }
+    }
+
+    /**
+     * On a counting thread: counts the body unless its stream is gone or its time is over, then asks the limiter.
+     * A write Envoy has abandoned is not charged.
+     */
+    private void count(ByteString body, long arrived) {
+        synchronized (this) {
+            queued = null;
+            if (closed) {
+                service.pool.dropped();
+                return;
+            }
+        }
+        WriteCountingPool pool = service.pool;
+        long started = pool.now();
+        if (pool.startedTooLate(arrived, started)) {
+            replyToBody(deny(timedOut(started - arrived)));
             return;
         }
-        service.counted(format, count.rows(), count.series(), bodySoFar.size(), count.decodedBytes());
-        bodySoFar = ByteString.EMPTY;
+        WriteCount count;
+        try {
+            count = service.counter.count(format, contentEncoding, args, extraLabels, body.toByteArray());
+        } catch (MalformedBodyException e) {
+            pool.finishedTooLate(arrived, started, pool.now());
+            replyToBody(deny(new Deny(e.status(), e.reason(), e.getMessage(), tenant.toString(), subject)));
+            return;
+        }
+        if (pool.finishedTooLate(arrived, started, pool.now())) {
+            replyToBody(deny(timedOut(started - arrived)));
+            return;
+        }
+        service.counted(format, count.rows(), count.series(), body.size(), count.decodedBytes());
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+        }
         admit(count);
+    }
+
+    private Deny overloaded() {
+        WriteCountingPool p = service.pool;
+        return new Deny(503, "write_counting_overloaded", "all " + p.threads() + " write-counting threads are busy and "
+                + p.queueSize() + " bodies already wait (-ingest.concurrency, -ingest.queueSize); retry later",
+                tenant.toString(), subject, RETRY_AFTER);
+    }
+
+    private Deny timedOut(long waitedNanos) {
+        return new Deny(503, "write_counting_timeout", "the write body was not counted within -ingest.countTimeout="
+                + service.pool.timeout().toMillis() + "ms (it waited " + waitedNanos / 1_000_000
+                + "ms for a counting thread); retry later", tenant.toString(), subject, RETRY_AFTER);
     }
 
     /** Asks the limiter; its answer, on whatever thread it completes, is the reply to the body. */
     private void admit(WriteCount count) {
-        synchronized (this) {
-            pending = true;
-        }
         service.limiter.admitWrite(tenant, count.rows(), count.seriesHashes()).whenComplete((verdict, error) -> {
             ProcessingResponse reply;
             if (error != null) {
@@ -203,14 +262,17 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
             } else {
                 reply = deny(overLimit(verdict, count));
             }
-            synchronized (this) {
-                pending = false;
-                send(reply);
-                if (halfClosed) {
-                    complete();
-                }
-            }
+            replyToBody(reply);
         });
+    }
+
+    /** The one reply to the body, from any thread; completes the stream if Envoy half-closed it meanwhile. */
+    private synchronized void replyToBody(ProcessingResponse reply) {
+        pending = false;
+        send(reply);
+        if (halfClosed) {
+            complete();
+        }
     }
 
     private Deny overLimit(LimitVerdict v, WriteCount count) {
@@ -239,11 +301,25 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
         }
     }
 
-    @Override
-    public void onError(Throwable t) {
+    /**
+     * Envoy closed the stream (the client went away, or message_timeout passed): a body still waiting is taken out
+     * of the queue, one being counted is not charged, and nothing more is sent.
+     */
+    private void onCancel() {
+        Runnable job;
         synchronized (this) {
             closed = true;
+            job = queued;
+            queued = null;
         }
+        if (job != null) {
+            service.pool.withdraw(job);
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        onCancel();
     }
 
     @Override
