@@ -37,7 +37,6 @@ import java.util.Map;
  * object. Fields set while reading the headers are published to the counting thread by the pool's queue.
  */
 final class ExtProcStream implements StreamObserver<ProcessingRequest> {
-    private static final Map<String, String> RETRY_AFTER = Map.of("retry-after", "1");
     private final ExtProcService service;
     private final StreamObserver<ProcessingResponse> out;
 
@@ -194,7 +193,7 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
             queued = job;
         }
         if (!service.pool.offer(job)) {
-            replyToBody(deny(overloaded()));
+            replyToBody(deny(service.pool.overloaded(tenant.toString(), subject)));
         }
     }
 
@@ -213,7 +212,7 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
         WriteCountingPool pool = service.pool;
         long started = pool.now();
         if (pool.startedTooLate(arrived, started)) {
-            replyToBody(deny(timedOut(started - arrived)));
+            replyToBody(deny(pool.timedOut(started - arrived, 0, tenant.toString(), subject)));
             return;
         }
         WriteCount count;
@@ -224,8 +223,9 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
             replyToBody(deny(new Deny(e.status(), e.reason(), e.getMessage(), tenant.toString(), subject)));
             return;
         }
-        if (pool.finishedTooLate(arrived, started, pool.now())) {
-            replyToBody(deny(timedOut(started - arrived)));
+        long finished = pool.now();
+        if (pool.finishedTooLate(arrived, started, finished)) {
+            replyToBody(deny(pool.timedOut(started - arrived, finished - started, tenant.toString(), subject)));
             return;
         }
         service.counted(format, count.rows(), count.series(), body.size(), count.decodedBytes());
@@ -235,19 +235,6 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
             }
         }
         admit(count);
-    }
-
-    private Deny overloaded() {
-        WriteCountingPool p = service.pool;
-        return new Deny(503, "write_counting_overloaded", "all " + p.threads() + " write-counting threads are busy and "
-                + p.queueSize() + " bodies already wait (-ingest.concurrency, -ingest.queueSize); retry later",
-                tenant.toString(), subject, RETRY_AFTER);
-    }
-
-    private Deny timedOut(long waitedNanos) {
-        return new Deny(503, "write_counting_timeout", "the write body was not counted within -ingest.countTimeout="
-                + service.pool.timeout().toMillis() + "ms (it waited " + waitedNanos / 1_000_000
-                + "ms for a counting thread); retry later", tenant.toString(), subject, RETRY_AFTER);
     }
 
     /** Asks the limiter; its answer, on whatever thread it completes, is the reply to the body. */

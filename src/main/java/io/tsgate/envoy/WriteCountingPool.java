@@ -5,7 +5,9 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tsgate.policy.Deny;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -25,6 +27,9 @@ import java.util.function.LongSupplier;
  * waiting body past its time is dropped without being counted.
  */
 public final class WriteCountingPool implements AutoCloseable {
+    /** Both refusals are momentary: a client may retry after a second. */
+    private static final Map<String, String> RETRY_AFTER = Map.of("retry-after", "1");
+
     private final ThreadPoolExecutor executor;
     private final int threads;
     private final int queueSize;
@@ -133,16 +138,18 @@ public final class WriteCountingPool implements AutoCloseable {
         cancelled.inc();
     }
 
-    int threads() {
-        return threads;
+    /** The refusal of a body that found every thread busy and every queue slot taken. */
+    Deny overloaded(String tenant, String subject) {
+        return new Deny(503, "write_counting_overloaded", "all " + threads + " write-counting threads are busy and "
+                + queueSize + " bodies already wait (-ingest.concurrency, -ingest.queueSize); retry later",
+                tenant, subject, RETRY_AFTER);
     }
 
-    int queueSize() {
-        return queueSize;
-    }
-
-    Duration timeout() {
-        return timeout;
+    /** The refusal of a body that waited {@code waitedNanos} and was counted for {@code countedNanos}, too long. */
+    Deny timedOut(long waitedNanos, long countedNanos, String tenant, String subject) {
+        return new Deny(503, "write_counting_timeout", "the write body was not counted within -ingest.countTimeout="
+                + timeout.toMillis() + "ms (waited " + waitedNanos / 1_000_000 + "ms for a counting thread, counted for "
+                + countedNanos / 1_000_000 + "ms); retry later", tenant, subject, RETRY_AFTER);
     }
 
     private static double seconds(long nanos) {
