@@ -155,8 +155,13 @@ public final class WriteCountingLoad {
 
     /** One write as Envoy handles it: ext_authz Check, then the ext_proc stream with the Check's dynamic metadata. */
     static Write write(Channel channel, ExtProcStandIn extProc, AdversarialBodies.Body body) {
-        CheckResponse authz = AuthorizationGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(CHECK_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).check(check("POST", body.path()));
+        CheckResponse authz;
+        try {
+            authz = AuthorizationGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(CHECK_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).check(check("POST", body.path()));
+        } catch (StatusRuntimeException e) {
+            throw new IllegalStateException("the write's own ext_authz Check failed: " + e.getStatus(), e);
+        }
         if (authz.getStatus().getCode() != 0) {
             throw new IllegalStateException("the write was not authorized: " + authz.getDeniedResponse());
         }
