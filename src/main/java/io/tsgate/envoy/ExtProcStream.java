@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * One HTTP request's ext_proc stream. Envoy sends request headers, then (when asked for) the whole body in one
@@ -50,7 +51,8 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
     private boolean awaitingBody;
     private ByteString bodySoFar = ByteString.EMPTY;
     private boolean pending;
-    private Runnable queued;
+    private WriteCountingPool.Ticket ticket;
+    private boolean bodyAnswered;
     private boolean halfClosed;
     private boolean closed;
 
@@ -186,77 +188,105 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
         awaitingBody = false;
         ByteString whole = bodySoFar;
         bodySoFar = ByteString.EMPTY;
-        long arrived = service.pool.now();
-        Runnable job = () -> count(whole, arrived);
+        WriteCountingPool pool = service.pool;
+        long arrived = pool.now();
+        WriteCountingPool.Ticket t = pool.ticket(() -> count(whole, arrived), this::deadlinePassed);
         synchronized (this) {
             pending = true;
-            queued = job;
+            ticket = t;
         }
-        if (!service.pool.offer(job)) {
-            replyToBody(deny(service.pool.overloaded(tenant.toString(), subject)));
+        if (!pool.offer(t)) {
+            answerBody(() -> deny(pool.overloaded(tenant.toString(), subject)));
         }
     }
 
     /**
      * On a counting thread: counts the body unless its stream is gone or its time is over, then asks the limiter.
-     * A write Envoy has abandoned is not charged.
+     * Whichever comes first, the count or the deadline, answers; a count that lost is neither answered nor charged.
      */
     private void count(ByteString body, long arrived) {
+        WriteCountingPool pool = service.pool;
         synchronized (this) {
-            queued = null;
+            if (bodyAnswered) {
+                return; // the deadline answered while this job was being taken off the queue
+            }
             if (closed) {
-                service.pool.dropped();
+                pool.dropped();
                 return;
             }
         }
-        WriteCountingPool pool = service.pool;
         long started = pool.now();
         if (pool.startedTooLate(arrived, started)) {
-            replyToBody(deny(pool.timedOut(started - arrived, 0, tenant.toString(), subject)));
+            answerInTime(() -> deny(pool.timedOut(tenant.toString(), subject)));
             return;
         }
         WriteCount count;
         try {
             count = service.counter.count(format, contentEncoding, args, extraLabels, body.toByteArray());
         } catch (MalformedBodyException e) {
-            pool.finishedTooLate(arrived, started, pool.now());
-            replyToBody(deny(new Deny(e.status(), e.reason(), e.getMessage(), tenant.toString(), subject)));
+            boolean late = pool.finishedTooLate(arrived, started, pool.now());
+            answerInTime(() -> deny(late ? pool.timedOut(tenant.toString(), subject)
+                    : new Deny(e.status(), e.reason(), e.getMessage(), tenant.toString(), subject)));
             return;
         }
-        long finished = pool.now();
-        if (pool.finishedTooLate(arrived, started, finished)) {
-            replyToBody(deny(pool.timedOut(started - arrived, finished - started, tenant.toString(), subject)));
+        if (pool.finishedTooLate(arrived, started, pool.now())) {
+            answerInTime(() -> deny(pool.timedOut(tenant.toString(), subject)));
             return;
         }
-        service.counted(format, count.rows(), count.series(), body.size(), count.decodedBytes());
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
+        if (disarmed()) {
+            service.counted(format, count.rows(), count.series(), body.size(), count.decodedBytes());
+            admit(count);
         }
-        admit(count);
+    }
+
+    private synchronized boolean stillToAnswer() {
+        return !closed && !bodyAnswered;
+    }
+
+    /** Stops the deadline; false when it fired (or the stream is gone): the count then stays unanswered. */
+    private synchronized boolean disarmed() {
+        return stillToAnswer() && service.pool.disarm(ticket);
+    }
+
+    /** Answers from the counting thread unless the deadline got there first. */
+    private void answerInTime(Supplier<ProcessingResponse> reply) {
+        if (disarmed()) {
+            answerBody(reply);
+        }
+    }
+
+    /** On the pool's timer: the body was not counted in time; refuse it now rather than after Envoy gives up. */
+    private void deadlinePassed() {
+        answerBody(() -> deny(service.pool.timedOut(tenant.toString(), subject)));
     }
 
     /** Asks the limiter; its answer, on whatever thread it completes, is the reply to the body. */
     private void admit(WriteCount count) {
         service.limiter.admitWrite(tenant, count.rows(), count.seriesHashes()).whenComplete((verdict, error) -> {
-            ProcessingResponse reply;
-            if (error != null) {
-                reply = deny(LimitDenials.of(FailSafeLimiter.UNAVAILABLE).withIdentity(tenant.toString(), subject));
-            } else if (verdict.allowed()) {
-                service.allowed();
-                reply = ProcessingResponses.CONTINUE_REQUEST_BODY;
-            } else {
-                reply = deny(overLimit(verdict, count));
-            }
-            replyToBody(reply);
+            answerBody(() -> {
+                if (error != null) {
+                    return deny(LimitDenials.of(FailSafeLimiter.UNAVAILABLE).withIdentity(tenant.toString(), subject));
+                }
+                if (verdict.allowed()) {
+                    service.allowed();
+                    return ProcessingResponses.CONTINUE_REQUEST_BODY;
+                }
+                return deny(overLimit(verdict, count));
+            });
         });
     }
 
-    /** The one reply to the body, from any thread; completes the stream if Envoy half-closed it meanwhile. */
-    private synchronized void replyToBody(ProcessingResponse reply) {
+    /**
+     * The one reply to the body, from any thread: the first caller sends it (built only then, so a denial is logged
+     * and counted once), later ones do nothing. Completes the stream if Envoy half-closed it meanwhile.
+     */
+    private synchronized void answerBody(Supplier<ProcessingResponse> reply) {
+        if (bodyAnswered || closed) {
+            return;
+        }
+        bodyAnswered = true;
         pending = false;
-        send(reply);
+        send(reply.get());
         if (halfClosed) {
             complete();
         }
@@ -293,14 +323,14 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
      * of the queue, one being counted is not charged, and nothing more is sent.
      */
     private void onCancel() {
-        Runnable job;
+        WriteCountingPool.Ticket t;
         synchronized (this) {
             closed = true;
-            job = queued;
-            queued = null;
+            t = ticket;
+            ticket = null;
         }
-        if (job != null) {
-            service.pool.withdraw(job);
+        if (t != null) {
+            service.pool.withdraw(t);
         }
     }
 

@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,16 +23,18 @@ import java.util.function.LongSupplier;
  * them; and a burst of bodies cannot pile up without bound: when every thread is busy and every queue slot taken, a
  * body is refused at once (503) instead of waiting.
  *
- * <p>A body that waited or counted past {@code timeout} since it arrived is refused (503) rather than answered after
- * Envoy's {@code message_timeout}, when Envoy would already have failed the request. A count in progress is not
- * interrupted: a body's cost is bounded by {@code -ingest.maxDecodedBytes} and parsers linear in the body, and a
- * waiting body past its time is dropped without being counted.
+ * <p>A body not counted within {@code timeout} of its arrival is refused (503) when that time comes, by a timer, so
+ * the answer reaches Envoy before its {@code message_timeout} however busy the threads are: a body still waiting
+ * leaves the queue uncounted. A count in progress is not interrupted (its result is then discarded and not charged):
+ * a body's cost is bounded by {@code -ingest.maxDecodedBytes} and parsers linear in the body.
  */
 public final class WriteCountingPool implements AutoCloseable {
     /** Both refusals are momentary: a client may retry after a second. */
     private static final Map<String, String> RETRY_AFTER = Map.of("retry-after", "1");
 
     private final ThreadPoolExecutor executor;
+    /** Answers bodies whose time is over, queued or being counted; its tasks only send a reply. */
+    private final ScheduledThreadPoolExecutor timer;
     private final int threads;
     private final int queueSize;
     private final long timeoutNanos;
@@ -64,6 +68,12 @@ public final class WriteCountingPool implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 }, new ThreadPoolExecutor.AbortPolicy());
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "tsgate-ingest-deadline");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true); // most deadlines are cancelled: the body was counted in time
         Counter rejected = Counter.builder().name("tsgate_ingest_rejected_total")
                 .help("Write bodies refused with 503 without a count: queue_full (every counting thread busy, every "
                         + "queue slot taken: refused at once) or timeout (waited or counted past -ingest.countTimeout)")
@@ -89,20 +99,52 @@ public final class WriteCountingPool implements AutoCloseable {
                 .classicOnly().register(registry);
     }
 
-    /** Queues {@code job}; false, counted as {@code queue_full}, when every thread is busy and the queue is full. */
-    boolean offer(Runnable job) {
+    /** A body's job and its deadline, made by {@link #ticket} and handed over by {@link #offer}. */
+    static final class Ticket {
+        private final Runnable job;
+        private final Runnable onDeadline;
+        private volatile ScheduledFuture<?> deadline;
+
+        private Ticket(Runnable job, Runnable onDeadline) {
+            this.job = job;
+            this.onDeadline = onDeadline;
+        }
+    }
+
+    /**
+     * @param job        counts the body, on a pool thread
+     * @param onDeadline answers the body (503) when {@code timeout} passes first, on the timer thread; by then the
+     *                   job is out of the queue if it was still waiting
+     */
+    Ticket ticket(Runnable job, Runnable onDeadline) {
+        return new Ticket(job, onDeadline);
+    }
+
+    /** Queues the ticket's job and starts its deadline; false, counted as {@code queue_full}, when the pool is full. */
+    boolean offer(Ticket t) {
+        t.deadline = timer.schedule(() -> {
+            executor.remove(t.job);
+            t.onDeadline.run();
+        }, timeoutNanos, TimeUnit.NANOSECONDS);
         try {
-            executor.execute(job);
+            executor.execute(t.job);
             return true;
         } catch (RejectedExecutionException e) {
+            t.deadline.cancel(false);
             queueFull.inc();
             return false;
         }
     }
 
-    /** Takes {@code job} back out of the queue (its stream is gone); false when a thread already took it. */
-    boolean withdraw(Runnable job) {
-        if (executor.remove(job)) {
+    /** Stops the deadline of a body about to be answered otherwise; false when the deadline has already fired. */
+    boolean disarm(Ticket t) {
+        return t.deadline.cancel(false);
+    }
+
+    /** Takes the ticket's job back out of the queue (its stream is gone); false when a thread already took it. */
+    boolean withdraw(Ticket t) {
+        t.deadline.cancel(false);
+        if (executor.remove(t.job)) {
             cancelled.inc();
             return true;
         }
@@ -113,24 +155,16 @@ public final class WriteCountingPool implements AutoCloseable {
         return nanoTime.getAsLong();
     }
 
-    /** Records the wait of a body that arrived at {@code arrived} and starts now; true when it is already too late. */
+    /** Records the wait of a body that arrived at {@code arrived} and starts now; true when its time is over. */
     boolean startedTooLate(long arrived, long now) {
         waitSeconds.observe(seconds(now - arrived));
-        return late(arrived, now);
+        return now - arrived > timeoutNanos;
     }
 
     /** Records a count from {@code started} to {@code now}; true when the body's time, since it arrived, is over. */
     boolean finishedTooLate(long arrived, long started, long now) {
         countSeconds.observe(seconds(now - started));
-        return late(arrived, now);
-    }
-
-    private boolean late(long arrived, long now) {
-        if (now - arrived > timeoutNanos) {
-            timedOut.inc();
-            return true;
-        }
-        return false;
+        return now - arrived > timeoutNanos;
     }
 
     /** A job whose stream was gone by the time a thread took it. */
@@ -145,11 +179,12 @@ public final class WriteCountingPool implements AutoCloseable {
                 tenant, subject, RETRY_AFTER);
     }
 
-    /** The refusal of a body that waited {@code waitedNanos} and was counted for {@code countedNanos}, too long. */
-    Deny timedOut(long waitedNanos, long countedNanos, String tenant, String subject) {
+    /** The refusal, counted as {@code timeout}, of a body not counted within {@code timeout} of its arrival. */
+    Deny timedOut(String tenant, String subject) {
+        timedOut.inc();
         return new Deny(503, "write_counting_timeout", "the write body was not counted within -ingest.countTimeout="
-                + timeout.toMillis() + "ms (waited " + waitedNanos / 1_000_000 + "ms for a counting thread, counted for "
-                + countedNanos / 1_000_000 + "ms); retry later", tenant, subject, RETRY_AFTER);
+                + timeout.toMillis() + "ms of its arrival (every counting thread busy); retry later",
+                tenant, subject, RETRY_AFTER);
     }
 
     private static double seconds(long nanos) {
@@ -160,5 +195,6 @@ public final class WriteCountingPool implements AutoCloseable {
     @Override
     public void close() {
         executor.shutdownNow();
+        timer.shutdownNow();
     }
 }

@@ -49,7 +49,8 @@ import org.junit.jupiter.api.Test;
  */
 class ExtProcCountingPoolTest {
     private static final Tenant TENANT = new Tenant(1, 5);
-    private static final Duration TIMEOUT = Duration.ofSeconds(1);
+    /** Long, so the deadline timer never fires on its own in tests that move {@link #nanos} instead. */
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final String TWO_LINES = "m{a=\"1\"} 1\nm{a=\"2\"} 2\n";
 
     private final AtomicLong nanos = new AtomicLong();
@@ -69,8 +70,12 @@ class ExtProcCountingPoolTest {
     }
 
     private void start(int queueSize, java.util.function.LongSupplier clock) throws Exception {
+        start(queueSize, TIMEOUT, clock);
+    }
+
+    private void start(int queueSize, Duration timeout, java.util.function.LongSupplier clock) throws Exception {
         registry = new PrometheusRegistry();
-        pool = new WriteCountingPool(1, queueSize, TIMEOUT, registry, clock);
+        pool = new WriteCountingPool(1, queueSize, timeout, registry, clock);
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).directExecutor()
                 .addService(new ExtProcService(new WriteBodyCounter(1 << 20, 4 << 20), pool, limiter, true, registry,
@@ -85,13 +90,13 @@ class ExtProcCountingPoolTest {
 
     /** Occupies the pool's only thread until {@link #release} (a pool's first task goes straight to a new thread). */
     private void holdTheCountingThread() {
-        assertTrue(pool.offer(() -> {
+        assertTrue(pool.offer(pool.ticket(() -> {
             try {
                 release.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }));
+        }, () -> { })));
     }
 
     @Test
@@ -140,7 +145,7 @@ class ExtProcCountingPoolTest {
         holdTheCountingThread();
         Stream late = Stream.open(channel);
         late.sendBody(TWO_LINES);
-        nanos.addAndGet(TIMEOUT.plusMillis(1).toNanos());
+        nanos.addAndGet(TIMEOUT.plusMillis(1).toNanos()); // as if it waited that long: checked when a thread takes it
         release.countDown();
         ProcessingResponse r = late.reply();
         assertEquals(503, r.getImmediateResponse().getStatus().getCodeValue());
@@ -152,14 +157,34 @@ class ExtProcCountingPoolTest {
 
     @Test
     void countThatFinishesPastTheTimeoutIsRefused() throws Exception {
-        // Each reading moves the clock 0.6 s: arrival 0, start 0.6 s (in time), end of count 1.2 s (too late).
+        // Each reading moves the clock 20 s: arrival 0, start 20 s (in time), end of count 40 s (too late).
         AtomicLong ticking = new AtomicLong();
-        start(1, () -> ticking.getAndAdd(600_000_000L));
+        start(1, () -> ticking.getAndAdd(Duration.ofSeconds(20).toNanos()));
         Stream s = Stream.open(channel);
         s.sendBody(TWO_LINES);
         ProcessingResponse r = s.reply();
         assertEquals("tsgate_write_counting_timeout", r.getImmediateResponse().getDetails());
         assertEquals(List.of(), limiter.admissions(), "a late count is not charged");
+    }
+
+    @Test
+    void deadlineAnswers503WhileEveryThreadIsStillBusy() throws Exception {
+        start(1, Duration.ofMillis(200), nanos::get);
+        holdTheCountingThread();
+        Stream late = Stream.open(channel);
+        late.sendBody(TWO_LINES);
+        // Only the deadline timer can answer: the one counting thread stays held until after the reply.
+        ProcessingResponse r = late.reply();
+        assertEquals(503, r.getImmediateResponse().getStatus().getCodeValue());
+        assertEquals("tsgate_write_counting_timeout", r.getImmediateResponse().getDetails());
+        assertEquals(1, release.getCount(), "answered while the thread was busy");
+        assertEquals(0.0, scrapeValue("tsgate_ingest_queue_depth"), "the body left the queue");
+        assertEquals(1.0, scrapeValue("tsgate_ingest_rejected_total{reason=\"timeout\"}"));
+        release.countDown();
+        Stream next = Stream.open(channel);
+        next.sendBody(TWO_LINES);
+        assertTrue(next.reply().hasRequestBody(), "the pool carries on");
+        assertEquals(1, limiter.admissions().size(), "the late body was never counted");
     }
 
     @Test
