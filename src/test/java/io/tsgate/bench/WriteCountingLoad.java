@@ -60,6 +60,16 @@ public final class WriteCountingLoad {
             return percentile(checkNanos, 50);
         }
 
+        /** Count, p50, p99 and the five slowest Checks, in ms, for failure messages. */
+        public String checkSummary() {
+            List<Long> sorted = new ArrayList<>(checkNanos);
+            Collections.sort(sorted);
+            List<String> slowest = sorted.subList(Math.max(0, sorted.size() - 5), sorted.size()).stream()
+                    .map(n -> String.format("%.1f", n / 1e6)).toList();
+            return String.format("%d Checks, p50 %.2f ms, p99 %.2f ms, slowest %s ms", sorted.size(), checkP50() / 1e6,
+                    checkP99() / 1e6, slowest);
+        }
+
         public List<Write> writes(Kind kind) {
             return writes.stream().filter(w -> w.kind() == kind).toList();
         }
@@ -71,6 +81,7 @@ public final class WriteCountingLoad {
 
     /** A Check slower than this is a failure: far beyond the shipped ext_authz timeout (0.5 s). */
     static final Duration CHECK_DEADLINE = Duration.ofSeconds(5);
+    private static final int WARM_UP_ROUNDS = 3;
 
     private WriteCountingLoad() {
     }
@@ -88,6 +99,7 @@ public final class WriteCountingLoad {
             return t;
         });
         try {
+            warmUp(channel, envoy, bodies);
             AtomicBoolean probing = new AtomicBoolean(true);
             List<Long> checks = Collections.synchronizedList(new ArrayList<>());
             AtomicInteger checkErrors = new AtomicInteger();
@@ -135,6 +147,23 @@ public final class WriteCountingLoad {
             return new Result(List.copyOf(checks), checkErrors.get(), List.copyOf(writes), List.copyOf(burstWrites));
         } finally {
             threads.shutdownNow();
+        }
+    }
+
+    /**
+     * Unmeasured: the connection, and the classes and compiled code of a Check and of each body's count on both
+     * sides (a fresh JVM counts many times slower until the JIT has compiled the counters).
+     */
+    private static void warmUp(Channel channel, ExtProcStandIn.Settings envoy, List<AdversarialBodies.Body> bodies) {
+        AuthorizationGrpc.AuthorizationBlockingStub stub = AuthorizationGrpc.newBlockingStub(channel);
+        for (int i = 0; i < 50; i++) {
+            stub.withDeadlineAfter(CHECK_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).check(check("GET", "/api/v1/query?query=up"));
+        }
+        ExtProcStandIn extProc = new ExtProcStandIn(channel, envoy);
+        for (int i = 0; i < WARM_UP_ROUNDS; i++) {
+            for (AdversarialBodies.Body b : bodies) {
+                write(channel, extProc, b);
+            }
         }
     }
 
