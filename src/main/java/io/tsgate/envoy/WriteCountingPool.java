@@ -29,7 +29,11 @@ import java.util.function.LongSupplier;
  * a body's cost is bounded by {@code -ingest.maxDecodedBytes} and parsers linear in the body.
  */
 public final class WriteCountingPool implements AutoCloseable {
-    /** Both refusals are momentary: a client may retry after a second. */
+    /**
+     * Both refusals are momentary: a client may retry after a second. vmagent keeps a block refused with any status
+     * but 400, 409 and 415 and resends it, waiting Retry-After when given (app/vmagent/remotewrite/client.go,
+     * sendBlockHTTP, VictoriaMetrics commit b7ef6cc3ed35c607e053a8b7755fc3b896a10eaa).
+     */
     private static final Map<String, String> RETRY_AFTER = Map.of("retry-after", "1");
 
     private final ThreadPoolExecutor executor;

@@ -10,6 +10,12 @@ import io.tsgate.config.CountingPoolConfig;
 import io.tsgate.config.FlagParser;
 import io.tsgate.config.GatewayConfig;
 import io.tsgate.it.ExtProcStandIn;
+import io.tsgate.ingest.ExtraLabels;
+import io.tsgate.ingest.MalformedBodyException;
+import io.tsgate.ingest.WriteBodyCounter;
+import io.tsgate.ingest.WriteFormat;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -31,6 +37,7 @@ public final class WriteLoadBenchmark {
     private static final int IDLE_CHECKS = 2000;
     private static final int PER_WRITER = 3;
     private static final int BURST = 4;
+    private static final int COST_REPEATS = 5;
 
     private WriteLoadBenchmark() {
     }
@@ -54,6 +61,7 @@ public final class WriteLoadBenchmark {
                         + " bodies decode to %d bytes (%s)%n", pool.threads(), pool.queueSize(), pool.timeout(), writers,
                 PER_WRITER, BURST, config.ingest().maxDecodedBytes(),
                 bodies.stream().map(b -> b.name() + " " + b.bytes().length + " B gzip").toList());
+        countingCost(config, bodies);
         try (Gateway gateway = Gateway.start(config, Clock.systemUTC())) {
             ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", gateway.grpcPort()).usePlaintext().build();
             try {
@@ -69,7 +77,9 @@ public final class WriteLoadBenchmark {
 
     private static void run(ManagedChannel channel, List<AdversarialBodies.Body> bodies, int writers, int rounds)
             throws Exception {
-        // Unmeasured: JIT for the Check and counting paths.
+        // Unmeasured: the connection (slow to set up on a loaded machine), JIT for the Check and counting paths.
+        io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.MINUTES)
+                .check(WriteCountingLoad.check("GET", "/api/v1/query?query=up"));
         idleChecks(channel, IDLE_CHECKS);
         WriteCountingLoad.run(channel, ExtProcStandIn.Settings.envoyYaml(), bodies, writers, 1, 0);
         double[][] figures = new double[rounds][];
@@ -104,6 +114,46 @@ public final class WriteLoadBenchmark {
                 all.stream().filter(w -> w.kind() == Kind.COUNTED).map(w -> w.status() + "").distinct().toList(),
                 count(all, Kind.OVERLOADED), slowestRefusal, count(all, Kind.TIMED_OUT), count(all, Kind.ENVOY_FAILED));
         return f;
+    }
+
+    /**
+     * The cost of one body alone, on this thread, as CPU time (what the machine's other load cannot inflate) and
+     * wall time: the median of {@value #COST_REPEATS} counts after as many unmeasured ones.
+     */
+    private static void countingCost(GatewayConfig config, List<AdversarialBodies.Body> bodies) {
+        WriteBodyCounter counter = new WriteBodyCounter(config.ingest().maxBodyBytes(), config.ingest().maxDecodedBytes());
+        ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+        for (AdversarialBodies.Body b : bodies) {
+            String query = b.path().contains("?") ? b.path().substring(b.path().indexOf('?') + 1) : "";
+            Map<String, String> args = new java.util.HashMap<>();
+            for (String kv : query.split("&")) {
+                if (kv.contains("=")) {
+                    args.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+                }
+            }
+            WriteFormat format = WriteFormat.ofPath(b.path());
+            long[] wall = new long[COST_REPEATS];
+            long[] cpuTime = new long[COST_REPEATS];
+            String verdict = "";
+            for (int i = -COST_REPEATS; i < COST_REPEATS; i++) {
+                long w0 = System.nanoTime();
+                long c0 = cpu.getCurrentThreadCpuTime();
+                try {
+                    verdict = counter.count(format, b.contentEncoding(), args, ExtraLabels.NONE, b.bytes()).rows() + " rows";
+                } catch (MalformedBodyException e) {
+                    verdict = e.status() + " " + e.reason();
+                }
+                if (i >= 0) {
+                    cpuTime[i] = cpu.getCurrentThreadCpuTime() - c0;
+                    wall[i] = System.nanoTime() - w0;
+                }
+            }
+            Arrays.sort(wall);
+            Arrays.sort(cpuTime);
+            System.out.printf("count %s (%d B gzip -> %d B): CPU %.0f ms, wall %.0f ms (median of %d), verdict %s%n",
+                    b.name(), b.bytes().length, b.decodedBytes(), ms(cpuTime[COST_REPEATS / 2]),
+                    ms(wall[COST_REPEATS / 2]), COST_REPEATS, verdict);
+        }
     }
 
     private static List<Long> idleChecks(ManagedChannel channel, int n) {
