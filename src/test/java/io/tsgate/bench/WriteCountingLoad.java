@@ -19,16 +19,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Adversarial write load through one gRPC connection, as one Envoy worker sends it: ext_authz Checks and ext_proc
  * streams share the connection to tsgate (both filters name the same cluster), so a body counted on a transport
  * thread would stall the Checks behind it. {@code writers} clients each send adversarial bodies back to back
- * (Check, then the ext_proc stream, as Envoy does), keeping tsgate's counting pool full, while a prober sends read
- * Checks in a loop and times them. Once every writer has had an answer, with the pool full, {@code burst} more
+ * (Check, then the ext_proc stream, as Envoy does), keeping tsgate's counting pool full, while a prober sends a read
+ * Check every {@link #PROBE_EVERY} and times it. Once every writer has had an answer, with the pool full, {@code burst} more
  * bodies go at once: beyond the pool's capacity they must be refused at once with 503.
  *
  * <p>Used by {@code WriteCountingLoadIT} (wide bounds) and by {@code src/test/bench/write-load-bench.sh} (figures).
@@ -82,6 +82,9 @@ public final class WriteCountingLoad {
     /** A Check slower than this is a failure: far beyond the shipped ext_authz timeout (0.5 s). */
     static final Duration CHECK_DEADLINE = Duration.ofSeconds(5);
     private static final int WARM_UP_ROUNDS = 3;
+    /** How often the prober sends a read Check (a steady 200/s, as reads arrive beside writes). */
+    static final Duration PROBE_EVERY = Duration.ofMillis(5);
+    private static final CheckRequest READ = check("GET", "/api/v1/query?query=up");
 
     private WriteCountingLoad() {
     }
@@ -100,10 +103,17 @@ public final class WriteCountingLoad {
         });
         try {
             warmUp(channel, envoy, bodies);
-            AtomicBoolean probing = new AtomicBoolean(true);
             List<Long> checks = Collections.synchronizedList(new ArrayList<>());
             AtomicInteger checkErrors = new AtomicInteger();
-            Future<?> prober = threads.submit(() -> probe(channel, probing, checks, checkErrors));
+            // Paced, not back to back: a busy loop of Checks in this JVM would take the CPU the counting needs.
+            ScheduledExecutorService prober = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "check-prober");
+                t.setDaemon(true);
+                return t;
+            });
+            AuthorizationGrpc.AuthorizationBlockingStub probe = AuthorizationGrpc.newBlockingStub(channel);
+            prober.scheduleAtFixedRate(() -> probe(probe, checks, checkErrors), 0, PROBE_EVERY.toNanos(),
+                    TimeUnit.NANOSECONDS);
             List<Write> writes = new CopyOnWriteArrayList<>();
             CountDownLatch everyWriterAnswered = new CountDownLatch(writers);
             List<Future<?>> loops = new ArrayList<>();
@@ -142,8 +152,10 @@ public final class WriteCountingLoad {
             for (Future<?> f : loops) {
                 f.get(5, TimeUnit.MINUTES);
             }
-            probing.set(false);
-            prober.get(1, TimeUnit.MINUTES);
+            prober.shutdown();
+            if (!prober.awaitTermination(1, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("a Check did not finish within a minute");
+            }
             return new Result(List.copyOf(checks), checkErrors.get(), List.copyOf(writes), List.copyOf(burstWrites));
         } finally {
             threads.shutdownNow();
@@ -169,18 +181,15 @@ public final class WriteCountingLoad {
         }
     }
 
-    private static void probe(Channel channel, AtomicBoolean probing, List<Long> checks, AtomicInteger errors) {
-        AuthorizationGrpc.AuthorizationBlockingStub stub = AuthorizationGrpc.newBlockingStub(channel);
-        CheckRequest read = check("GET", "/api/v1/query?query=up");
-        while (probing.get()) {
-            long t0 = System.nanoTime();
-            try {
-                stub.withDeadlineAfter(CHECK_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).check(read);
-                checks.add(System.nanoTime() - t0);
-            } catch (StatusRuntimeException e) {
-                checks.add(CHECK_DEADLINE.toNanos());
-                errors.incrementAndGet();
-            }
+    /** One read Check, timed; a failed one counts as {@link #CHECK_DEADLINE}. */
+    private static void probe(AuthorizationGrpc.AuthorizationBlockingStub stub, List<Long> checks, AtomicInteger errors) {
+        long t0 = System.nanoTime();
+        try {
+            stub.withDeadlineAfter(CHECK_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).check(READ);
+            checks.add(System.nanoTime() - t0);
+        } catch (StatusRuntimeException e) {
+            checks.add(CHECK_DEADLINE.toNanos());
+            errors.incrementAndGet();
         }
     }
 
