@@ -18,6 +18,7 @@ import io.tsgate.config.FlagParser;
 import io.tsgate.config.GatewayConfig;
 import io.tsgate.envoy.ExtAuthzService;
 import io.tsgate.envoy.ExtProcService;
+import io.tsgate.envoy.WriteCountingPool;
 import io.tsgate.ingest.WriteBodyCounter;
 import io.tsgate.limits.Limiter;
 import io.tsgate.limits.UnlimitedLimiter;
@@ -45,11 +46,13 @@ public final class Gateway implements AutoCloseable {
     private final HealthStatusManager health;
     private final ScheduledExecutorService background;
     private final RateLimits limits;
+    private final WriteCountingPool counting;
     private final AutoCloseable resources;
 
     private Gateway(Server grpc, AdminHttpServer http, HealthStatusManager health, ScheduledExecutorService background,
-                    RateLimits limits, AutoCloseable resources) {
+                    RateLimits limits, WriteCountingPool counting, AutoCloseable resources) {
         this.resources = resources;
+        this.counting = counting;
         this.grpc = grpc;
         this.http = http;
         this.health = health;
@@ -77,8 +80,11 @@ public final class Gateway implements AutoCloseable {
         }
         // Without rate limits nothing needs counting; the ext_proc service then never asks for a body.
         Limiter limiter = limits == null ? new UnlimitedLimiter() : limits.limiter();
+        // Bodies are counted on their own threads: the transport threads also carry every ext_authz Check.
+        WriteCountingPool counting = new WriteCountingPool(config.counting().threads(), config.counting().queueSize(),
+                config.counting().timeout(), registry);
         ExtProcService extProc = new ExtProcService(
-                new WriteBodyCounter(config.ingest().maxBodyBytes(), config.ingest().maxDecodedBytes()), limiter,
+                new WriteBodyCounter(config.ingest().maxBodyBytes(), config.ingest().maxDecodedBytes()), counting, limiter,
                 config.ingest().denyUncountable(), registry, config.securityHeaders());
         Server grpc = grpcBuilder
                 .directExecutor()
@@ -100,7 +106,7 @@ public final class Gateway implements AutoCloseable {
                 config.tls() == null ? null : ServerTls.http(config.tls()), config.httpServer());
         LOG.info("serving ext_authz on gRPC port {}, metrics and health on HTTP port {}, cluster mode {}",
                 grpc.getPort(), http.port(), config.clusterMode());
-        return new Gateway(grpc, http, health, background, limits, c.resources());
+        return new Gateway(grpc, http, health, background, limits, counting, c.resources());
     }
 
     /**
@@ -212,6 +218,7 @@ public final class Gateway implements AutoCloseable {
             grpc.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        counting.close();
         http.close();
         if (limits != null) {
             limits.close();

@@ -69,6 +69,13 @@ public final class FlagCatalogue {
                     + "to the same value: in BUFFERED mode Envoy answers 413 itself above it"),
             FlagSpec.of("ingest.maxDecodedBytes", INT, "33554432", "Largest write body after Content-Encoding (gzip, deflate, "
                     + "zstd, snappy); a body that inflates past it is refused with 413 (VictoriaMetrics' -maxInsertRequestSize default)"),
+            FlagSpec.of("ingest.concurrency", INT, "0", "Threads that decode and count write bodies, off the gRPC transport "
+                    + "threads (a body never holds up ext_authz Checks); 0: one per CPU core"),
+            FlagSpec.of("ingest.queueSize", INT, "0", "Write bodies that may wait for a counting thread; when all wait slots "
+                    + "are taken the write is refused at once with 503 (write_counting_overloaded). 0: 2 per -ingest.concurrency thread"),
+            FlagSpec.of("ingest.countTimeout", DURATION, "1s", "Longest a write body may take from its arrival (waiting included) "
+                    + "to the end of its count; past it the write is refused with 503 (write_counting_timeout). Keep it below "
+                    + "Envoy's ext_proc message_timeout (2s in envoy/*.yaml) less the limiter's round trip"),
             FlagSpec.of("ratelimit.uncountableWrites", STRING, "deny", "Writes in formats tsgate cannot count (native, "
                     + "Datadog, OpenTelemetry, New Relic, …) for tenants with row or series limits: deny (403) or allow (uncounted)"),
             // rate limits

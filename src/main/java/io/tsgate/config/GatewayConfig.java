@@ -32,6 +32,7 @@ public record GatewayConfig(
         ForwardAuthConfig forwardAuth,
         HttpServerConfig httpServer,
         IngestConfig ingest,
+        CountingPoolConfig counting,
         LimitsConfig limits,
         CredentialSourcesConfig credentialSources) {
 
@@ -81,6 +82,7 @@ public record GatewayConfig(
                 ForwardAuthConfig.from(f),
                 HttpServerConfig.from(f),
                 IngestConfig.from(f),
+                CountingPoolConfig.from(f),
                 LimitsConfig.from(f),
                 sources);
     }

@@ -6,7 +6,6 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.stub.StreamObserver;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsgate.ingest.WriteBodyCounter;
 import io.tsgate.ingest.WriteFormat;
@@ -21,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * tenant from the ext_authz dynamic metadata Envoy forwards (namespace {@value #AUTHZ_NAMESPACE}; clients cannot
  * forge it, unlike a header) and asks for the body (mode override BUFFERED) only for writes of tenants with row or
  * series limits. On the body it counts rows and series and asks the {@link Limiter}; a write over a limit ends with
- * an immediate 429, so nothing of it is stored. Runs on the transport thread; the limiter's answer completes the
- * stream from whichever thread it arrives on.
+ * an immediate 429, so nothing of it is stored. Headers are handled on the transport thread; a body is counted on
+ * the {@link WriteCountingPool} (a full pool answers 503 at once), and the limiter's answer completes the stream from
+ * whichever thread it arrives on.
  */
 public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcessorImplBase {
     static final String AUTHZ_NAMESPACE = "envoy.filters.http.ext_authz";
@@ -32,11 +32,11 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     final Limiter limiter;
     final boolean denyUncountable;
     final ProcessingResponses responses;
+    final WriteCountingPool pool;
     private final Counter outcomes;
     private final Counter rows;
     private final Counter series;
     private final Counter bytes;
-    final Histogram countSeconds;
     // Data points resolved once, as DecisionObserver does: the transport threads do no label lookups per stream.
     private final java.util.concurrent.ConcurrentHashMap<String, CounterDataPoint> skips =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -51,9 +51,10 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
      * @param denyUncountable {@code -ratelimit.uncountableWrites=deny}: writes in formats tsgate cannot count
      *                        (native, …) are refused for tenants whose writes are counted
      */
-    public ExtProcService(WriteBodyCounter counter, Limiter limiter, boolean denyUncountable,
+    public ExtProcService(WriteBodyCounter counter, WriteCountingPool pool, Limiter limiter, boolean denyUncountable,
                           PrometheusRegistry registry, Map<String, String> securityHeaders) {
         this.counter = counter;
+        this.pool = pool;
         this.limiter = limiter;
         this.denyUncountable = denyUncountable;
         this.responses = new ProcessingResponses(securityHeaders);
@@ -68,10 +69,6 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
         this.bytes = Counter.builder().name("tsgate_ingest_body_bytes_total")
                 .help("Write body bytes counted, as received (encoded) and after Content-Encoding (decoded)")
                 .labelNames("format", "stage").register(registry);
-        this.countSeconds = Histogram.builder().name("tsgate_ingest_count_duration_seconds")
-                .help("Time to decode and count one write body")
-                .classicUpperBounds(0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5)
-                .classicOnly().register(registry);
         this.allowedPoint = outcomes.labelValues("allow", "ok");
         for (WriteFormat f : WriteFormat.values()) {
             if (f.countable()) {

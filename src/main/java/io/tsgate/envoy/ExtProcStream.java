@@ -9,8 +9,8 @@ import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.prometheus.metrics.core.datapoints.Timer;
 import io.tsgate.auth.Label;
 import io.tsgate.auth.Tenant;
 import io.tsgate.ingest.ExtraLabels;
@@ -29,13 +29,16 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * One HTTP request's ext_proc stream. Envoy sends request headers, then (when asked for) the whole body in one
  * message; each message gets exactly one reply. The BUFFERED body message carries {@code end_of_stream: false} when
  * the request has trailers (Envoy v1.34 {@code ext_proc.cc} {@code onTrailers}), so when Envoy's protocol_config says
- * the filter's body mode sends one message, that message is the whole body whatever its flag. Replies may come from
- * the limiter's thread, so writes to {@code out} are serialised on this object.
+ * the filter's body mode sends one message, that message is the whole body whatever its flag. The body is counted on
+ * a {@link WriteCountingPool} thread and the limiter may answer on its own, so the reply to the body comes from
+ * another thread than the transport's: writes to {@code out} and the stream's state after the body are guarded by
+ * this object. Fields set while reading the headers are published to the counting thread by the pool's queue.
  */
 final class ExtProcStream implements StreamObserver<ProcessingRequest> {
     private final ExtProcService service;
@@ -50,14 +53,22 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
     private ExtraLabels extraLabels = ExtraLabels.NONE;
     private boolean awaitingBody;
     private boolean oneBodyMessage;
+    private boolean bodyTaken;
     private ByteString bodySoFar = ByteString.EMPTY;
     private boolean pending;
+    private WriteCountingPool.Ticket ticket;
+    private boolean bodyAnswered;
     private boolean halfClosed;
     private boolean closed;
 
     ExtProcStream(ExtProcService service, StreamObserver<ProcessingResponse> out) {
         this.service = service;
         this.out = out;
+        if (out instanceof ServerCallStreamObserver<ProcessingResponse> call) {
+            // Called on cancellation even after Envoy half-closed (when onError is not); also makes a late onNext a
+            // no-op instead of an exception on the counting or limiter thread.
+            call.setOnCancelHandler(this::onCancel);
+        }
     }
 
     @Override
@@ -117,7 +128,10 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
                 path = q < 0 ? p : p.substring(0, q);
                 query = q < 0 ? "" : p.substring(q + 1);
             } else if (h.getKey().equals("content-encoding")) {
-                contentEncoding = value(h);
+                // Envoy passes repeated Content-Encoding headers as separate entries; VictoriaMetrics (Go's
+                // Header.Get) reads only the first. Joined, they are a list the counter refuses, never a value
+                // tsgate reads differently from VictoriaMetrics.
+                contentEncoding = contentEncoding == null ? value(h) : contentEncoding + "," + value(h);
             }
         }
         return query;
@@ -153,9 +167,13 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
         for (QueryParam p : QueryStrings.parse(query)) {
             if (p.name().equals("extra_label")) {
                 int eq = p.value().indexOf('=');
-                if (eq > 0) {
-                    extra.add(new Label(p.value().substring(0, eq), p.value().substring(eq + 1)));
+                if (eq <= 0) {
+                    // VictoriaMetrics refuses a missing '=' and reads an empty name as the metric name, renaming
+                    // every stored series: neither is a label tsgate could count the way it is stored.
+                    throw new BadRequestException("write_query_malformed", "extra_label must be name=value with a "
+                            + "non-empty name, not \"" + p.value() + "\"");
                 }
+                extra.add(new Label(p.value().substring(0, eq), p.value().substring(eq + 1)));
             } else {
                 a.putIfAbsent(p.name(), p.value()); // VictoriaMetrics reads the first of repeated arguments
             }
@@ -166,6 +184,14 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
 
     private void onBody(HttpBody body) {
         if (!awaitingBody) {
+            if (bodyTaken) {
+                // More body after the one message tsgate counted (a route overriding the body mode to streamed):
+                // what follows was not counted, so the write must not go on.
+                send(deny(new Deny(400, "write_body_streamed", "the write body arrived in several messages after "
+                        + "tsgate counted the first; send bodies to ext_proc BUFFERED (no per-route streaming override)",
+                        tenant.toString(), subject)));
+                return;
+            }
             send(ProcessingResponses.CONTINUE_REQUEST_BODY);
             return;
         }
@@ -181,41 +207,111 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
             return;
         }
         awaitingBody = false;
-        WriteCount count;
-        try (Timer ignored = service.countSeconds.startTimer()) {
-            count = service.counter.count(format, contentEncoding, args, extraLabels, bodySoFar.toByteArray());
-        } catch (MalformedBodyException e) {
-            send(deny(new Deny(e.status(), e.reason(), e.getMessage(), tenant.toString(), subject)));
+        bodyTaken = true;
+        ByteString whole = bodySoFar;
+        bodySoFar = ByteString.EMPTY;
+        WriteCountingPool pool = service.pool;
+        long arrived = pool.now();
+        WriteCountingPool.Ticket t = pool.ticket(() -> count(whole, arrived), this::deadlinePassed);
+        synchronized (this) {
+            pending = true;
+            ticket = t;
+        }
+        if (!pool.offer(t)) {
+            answerBody(() -> deny(pool.overloaded(tenant.toString(), subject)));
+        }
+    }
+
+    /**
+     * On a counting thread: counts the body unless its stream is gone or its time is over, then asks the limiter.
+     * Whichever comes first, the count or the deadline, answers; a count that lost is neither answered nor charged.
+     */
+    private void count(ByteString body, long arrived) {
+        WriteCountingPool pool = service.pool;
+        synchronized (this) {
+            if (bodyAnswered) {
+                return; // the deadline answered while this job was being taken off the queue
+            }
+            if (closed) {
+                pool.dropped();
+                return;
+            }
+        }
+        long started = pool.now();
+        if (pool.startedTooLate(arrived, started)) {
+            answerInTime(() -> deny(pool.timedOut(tenant.toString(), subject)));
             return;
         }
-        service.counted(format, count.rows(), count.series(), bodySoFar.size(), count.decodedBytes());
-        bodySoFar = ByteString.EMPTY;
-        admit(count);
+        WriteCount count;
+        try {
+            count = service.counter.count(format, contentEncoding, args, extraLabels, body.toByteArray());
+        } catch (MalformedBodyException e) {
+            boolean late = pool.finishedTooLate(arrived, started, pool.now());
+            answerInTime(() -> deny(late ? pool.timedOut(tenant.toString(), subject)
+                    : new Deny(e.status(), e.reason(), e.getMessage(), tenant.toString(), subject)));
+            return;
+        }
+        if (pool.finishedTooLate(arrived, started, pool.now())) {
+            answerInTime(() -> deny(pool.timedOut(tenant.toString(), subject)));
+            return;
+        }
+        if (disarmed()) {
+            service.counted(format, count.rows(), count.series(), body.size(), count.decodedBytes());
+            admit(count);
+        }
+    }
+
+    private synchronized boolean stillToAnswer() {
+        return !closed && !bodyAnswered;
+    }
+
+    /** Stops the deadline; false when it fired (or the stream is gone): the count then stays unanswered. */
+    private synchronized boolean disarmed() {
+        return stillToAnswer() && service.pool.disarm(ticket);
+    }
+
+    /** Answers from the counting thread unless the deadline got there first. */
+    private void answerInTime(Supplier<ProcessingResponse> reply) {
+        if (disarmed()) {
+            answerBody(reply);
+        }
+    }
+
+    /** On the pool's timer: the body was not counted in time; refuse it now rather than after Envoy gives up. */
+    private void deadlinePassed() {
+        answerBody(() -> deny(service.pool.timedOut(tenant.toString(), subject)));
     }
 
     /** Asks the limiter; its answer, on whatever thread it completes, is the reply to the body. */
     private void admit(WriteCount count) {
-        synchronized (this) {
-            pending = true;
-        }
         service.limiter.admitWrite(tenant, count.rows(), count.seriesHashes()).whenComplete((verdict, error) -> {
-            ProcessingResponse reply;
-            if (error != null) {
-                reply = deny(LimitDenials.of(FailSafeLimiter.UNAVAILABLE).withIdentity(tenant.toString(), subject));
-            } else if (verdict.allowed()) {
-                service.allowed();
-                reply = ProcessingResponses.CONTINUE_REQUEST_BODY;
-            } else {
-                reply = deny(overLimit(verdict, count));
-            }
-            synchronized (this) {
-                pending = false;
-                send(reply);
-                if (halfClosed) {
-                    complete();
+            answerBody(() -> {
+                if (error != null) {
+                    return deny(LimitDenials.of(FailSafeLimiter.UNAVAILABLE).withIdentity(tenant.toString(), subject));
                 }
-            }
+                if (verdict.allowed()) {
+                    service.allowed();
+                    return ProcessingResponses.CONTINUE_REQUEST_BODY;
+                }
+                return deny(overLimit(verdict, count));
+            });
         });
+    }
+
+    /**
+     * The one reply to the body, from any thread: the first caller sends it (built only then, so a denial is logged
+     * and counted once), later ones do nothing. Completes the stream if Envoy half-closed it meanwhile.
+     */
+    private synchronized void answerBody(Supplier<ProcessingResponse> reply) {
+        if (bodyAnswered || closed) {
+            return;
+        }
+        bodyAnswered = true;
+        pending = false;
+        send(reply.get());
+        if (halfClosed) {
+            complete();
+        }
     }
 
     private Deny overLimit(LimitVerdict v, WriteCount count) {
@@ -244,11 +340,25 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
         }
     }
 
-    @Override
-    public void onError(Throwable t) {
+    /**
+     * Envoy closed the stream (the client went away, or message_timeout passed): a body still waiting is taken out
+     * of the queue, one being counted is not charged, and nothing more is sent.
+     */
+    private void onCancel() {
+        WriteCountingPool.Ticket t;
         synchronized (this) {
             closed = true;
+            t = ticket;
+            ticket = null;
         }
+        if (t != null) {
+            service.pool.withdraw(t);
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        onCancel();
     }
 
     @Override

@@ -3,7 +3,7 @@ package io.tsgate.policy;
 /**
  * The request is refused.
  *
- * @param status  HTTP status: 400, 401, 403 or 429
+ * @param status  HTTP status: 400, 401, 403, 413, 429 or 503
  * @param reason  stable reason code for metrics and logs (e.g. {@code token_expired})
  * @param message human-readable explanation returned to the client; never contains a credential
  * @param tenant  tenant in {@code a:p} form when known, else empty
@@ -43,6 +43,7 @@ public record Deny(int status, String reason, String message, String tenant, Str
             case 401 -> "unauthorized";
             case 403 -> "forbidden";
             case 429 -> "too_many_requests";
+            case 503 -> "unavailable";
             default -> "error";
         };
     }

@@ -16,11 +16,13 @@ import io.grpc.stub.StreamObserver;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsgate.auth.Tenant;
 import io.tsgate.envoy.ExtProcService;
+import io.tsgate.envoy.WriteCountingPool;
 import io.tsgate.ingest.WriteBodyCounter;
 import io.tsgate.limits.LimitVerdict;
 import io.tsgate.limits.UnlimitedLimiter;
 import io.tsgate.limits.Limiter;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -37,6 +39,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 import org.openjdk.jmh.results.RunResult;
@@ -67,6 +70,7 @@ public class IngestBenchmark {
 
     private RemoteWriteBodies.Body body;
     private ExtProcService service;
+    private WriteCountingPool pool;
     private ProcessingRequest headers;
     private ProcessingRequest bodyMessage;
 
@@ -93,8 +97,10 @@ public class IngestBenchmark {
     @Setup
     public void setUp() throws IOException {
         body = RemoteWriteBodies.vmagentLike(COPIES);
-        service = new ExtProcService(new WriteBodyCounter(64 << 20, 256 << 20), new CountEverything(), true,
-                new PrometheusRegistry(), Map.of());
+        PrometheusRegistry registry = new PrometheusRegistry();
+        pool = new WriteCountingPool(1, 1, Duration.ofMinutes(1), registry);
+        service = new ExtProcService(new WriteBodyCounter(64 << 20, 256 << 20), pool, new CountEverything(), true,
+                registry, Map.of());
         Metadata authz = Metadata.newBuilder().putFilterMetadata("envoy.filters.http.ext_authz", Struct.newBuilder()
                 .putFields("tenant", Value.newBuilder().setStringValue(TENANT.toString()).build())
                 .putFields("subject", Value.newBuilder().setStringValue("bench").build())
@@ -112,29 +118,38 @@ public class IngestBenchmark {
         return HeaderValue.newBuilder().setKey(k).setRawValue(ByteString.copyFromUtf8(v)).build();
     }
 
+    @TearDown
+    public void tearDown() {
+        pool.close();
+    }
+
+    /** One stream: the body is counted on the counting pool, so the reply to it is awaited. */
     @Benchmark
     public void extProcAccounting(Blackhole bh) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
         StreamObserver<ProcessingRequest> stream = service.process(new StreamObserver<>() {
             @Override
             public void onNext(ProcessingResponse r) {
                 if (r.hasImmediateResponse()) {
-                    throw new IllegalStateException(r.getImmediateResponse().getDetails());
+                    done.completeExceptionally(new IllegalStateException(r.getImmediateResponse().getDetails()));
                 }
                 bh.consume(r);
             }
 
             @Override
             public void onError(Throwable t) {
-                throw new IllegalStateException(t);
+                done.completeExceptionally(t);
             }
 
             @Override
             public void onCompleted() {
+                done.complete(null);
             }
         });
         stream.onNext(headers);
         stream.onNext(bodyMessage);
         stream.onCompleted();
+        done.join();
     }
 
     @Benchmark

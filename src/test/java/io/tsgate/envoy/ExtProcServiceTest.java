@@ -30,6 +30,7 @@ import io.tsgate.limits.RowBudgetLimiter;
 import io.tsgate.limits.RowBudgetLimiter.Admission;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -45,6 +46,7 @@ class ExtProcServiceTest {
 
     private PrometheusRegistry registry;
     private Server server;
+    private WriteCountingPool pool;
     private ManagedChannel channel;
     private final ExecutorService limiterThread = Executors.newSingleThreadExecutor();
     private final List<ExtProcStandIn> standIns = new java.util.ArrayList<>();
@@ -68,14 +70,18 @@ class ExtProcServiceTest {
         if (server != null) {
             server.shutdownNow();
         }
+        if (pool != null) {
+            pool.close();
+        }
         limiterThread.shutdownNow();
     }
 
     private ExtProcStandIn start(Limiter limiter, boolean denyUncountable, int maxBody, Settings settings) throws Exception {
         String name = InProcessServerBuilder.generateName();
         registry = new PrometheusRegistry();
+        pool = new WriteCountingPool(1, 4, Duration.ofSeconds(30), registry);
         server = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(new ExtProcService(new WriteBodyCounter(maxBody, 32 << 20), limiter, denyUncountable, registry,
+                .addService(new ExtProcService(new WriteBodyCounter(maxBody, 32 << 20), pool, limiter, denyUncountable, registry,
                         Map.of("x-frame-options", "DENY")))
                 .build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();

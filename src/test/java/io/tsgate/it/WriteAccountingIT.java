@@ -20,6 +20,7 @@ import io.tsgate.Gateway;
 import io.tsgate.auth.KeyPairFiles;
 import io.tsgate.auth.Tenant;
 import io.tsgate.envoy.ExtProcService;
+import io.tsgate.envoy.WriteCountingPool;
 import io.tsgate.ingest.Fixtures;
 import io.tsgate.ingest.WriteBodyCounter;
 import io.tsgate.limits.RowBudgetLimiter;
@@ -65,6 +66,7 @@ class WriteAccountingIT {
     private ManagedChannel authzChannel;
     private RSAKey signingKey;
     private Server extProcServer;
+    private WriteCountingPool pool;
     private ManagedChannel extProcChannel;
     private EnvoyStandIn envoy;
     private final ExecutorService limiterThread = Executors.newSingleThreadExecutor();
@@ -83,10 +85,12 @@ class WriteAccountingIT {
 
     private void withLimiter(RowBudgetLimiter limiter) throws Exception {
         stopExtProc();
+        PrometheusRegistry registry = new PrometheusRegistry();
+        pool = new WriteCountingPool(1, 4, Duration.ofSeconds(30), registry);
         String name = InProcessServerBuilder.generateName();
         extProcServer = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(new ExtProcService(new WriteBodyCounter(8 << 20, 32 << 20), limiter, true,
-                        new PrometheusRegistry(), Map.of()))
+                .addService(new ExtProcService(new WriteBodyCounter(8 << 20, 32 << 20), pool, limiter, true,
+                        registry, Map.of()))
                 .build().start();
         extProcChannel = InProcessChannelBuilder.forName(name).directExecutor().build();
         envoy = EnvoyStandIn.builder(EnvoyConfig.single()).grpc("tsgate", authzChannel).extProcChannel(extProcChannel)
@@ -103,6 +107,9 @@ class WriteAccountingIT {
         }
         if (extProcServer != null) {
             extProcServer.shutdownNow();
+        }
+        if (pool != null) {
+            pool.close();
         }
     }
 
