@@ -343,6 +343,45 @@ class ExtProcServiceTest {
         assertEquals(List.of(), limiter.admissions());
     }
 
+    /**
+     * Envoy hands ext_proc repeated headers as separate entries and VictoriaMetrics reads the first (Go's Header.Get):
+     * "identity" then "gzip" made tsgate un-gzip and count one row while 1.79.5 parsed the raw bytes, rows hidden in
+     * a gzip comment included. Repeated values are refused.
+     */
+    @Test
+    void repeatedContentEncodingIsRefusedNotReadAsTheLast() throws Exception {
+        RowBudgetLimiter limiter = budget(100);
+        ExtProcStandIn envoy = start(limiter);
+        LocalReply r = assertInstanceOf(LocalReply.class, envoy.process(headers("/api/v1/import/prometheus",
+                "content-encoding", "identity", "content-encoding", "gzip"), gzip(THREE_LINES), authz(LIMITED, "write")));
+        assertEquals(400, r.status());
+        assertEquals("tsgate_write_encoding_unsupported", r.details());
+        assertEquals(List.of(), limiter.admissions());
+    }
+
+    /** VictoriaMetrics reads {@code extra_label==x} as "rename every series to x": stored apart, never counted so. */
+    @Test
+    void extraLabelWithoutANameIsRefused() throws Exception {
+        for (String arg : List.of("%3DX_renamed", "novalue")) {
+            RowBudgetLimiter limiter = budget(100);
+            ExtProcStandIn envoy = start(limiter);
+            LocalReply r = assertInstanceOf(LocalReply.class, envoy.process(headers(
+                    "/api/v1/import/prometheus?extra_label=" + arg), utf8(THREE_LINES), authz(LIMITED, "write")));
+            assertEquals(400, r.status(), arg);
+            assertEquals("tsgate_write_query_malformed", r.details(), arg);
+            assertEquals(List.of(), limiter.admissions());
+            stop();
+        }
+    }
+
+    private static byte[] gzip(String text) throws java.io.IOException {
+        var out = new java.io.ByteArrayOutputStream();
+        try (var z = new java.util.zip.GZIPOutputStream(out)) {
+            z.write(utf8(text));
+        }
+        return out.toByteArray();
+    }
+
     @Test
     void malformedBodyIs400WithItsReason() throws Exception {
         ExtProcStandIn envoy = start(budget(100));

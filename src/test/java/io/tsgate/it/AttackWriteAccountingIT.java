@@ -81,9 +81,11 @@ class AttackWriteAccountingIT {
     private void withLimiter(Limiter limiter) throws Exception {
         stopExtProc();
         String name = InProcessServerBuilder.generateName();
+        PrometheusRegistry registry = new PrometheusRegistry();
         extProcServer = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(new ExtProcService(new WriteBodyCounter(8 << 20, 32 << 20), limiter, true,
-                        new PrometheusRegistry(), Map.of()))
+                .addService(new ExtProcService(new WriteBodyCounter(8 << 20, 32 << 20),
+                        new io.tsgate.envoy.WriteCountingPool(1, 4, Duration.ofSeconds(30), registry), limiter, true,
+                        registry, Map.of()))
                 .build().start();
         extProcChannel = InProcessChannelBuilder.forName(name).directExecutor().build();
         envoy = EnvoyStandIn.builder(EnvoyConfig.single()).grpc("tsgate", authzChannel).extProcChannel(extProcChannel)
