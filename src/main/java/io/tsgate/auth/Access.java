@@ -13,14 +13,35 @@ import java.util.List;
  * @param subject      {@code sub} claim or API key name, for logs and metadata (may be empty)
  * @param keyId        id of the key that verified the credential (may be empty)
  * @param expiresAt    when the credential stops being valid (null: never, API keys without expires_at)
+ * @param namespaceLabel the label {@code -apikeys.nameLabel} added (also in {@code extraLabels}), or null: kept
+ *                       apart because it namespaces a key's data rather than expressing the grant's confinement
  */
 public record Access(Tenant tenant, List<Label> extraLabels, List<String> extraFilters, Mode mode,
-                     String subject, String keyId, Instant expiresAt) {
+                     String subject, String keyId, Instant expiresAt, Label namespaceLabel) {
     public Access {
         extraLabels = List.copyOf(extraLabels);
         extraFilters = List.copyOf(extraFilters);
         subject = subject == null ? "" : subject;
         keyId = keyId == null ? "" : keyId;
+        if (namespaceLabel != null && !extraLabels.contains(namespaceLabel)) {
+            throw new IllegalArgumentException("the namespace label must be one of the extra labels");
+        }
+    }
+
+    /** A grant without a namespace label (every token, and API keys without {@code -apikeys.nameLabel}). */
+    public Access(Tenant tenant, List<Label> extraLabels, List<String> extraFilters, Mode mode,
+                  String subject, String keyId, Instant expiresAt) {
+        this(tenant, extraLabels, extraFilters, mode, subject, keyId, expiresAt, null);
+    }
+
+    /** True when the grant itself carries an extra label, not counting the {@link #namespaceLabel}. */
+    public boolean grantsOwnLabels() {
+        for (Label l : extraLabels) {
+            if (!l.equals(namespaceLabel)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True when the token confines what may be read or written by labels or filters. */

@@ -138,8 +138,10 @@ public final class ApiKeyParser {
                 throw new IllegalArgumentException(at + ": extra_labels sets " + nameLabel
                         + ", which -apikeys.nameLabel sets to the key name");
             }
-            labels.add(new Label(nameLabel, name));
-            access = new Access(access.tenant(), labels, access.extraFilters(), access.mode(), name, name, expires);
+            Label namespace = new Label(nameLabel, name);
+            labels.add(namespace);
+            access = new Access(access.tenant(), labels, access.extraFilters(), access.mode(), name, name, expires,
+                    namespace);
         }
         return new ApiKeyEntry(name, HexFormat.of().parseHex(hex.toLowerCase(java.util.Locale.ROOT)), access, expires);
     }

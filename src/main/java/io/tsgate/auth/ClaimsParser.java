@@ -76,7 +76,11 @@ public final class ClaimsParser {
         }
         checkIssuer(claims.get("iss"));
         checkAudience(claims.get("aud"));
-        return VmAccessClaim.toAccess(vmAccess(claims.get("vm_access")), subject(claims.get("sub")), keyId, exp);
+        JsonNode vmAccess = vmAccess(claims.get("vm_access"));
+        if (claims.has("role") && vmAccess.isObject() && !vmAccess.has("mode")) {
+            throw VmAccessClaim.roleWithoutMode("role");
+        }
+        return VmAccessClaim.toAccess(vmAccess, subject(claims.get("sub")), keyId, exp);
     }
 
     private static Instant numericDate(JsonNode claims, String name) throws CredentialRejectedException {

@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Verifies compact JWS tokens against a {@link KeySource} and turns their claims into {@link Access}.
  *
- * <p>Order of checks: size and shape → header ({@code alg: none}, JWE, {@code crit}, algorithm) → key chosen by
+ * <p>Order of checks: size and shape (strict base64url segments, {@link CompactJwsShape}, before the cache is consulted,
+ * so altered spellings of a token are refused without a cache lookup or a signature check) → header ({@code alg: none}, JWE, {@code crit}, algorithm) → key chosen by
  * {@code kid} and key type → signature → claims. Verified tokens are cached by the SHA-256 of the token (the token
  * itself is never kept) until their {@code exp}; a hit is re-checked against the injected clock and against the
  * current key snapshot, so neither expiry nor a key rotation is outlived by the cache. Rejections are not cached.
@@ -72,6 +73,7 @@ public final class JwtVerifier implements TokenVerifier {
         if (token == null || token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
             throw new CredentialRejectedException("malformed_token", "token is empty or too long");
         }
+        CompactJwsShape.check(token);
         KeySet keySet = keys.keySet();
         TokenHash hash = cache == null ? null : hash(token);
         if (hash != null) {
@@ -105,11 +107,9 @@ public final class JwtVerifier implements TokenVerifier {
     }
 
     private Access verifyUncached(String token, KeySet keySet) throws CredentialRejectedException {
+        // shape already checked by verify: three strict base64url segments
         int dot1 = token.indexOf('.');
-        int dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
-        if (dot1 <= 0 || dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) {
-            throw new CredentialRejectedException("malformed_token", "token is not a compact JWS (header.payload.signature)");
-        }
+        int dot2 = token.indexOf('.', dot1 + 1);
         JWSHeader header = header(token.substring(0, dot1));
         String keyId = header.getKeyID() == null ? "" : header.getKeyID();
         if (!skipSignature) {

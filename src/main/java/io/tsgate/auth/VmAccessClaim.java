@@ -15,9 +15,19 @@ import java.util.Map;
  * <p>When vmauth's spelling is present it wins: either tenant id sets the whole tenant (a missing half is 0, as in
  * vmauth); a non-empty {@code metrics_extra_labels}/{@code metrics_extra_filters} replaces the vmgateway list. An
  * empty vmauth list does not clear a vmgateway one, so a token can never lose a restriction by spelling.
- * Unknown fields are ignored (logs_* and future vmauth fields); every known field is type-checked strictly.
+ * Unknown fields are ignored (future vmauth fields); every known field is type-checked strictly.
+ *
+ * <p>Metrics rights come from metrics fields only: an object that carries vmauth's {@code logs_*} or {@code traces_*}
+ * fields and none of the metrics ones is a grant for another backend, not full access to metrics tenant 0:0, and is
+ * rejected. vmgateway's documented read-only example says {@code "role": 1}, a field vmgateway's own claim parser does
+ * not define; read as written it would grant full access, so {@code role} without {@code mode} is rejected.
  */
 public final class VmAccessClaim {
+    /** Fields that grant metrics access; an empty object is vmgateway's minimal grant and stays valid. */
+    private static final java.util.Set<String> METRICS_FIELDS = java.util.Set.of("tenant_id", "extra_labels",
+            "extra_filters", "mode", "metrics_account_id", "metrics_project_id", "metrics_extra_labels",
+            "metrics_extra_filters");
+
     private VmAccessClaim() {
     }
 
@@ -27,6 +37,10 @@ public final class VmAccessClaim {
         if (!vmAccess.isObject()) {
             throw invalid("vm_access", "must be an object or a JSON string holding one");
         }
+        if (vmAccess.has("role") && !vmAccess.has("mode")) {
+            throw roleWithoutMode("vm_access.role");
+        }
+        requireMetricsGrant(vmAccess);
         Tenant tenant = tenant(vmAccess);
         List<Label> labels = labelsObject(vmAccess.get("extra_labels"));
         List<String> filters = filters(vmAccess.get("extra_filters"), "vm_access.extra_filters");
@@ -35,6 +49,29 @@ public final class VmAccessClaim {
         return new Access(tenant, metricsLabels.isEmpty() ? labels : metricsLabels,
                 metricsFilters.isEmpty() ? filters : metricsFilters, mode(vmAccess.get("mode")), subject, keyId,
                 expiresAt);
+    }
+
+    /** Rejects an object whose only grant fields are for logs or traces. */
+    private static void requireMetricsGrant(JsonNode vmAccess) throws CredentialRejectedException {
+        boolean otherBackend = false;
+        for (Iterator<String> it = vmAccess.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (METRICS_FIELDS.contains(f)) {
+                return;
+            }
+            otherBackend |= f.startsWith("logs_") || f.startsWith("traces_");
+        }
+        if (otherBackend) {
+            throw invalid("vm_access", "is required for metrics: this one carries only logs_*/traces_* fields; "
+                    + "metrics access needs tenant_id or metrics_account_id/metrics_project_id (at least \"tenant_id\":{})");
+        }
+    }
+
+    /** {@code role} where tsgate expects {@code mode}: the documents mean read-only, silence would mean full. */
+    static CredentialRejectedException roleWithoutMode(String claim) {
+        return invalid(claim, "is not read by tsgate and the token has no vm_access.mode; vmgateway's examples use "
+                + "\"role\": 1 for read-only, which would otherwise grant full access: set vm_access.mode "
+                + "(0 full, 1 read, 2 write, 3 read+write)");
     }
 
     private static Tenant tenant(JsonNode vmAccess) throws CredentialRejectedException {

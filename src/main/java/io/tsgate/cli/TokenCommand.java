@@ -6,6 +6,7 @@ import io.tsgate.config.ConfigException;
 import io.tsgate.config.Durations;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
@@ -21,7 +22,8 @@ import java.util.Map;
 
 /**
  * {@code tsgate token -key=FILE [options]} prints a signed token in vmgateway's claim format;
- * {@code tsgate token keygen -family=RSA -dir=DIR -name=NAME} writes a key pair ({@code NAME.pem}, {@code NAME.key}).
+ * {@code tsgate token keygen -family=RSA -dir=DIR -name=NAME} writes a key pair ({@code NAME.pem}, {@code NAME.key};
+ * the private key owner-only, an existing file replaced only with {@code -force}).
  * Exit 0 on success, 2 on a usage error.
  */
 public final class TokenCommand {
@@ -141,6 +143,7 @@ public final class TokenCommand {
         String dir = ".";
         String name = "tsgate";
         String hmac = null;
+        boolean force = false;
         try {
             for (String a : args) {
                 Option o = Option.parse(a);
@@ -153,19 +156,24 @@ public final class TokenCommand {
                     case "dir" -> dir = o.value();
                     case "name" -> name = o.value();
                     case "hmac" -> hmac = o.value();
+                    case "force" -> force = o.flag();
                     default -> throw new ConfigException("unknown option -" + o.name() + " (run tsgate token -help)");
                 }
             }
             SecureRandom random = new SecureRandom();
             if (hmac != null) {
-                out.println(KeyPairFiles.writeHmacSecret(Path.of(dir).resolve(hmac), 64, random));
+                out.println(KeyPairFiles.writeHmacSecret(Path.of(dir).resolve(hmac), 64, random, force));
                 return 0;
             }
-            KeyPairFiles files = KeyPairFiles.generate(family, Path.of(dir), name, random);
+            KeyPairFiles files = KeyPairFiles.generate(family, Path.of(dir), name, random, force);
             out.println(files.publicKeyFile() + " " + files.privateKeyFile() + " " + files.algorithm());
             return 0;
         } catch (ConfigException | IllegalArgumentException e) {
             err.println("tsgate token keygen: " + e.getMessage());
+            return 2;
+        } catch (FileAlreadyExistsException e) {
+            err.println("tsgate token keygen: " + e.getFile() + " already exists; pass -force to replace it "
+                    + "(tokens signed with the old key stop verifying)");
             return 2;
         } catch (IOException e) {
             err.println("tsgate token keygen: cannot write into " + dir + ": " + e.getMessage());
@@ -194,8 +202,9 @@ public final class TokenCommand {
 
     private static void usage(PrintStream out) {
         out.println("Usage: tsgate token -key=FILE [options]       print a signed token (vmgateway claim format)");
-        out.println("       tsgate token keygen [-family=RSA|P-256|P-384|P-521|Ed25519] [-dir=.] [-name=tsgate]");
-        out.println("       tsgate token keygen -hmac=FILE [-dir=.]  write a random HMAC secret");
+        out.println("       tsgate token keygen [-family=RSA|P-256|P-384|P-521|Ed25519] [-dir=.] [-name=tsgate] [-force]");
+        out.println("       tsgate token keygen -hmac=FILE [-dir=.] [-force]  write a random HMAC secret");
+        out.println("  keygen writes private keys and secrets with mode 0600 and never replaces a file unless -force");
         out.println();
         out.println("  -key=FILE        private key PEM (PKCS#8, SEC1 or PKCS#1), or HMAC secret file with -alg=HS*");
         out.println("  -alg=ALG         RS256..PS512, ES256..ES512, EdDSA, HS256..HS512 (default: from the key)");
@@ -219,6 +228,16 @@ public final class TokenCommand {
             String s = arg.replaceFirst("^--?", "");
             int eq = s.indexOf('=');
             return eq < 0 ? new Option(s, "") : new Option(s.substring(0, eq), s.substring(eq + 1));
+        }
+
+        /** A switch: {@code -force} or {@code -force=true}; {@code -force=false} turns it off. */
+        boolean flag() throws ConfigException {
+            return switch (value) {
+                case "", "true" -> true;
+                case "false" -> false;
+                default -> throw new ConfigException("-" + name + " is a switch (give it alone, or =true/=false), got \""
+                        + value + "\"");
+            };
         }
 
         long unsigned32() throws ConfigException {

@@ -107,6 +107,10 @@ public final class RequestAuthorizer {
                 return Deny.of(403, "endpoint_not_confinable", target.path()
                         + " cannot be confined to the token's labels, so it is closed to tokens with extra_labels or extra_filters");
             }
+            Deny unconfined = WriteConfinement.check(access, endpoint.requestClass());
+            if (unconfined != null) {
+                return unconfined;
+            }
             Deny body = BodyGuard.check(r, endpoint.requestClass());
             if (body != null) {
                 return body;

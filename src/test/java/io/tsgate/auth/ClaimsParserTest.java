@@ -80,6 +80,21 @@ class ClaimsParserTest {
     }
 
     @Test
+    void metricsRightsComeFromMetricsFieldsBesideLogsOnes() throws Exception {
+        Access a = vmAccess("{\"tenant_id\":{\"account_id\":3},\"mode\":1,\"logs_account_id\":9,"
+                + "\"logs_extra_filters\":[\"{a=\\\"b\\\"}\"]}");
+        assertEquals(new Tenant(3, 0), a.tenant());
+        assertEquals(Mode.READ, a.mode());
+        assertEquals(List.of(), a.extraFilters(), "logs filters are not metrics filters");
+    }
+
+    @Test
+    void roleBesideAnExplicitModeIsIgnored() throws Exception {
+        assertEquals(Mode.READ, vmAccess("{\"tenant_id\":{},\"role\":1,\"mode\":1}").mode());
+        assertEquals(Mode.WRITE, parse("{" + EXP + ",\"role\":\"admin\",\"vm_access\":{\"mode\":2}}").mode());
+    }
+
+    @Test
     void vmauthOnlyTokenIsRead() throws Exception {
         Access a = vmAccess("{\"metrics_account_id\":1,\"metrics_project_id\":2,\"logs_account_id\":9}");
         assertEquals(new Tenant(1, 2), a.tenant());
@@ -125,6 +140,17 @@ class ClaimsParserTest {
             vm_access.metrics_extra_labels        | {"exp":1900000600,"vm_access":{"metrics_extra_labels":["bad name=x"]}}
             vm_access.metrics_extra_labels        | {"exp":1900000600,"vm_access":{"metrics_extra_labels":{"team":"dev"}}}
             vm_access.metrics_extra_filters[0]    | {"exp":1900000600,"vm_access":{"metrics_extra_filters":["{}"]}}
+            vm_access                             | {"exp":1900000600,"vm_access":{"logs_account_id":5}}
+            vm_access                             | {"exp":1900000600,"vm_access":{"logs_account_id":5,"logs_project_id":1,"logs_extra_filters":["{a=\\"b\\"}"]}}
+            vm_access                             | {"exp":1900000600,"vm_access":{"logs_extra_stream_filters":["{app=\\"x\\"}"],"future":1}}
+            vm_access                             | {"exp":1900000600,"vm_access":{"traces_account_id":3}}
+            vm_access                             | {"exp":1900000600,"vm_access":"{\\"logs_project_id\\":2}"}
+            vm_access.role                        | {"exp":1900000600,"vm_access":{"tenant_id":{},"role":1}}
+            vm_access.role                        | {"exp":1900000600,"vm_access":{"role":1}}
+            vm_access.role                        | {"exp":1900000600,"vm_access":"{\\"tenant_id\\":{},\\"role\\":1}"}
+            vm_access.role                        | {"exp":1900000600,"vm_access":{"metrics_account_id":1,"role":"read"}}
+            role                                  | {"exp":1900000600,"role":1,"vm_access":{"tenant_id":{}}}
+            role                                  | {"exp":1900000600,"role":"admin","vm_access":{"metrics_account_id":1}}
             """)
     void malformedClaimIsRejectedNamingIt(String claim, String json) {
         CredentialRejectedException e = assertThrows(CredentialRejectedException.class, () -> parse(json));

@@ -208,6 +208,62 @@ class JwtVerifierTest {
         assertEquals("bad_signature", reason(allKeys(), parts[0] + "." + otherPayload + "." + parts[2]));
     }
 
+    /**
+     * One token has one spelling: characters outside base64url, padding, standard-alphabet {@code +}/{@code /} and
+     * a last character with non-zero unused bits are refused in every segment, before the cache or any key is
+     * consulted (the old decoder skipped such characters, so the altered signature still verified).
+     */
+    @ParameterizedTest(name = "{0} altered with {1} is malformed")
+    @CsvSource(delimiter = '|', value = {
+        "signature | append:!!", "signature | append:=", "signature | append:==", "signature | append:%",
+        "signature | append:~", "signature | append:+", "signature | append:/", "signature | insert:+",
+        "signature | insert:/", "signature | trailing-bit", "signature | append:.", "signature | append:%20",
+        "header | append:!!", "header | append:=", "header | insert:~", "header | insert:+", "header | trailing-bit",
+        "payload | append:!!", "payload | append:=", "payload | insert:%", "payload | insert:/", "payload | trailing-bit"})
+    void nonCanonicalBase64UrlSpellingsAreRefusedBeforeTheCache(String segment, String change) throws Exception {
+        JwtVerifier v = allKeys();
+        String token = tokenWithUnusedBitsInEverySegment();
+        assertEquals(new Tenant(1, 5), v.verify(token).tenant(), "the canonical spelling verifies");
+        long misses = v.cacheMisses();
+        long hits = v.cacheHits();
+        String altered = alter(token, List.of("header", "payload", "signature").indexOf(segment), change);
+        assertEquals("malformed_token", reason(v, altered), altered);
+        assertEquals(misses, v.cacheMisses(), "refused before the cache lookup");
+        assertEquals(hits, v.cacheHits());
+        assertEquals(new Tenant(1, 5), v.verify(token).tenant(), "the valid token still verifies");
+    }
+
+    /** An ES256 token whose three segments all end in a partial group, so each has unused trailing bits. */
+    private static String tokenWithUnusedBitsInEverySegment() throws Exception {
+        for (int n = 0; n < 8; n++) {
+            Map<String, Object> c = claims();
+            c.put("sub", "alice" + "x".repeat(n));
+            String token = TokenMinter.mint("ES256", "p256", TestKeys.privateKey(p256), c);
+            if (java.util.Arrays.stream(token.split("\\.")).allMatch(s -> s.length() % 4 != 0)) {
+                return token;
+            }
+        }
+        throw new AssertionError("no claim length gave partial groups in every segment");
+    }
+
+    private static String alter(String token, int segment, String change) {
+        String[] parts = token.split("\\.");
+        String s = parts[segment];
+        if (change.startsWith("append:")) {
+            s = s + change.substring(7);
+        } else if (change.startsWith("insert:")) {
+            s = s.substring(0, 4) + change.substring(7) + s.substring(4);
+        } else {
+            // the last character with one unused low bit set: decodes to the same bytes in a lenient decoder
+            String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            int last = alphabet.indexOf(s.charAt(s.length() - 1));
+            assertEquals(0, last & 1, "canonical last character has zero unused bits");
+            s = s.substring(0, s.length() - 1) + alphabet.charAt(last | 1);
+        }
+        parts[segment] = s;
+        return String.join(".", parts);
+    }
+
     @Test
     void malformedTokensAreRejected() {
         JwtVerifier v = allKeys();

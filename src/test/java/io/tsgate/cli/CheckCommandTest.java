@@ -61,6 +61,15 @@ class CheckCommandTest {
     }
 
     @Test
+    void aTokenWithAnAlteredSignatureSpellingIsMalformed() {
+        Result r = run("check", "-auth.publicKeyFiles=" + dir.resolve("k.pem"), "-path=/api/v1/query?query=up",
+                "-token=" + token + "~");
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("status:   401"), r.out());
+        assertTrue(r.out().contains("reason:   malformed_token"), r.out());
+    }
+
+    @Test
     void badServerFlagIsAUsageError() {
         Result r = run("check", "-auth.publicKeyFiles=" + dir.resolve("k.pem"), "-no.such=1", "-path=/api/v1/query");
         assertEquals(2, r.code());

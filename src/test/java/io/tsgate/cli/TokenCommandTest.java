@@ -1,6 +1,8 @@
 package io.tsgate.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,12 +17,16 @@ import io.tsgate.auth.Tenant;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -87,6 +93,73 @@ class TokenCommandTest {
         CredentialRejectedException e = assertThrows(CredentialRejectedException.class,
                 () -> verifier(List.of(dir.resolve("k.pem")), List.of()).verify(token.out()));
         assertEquals("token_expired", e.reason());
+    }
+
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
+    @ParameterizedTest
+    @CsvSource({"RSA", "P-256", "Ed25519"})
+    void keygenWritesThePrivateKeyOwnerOnly(String family) throws Exception {
+        Result r = run("keygen", "-family=" + family, "-dir=" + dir, "-name=k");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(OWNER_ONLY, Files.getPosixFilePermissions(dir.resolve("k.key")));
+        assertTrue(Files.getPosixFilePermissions(dir.resolve("k.pem")).contains(PosixFilePermission.OWNER_READ));
+    }
+
+    @Test
+    void keygenWritesTheHmacSecretOwnerOnly() throws Exception {
+        assertEquals(0, run("keygen", "-hmac=hs.secret", "-dir=" + dir).code());
+        assertEquals(OWNER_ONLY, Files.getPosixFilePermissions(dir.resolve("hs.secret")));
+    }
+
+    @Test
+    void keygenRefusesToReplaceAKeyWithoutForce() throws Exception {
+        assertEquals(0, run("keygen", "-family=P-256", "-dir=" + dir, "-name=k").code());
+        String key = Files.readString(dir.resolve("k.key"));
+        String pub = Files.readString(dir.resolve("k.pem"));
+        Result again = run("keygen", "-family=P-256", "-dir=" + dir, "-name=k");
+        assertEquals(2, again.code());
+        assertTrue(again.err().contains(dir.resolve("k.key").toString()) && again.err().contains("-force"), again.err());
+        assertEquals(1, again.err().lines().count(), again.err());
+        assertEquals(key, Files.readString(dir.resolve("k.key")), "private key untouched");
+        assertEquals(pub, Files.readString(dir.resolve("k.pem")), "public key untouched");
+
+        // a leftover public key alone also stops keygen before anything is written
+        Files.delete(dir.resolve("k.key"));
+        Result pubOnly = run("keygen", "-family=P-256", "-dir=" + dir, "-name=k");
+        assertEquals(2, pubOnly.code());
+        assertTrue(pubOnly.err().contains(dir.resolve("k.pem").toString()), pubOnly.err());
+        assertFalse(Files.exists(dir.resolve("k.key")));
+    }
+
+    @Test
+    void forceReplacesAKeyAndTheNewOneIsOwnerOnlyWhateverTheOldModeWas() throws Exception {
+        assertEquals(0, run("keygen", "-family=P-256", "-dir=" + dir, "-name=k").code());
+        String key = Files.readString(dir.resolve("k.key"));
+        Files.setPosixFilePermissions(dir.resolve("k.key"), PosixFilePermissions.fromString("rw-r--r--"));
+        Result forced = run("keygen", "-family=P-256", "-dir=" + dir, "-name=k", "-force");
+        assertEquals(0, forced.code(), forced.err());
+        assertNotEquals(key, Files.readString(dir.resolve("k.key")));
+        assertEquals(OWNER_ONLY, Files.getPosixFilePermissions(dir.resolve("k.key")));
+        try (var leftovers = Files.list(dir)) {
+            assertEquals(List.of("k.key", "k.pem"), leftovers.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no temporary file left behind");
+        }
+    }
+
+    @Test
+    void hmacSecretIsReplacedOnlyWithForce() throws Exception {
+        assertEquals(0, run("keygen", "-hmac=hs.secret", "-dir=" + dir).code());
+        String secret = Files.readString(dir.resolve("hs.secret"));
+        Result again = run("keygen", "-hmac=hs.secret", "-dir=" + dir);
+        assertEquals(2, again.code());
+        assertTrue(again.err().contains(dir.resolve("hs.secret").toString()) && again.err().contains("-force"),
+                again.err());
+        assertEquals(secret, Files.readString(dir.resolve("hs.secret")));
+        assertEquals(0, run("keygen", "-hmac=hs.secret", "-dir=" + dir, "-force").code());
+        assertNotEquals(secret, Files.readString(dir.resolve("hs.secret")));
+        assertEquals(OWNER_ONLY, Files.getPosixFilePermissions(dir.resolve("hs.secret")));
+        assertEquals(2, run("keygen", "-hmac=hs.secret", "-dir=" + dir, "-force=maybe").code());
     }
 
     @Test

@@ -127,6 +127,35 @@ class AccessControlIT {
         assertEquals(List.of(Map.of("__name__", "it_forged", "job", "f", "team", "dev")), series);
     }
 
+    /**
+     * VictoriaMetrics ignores extra_filters on imports: forwarded, this write would store {@code team="prod"} data
+     * for a token whose filters say {@code team="dev"}. It is refused and nothing is stored.
+     */
+    @Test
+    void filterOnlyTokenCannotWrite() throws Exception {
+        String filterOnly = token(3, Map.of(), List.of("{team=\"dev\"}"));
+        HttpResponse<String> r = post("/api/v1/import/prometheus", filterOnly, "text/plain",
+                "it_filter_only{team=\"prod\"} 1\n");
+        assertEquals(403, r.statusCode(), r.body());
+        assertTrue(r.body().contains("extra_labels"), r.body());
+        HttpResponse<String> rw = post("/api/v1/write", filterOnly, "application/x-protobuf", "");
+        assertEquals(403, rw.statusCode(), rw.body());
+        assertEquals(200, get("/api/v1/query?query=it_metric", filterOnly).statusCode(), "its reads still work");
+        vm.flush();
+        assertEquals(List.of(), vm.querySeries("it_filter_only"));
+    }
+
+    @Test
+    void tokenWithLabelsAndFiltersWritesWithItsLabels() throws Exception {
+        HttpResponse<String> r = post("/api/v1/import/prometheus",
+                token(3, Map.of("team", "dev"), List.of("{job=~\"a|w\"}")), "text/plain",
+                "it_labelled{team=\"prod\",job=\"w\"} 1\n");
+        assertEquals(204, r.statusCode(), r.body());
+        vm.flush();
+        assertEquals(List.of(Map.of("__name__", "it_labelled", "job", "w", "team", "dev")),
+                vm.querySeries("it_labelled"));
+    }
+
     @Test
     void readTokenCannotWrite() throws Exception {
         HttpResponse<String> r = post("/api/v1/import/prometheus", token(1, Map.of("team", "dev"), List.of()),
