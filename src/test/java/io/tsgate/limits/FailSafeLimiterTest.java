@@ -2,6 +2,8 @@ package io.tsgate.limits;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsgate.auth.Tenant;
 import java.util.concurrent.CompletableFuture;
@@ -42,5 +44,67 @@ class FailSafeLimiterTest {
         LimitVerdict v = l.acquireQuery(T).toCompletableFuture().join();
         assertEquals(new LimitVerdict(false, FailSafeLimiter.BACKEND_UNAVAILABLE, 0, 0, 1), v);
         assertEquals(v, l.admitWrite(T, 5, new long[0]).toCompletableFuture().join());
+    }
+
+    /** A backend whose own view of its connection the test sets, answering every check while up. */
+    private static final class Switchable implements Limiter {
+        volatile String down;
+
+        @Override
+        public CompletionStage<LimitVerdict> acquireQuery(Tenant tenant) {
+            return down == null ? CompletableFuture.completedFuture(LimitVerdict.UNLIMITED)
+                    : CompletableFuture.failedFuture(new IllegalStateException(down));
+        }
+
+        @Override
+        public CompletionStage<LimitVerdict> admitWrite(Tenant tenant, long rows, long[] seriesHashes) {
+            return acquireQuery(tenant);
+        }
+
+        @Override
+        public boolean countsWrites(Tenant tenant) {
+            return true;
+        }
+
+        @Override
+        public String unavailableReason() {
+            return down;
+        }
+    }
+
+    private static double up(PrometheusRegistry registry) {
+        return registry.scrape().stream().filter(s -> s.getMetadata().getName().equals("tsgate_ratelimit_backend_up"))
+                .map(s -> ((GaugeSnapshot) s).getDataPoints().get(0).getValue()).findFirst().orElseThrow();
+    }
+
+    /** An outage shows in the metric without any request asking for a limit (before: 1 until a check failed). */
+    @Test
+    void probeReportsABackendOutageWithoutTraffic() {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Switchable backend = new Switchable();
+        FailSafeLimiter l = new FailSafeLimiter(backend, "redis", FailureMode.OPEN, registry);
+        l.probe();
+        assertEquals(1.0, up(registry));
+        backend.down = "redis unreachable (reconnecting)";
+        l.probe();
+        assertEquals(0.0, up(registry));
+        backend.down = null;
+        l.probe();
+        assertEquals(1.0, up(registry));
+    }
+
+    /** A failed check marks the backend down until a check succeeds, whatever the probe sees meanwhile. */
+    @Test
+    void aFailedCheckKeepsTheMetricDownUntilACheckSucceeds() {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Switchable backend = new Switchable();
+        FailSafeLimiter l = new FailSafeLimiter(backend, "redis", FailureMode.CLOSED, registry);
+        backend.down = "timeout";
+        assertEquals(FailSafeLimiter.UNAVAILABLE, l.acquireQuery(T).toCompletableFuture().join());
+        backend.down = null;
+        l.probe();
+        assertEquals(0.0, up(registry), "the probe alone does not clear a failed check");
+        assertEquals(LimitVerdict.UNLIMITED, l.acquireQuery(T).toCompletableFuture().join());
+        assertEquals(1.0, up(registry));
     }
 }
