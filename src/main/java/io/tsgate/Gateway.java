@@ -88,9 +88,10 @@ public final class Gateway implements AutoCloseable {
                 .addService(extProc)
                 .addService(health.getHealthService())
                 .build();
-        grpc.start();
+        // HealthStatusManager starts SERVING: say the truth before the first Health call can arrive.
         Readiness readiness = new Readiness(c.readiness());
         publishHealth(health, readiness);
+        grpc.start();
         background.scheduleWithFixedDelay(() -> publishHealth(health, readiness), 1, 1, TimeUnit.SECONDS);
         AdminHttpServer http = new AdminHttpServer(config.httpListen().socketAddress(), registry, readiness,
                 config.securityHeaders(), new ForwardAuthHandler(c.authorizer(), observer, config.securityHeaders(),

@@ -32,6 +32,8 @@ public final class FailSafeLimiter implements Limiter {
     private final AtomicBoolean failing = new AtomicBoolean();
     /** The backend's own reason it cannot answer, as of the last {@link #probe}; null while it can. */
     private volatile String backendDown;
+    /** A check failed while the backend itself said it was down: its coming back ends that failure. */
+    private volatile boolean failedWhileDown;
 
     public FailSafeLimiter(Limiter backend, String backendName, FailureMode mode, PrometheusRegistry registry) {
         this.backend = backend;
@@ -78,7 +80,8 @@ public final class FailSafeLimiter implements Limiter {
     private CompletionStage<LimitVerdict> guard(CompletionStage<LimitVerdict> stage) {
         CompletableFuture<LimitVerdict> f = stage.toCompletableFuture();
         if (f.isDone() && !f.isCompletedExceptionally()) {
-            recovered();
+            // Answered from memory (a tenant without limits, the datasource's last usage): proves nothing about the
+            // backend, so it does not end a failure — else every unlimited request would log "answers again".
             return f;
         }
         return f.handle((v, e) -> {
@@ -87,6 +90,9 @@ public final class FailSafeLimiter implements Limiter {
                 return v;
             }
             failures.labelValues(backendName, mode.name().toLowerCase(java.util.Locale.ROOT)).inc();
+            if (backend.unavailableReason() != null) {
+                failedWhileDown = true;
+            }
             if (failing.compareAndSet(false, true)) {
                 LOG.warn("rate limit backend {} failed ({}); failing {} until it answers again", backendName,
                         rootMessage(e), consequence());
@@ -97,8 +103,10 @@ public final class FailSafeLimiter implements Limiter {
 
     /**
      * Asks the backend whether it can answer ({@link Limiter#unavailableReason}), without a request: called every
-     * second on the limits thread, so an outage is logged and exported even when nothing is being limited. Logs
-     * only when the backend's own view changes; a failed check logs separately, so the two cannot flap each other.
+     * second on one thread (the limits thread), so an outage is logged and exported even when nothing is being
+     * limited. Logs when the backend's own view changes. Seeing it usable again ends a failure of the checks that
+     * happened while it said it was down; a backend that is connected but failing checks (timeouts) stays failed
+     * until a check reaches it, so the two views cannot make the log flap.
      */
     public void probe() {
         String why = backend.unavailableReason();
@@ -108,7 +116,13 @@ public final class FailSafeLimiter implements Limiter {
             LOG.warn("rate limit backend {} is unavailable ({}); tsgate stays ready and keeps deciding, failing {}",
                     backendName, why, consequence());
         } else if (why == null && before != null) {
+            failing.set(false);
+            failedWhileDown = false;
             LOG.info("rate limit backend {} is available again", backendName);
+        } else if (why == null && failedWhileDown) {
+            // An outage shorter than the probe interval: the checks failed because the backend said it was down.
+            failedWhileDown = false;
+            recovered();
         }
     }
 

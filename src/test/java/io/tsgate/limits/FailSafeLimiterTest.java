@@ -46,19 +46,24 @@ class FailSafeLimiterTest {
         assertEquals(v, l.admitWrite(T, 5, new long[0]).toCompletableFuture().join());
     }
 
-    /** A backend whose own view of its connection the test sets, answering every check while up. */
+    /**
+     * A backend whose own view of its connection the test sets: a query of tenant {@link #T} goes to the backend
+     * (answered later, as Redis does), a write is answered from memory (as for a tenant without limits).
+     */
     private static final class Switchable implements Limiter {
         volatile String down;
+        /** Checks time out although the backend says it is connected. */
+        volatile boolean timingOut;
 
         @Override
         public CompletionStage<LimitVerdict> acquireQuery(Tenant tenant) {
-            return down == null ? CompletableFuture.completedFuture(LimitVerdict.UNLIMITED)
-                    : CompletableFuture.failedFuture(new IllegalStateException(down));
+            return down == null && !timingOut ? CompletableFuture.supplyAsync(() -> LimitVerdict.UNLIMITED)
+                    : CompletableFuture.failedFuture(new IllegalStateException(down == null ? "timeout" : down));
         }
 
         @Override
         public CompletionStage<LimitVerdict> admitWrite(Tenant tenant, long rows, long[] seriesHashes) {
-            return acquireQuery(tenant);
+            return CompletableFuture.completedFuture(LimitVerdict.UNLIMITED);
         }
 
         @Override
@@ -93,18 +98,52 @@ class FailSafeLimiterTest {
         assertEquals(1.0, up(registry));
     }
 
-    /** A failed check marks the backend down until a check succeeds, whatever the probe sees meanwhile. */
+    /**
+     * A failed check (a timeout while connected) marks the backend down until a check reaches it again: not a probe
+     * that never saw it down, not an answer from memory (before, every unlimited tenant's request "recovered" it).
+     */
     @Test
-    void aFailedCheckKeepsTheMetricDownUntilACheckSucceeds() {
+    void aFailedCheckKeepsTheMetricDownUntilACheckReachesTheBackend() {
         PrometheusRegistry registry = new PrometheusRegistry();
         Switchable backend = new Switchable();
         FailSafeLimiter l = new FailSafeLimiter(backend, "redis", FailureMode.CLOSED, registry);
-        backend.down = "timeout";
+        backend.timingOut = true;
         assertEquals(FailSafeLimiter.UNAVAILABLE, l.acquireQuery(T).toCompletableFuture().join());
+        l.probe();
+        assertEquals(0.0, up(registry), "the probe never saw it down: a connected backend may still time out");
+        assertEquals(LimitVerdict.UNLIMITED, l.admitWrite(T, 1, new long[0]).toCompletableFuture().join());
+        assertEquals(0.0, up(registry), "an answer from memory proves nothing");
+        backend.timingOut = false;
+        assertEquals(LimitVerdict.UNLIMITED, l.acquireQuery(T).toCompletableFuture().join());
+        assertEquals(1.0, up(registry));
+    }
+
+    /** The probe saw it down and then back: that ends the checks' failure too, without waiting for traffic. */
+    @Test
+    void aBackendSeenDownAndBackIsUpWithoutTraffic() {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Switchable backend = new Switchable();
+        FailSafeLimiter l = new FailSafeLimiter(backend, "redis", FailureMode.OPEN, registry);
+        backend.down = "redis unreachable (reconnecting)";
+        l.probe();
+        assertEquals(LimitVerdict.UNLIMITED, l.acquireQuery(T).toCompletableFuture().join(), "fail open");
         backend.down = null;
         l.probe();
-        assertEquals(0.0, up(registry), "the probe alone does not clear a failed check");
-        assertEquals(LimitVerdict.UNLIMITED, l.acquireQuery(T).toCompletableFuture().join());
+        assertEquals(1.0, up(registry));
+    }
+
+    /** An outage between two probes: the checks failed while the backend said it was down, so its return ends it. */
+    @Test
+    void anOutageBetweenTwoProbesEndsWhenTheBackendSaysItIsBack() {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Switchable backend = new Switchable();
+        FailSafeLimiter l = new FailSafeLimiter(backend, "datasource", FailureMode.OPEN, registry);
+        l.probe();
+        backend.down = "datasource query failed";
+        l.acquireQuery(T).toCompletableFuture().join();
+        assertEquals(0.0, up(registry));
+        backend.down = null;
+        l.probe();
         assertEquals(1.0, up(registry));
     }
 }
