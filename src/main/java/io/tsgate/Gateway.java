@@ -94,19 +94,24 @@ public final class Gateway implements AutoCloseable {
                 .addService(extProc)
                 .addService(health.getHealthService())
                 .build();
+        // HealthStatusManager starts SERVING: say the truth before the first Health call can arrive.
+        Readiness readiness = new Readiness(c.readiness());
+        publishHealth(health, readiness);
         grpc.start();
-        health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
-        AdminHttpServer http = new AdminHttpServer(config.httpListen().socketAddress(), registry,
-                () -> {
-                    String keys = c.readiness().get();
-                    return keys != null || limits == null ? keys : limits.unavailableReason();
-                },
+        background.scheduleWithFixedDelay(() -> publishHealth(health, readiness), 1, 1, TimeUnit.SECONDS);
+        AdminHttpServer http = new AdminHttpServer(config.httpListen().socketAddress(), registry, readiness,
                 config.securityHeaders(), new ForwardAuthHandler(c.authorizer(), observer, config.securityHeaders(),
                         config.forwardAuth().proxyAppliesPath()),
                 config.tls() == null ? null : ServerTls.http(config.tls()), config.httpServer());
         LOG.info("serving ext_authz on gRPC port {}, metrics and health on HTTP port {}, cluster mode {}",
                 grpc.getPort(), http.port(), config.clusterMode());
         return new Gateway(grpc, http, health, background, limits, counting, c.resources());
+    }
+
+    /** gRPC health says what {@code /ready} says (HealthStatusManager notifies watchers only on a change). */
+    private static void publishHealth(HealthStatusManager health, Readiness readiness) {
+        health.setStatus("", readiness.get() == null ? HealthCheckResponse.ServingStatus.SERVING
+                : HealthCheckResponse.ServingStatus.NOT_SERVING);
     }
 
     /**

@@ -16,7 +16,14 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz;
 import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
+import io.tsgate.auth.Tenant;
 import io.tsgate.cli.EnvoyConfigCommand;
+import io.tsgate.config.FlagCatalogue;
+import io.tsgate.it.IstioSidecar;
+import io.tsgate.request.Endpoint;
+import io.tsgate.request.EndpointCatalogue;
+import io.tsgate.request.RequestClass;
 import io.tsgate.envoy.EnvoyBootstrapValidator;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -211,6 +218,148 @@ class ExamplesTest {
                 + "envoy.yaml is stale; regenerate: java -jar target/tsgate.jar envoy-config > examples/kubernetes/envoy.yaml");
     }
 
+    // ---- every Envoy data plane that routes writes counts them --------------------------------------------
+
+    /**
+     * Every Envoy bootstrap shipped under examples/ and envoy/, and the Istio sidecar built from examples/istio/: each
+     * that routes a write to a backend runs it through ext_proc, which tsgate needs to count a limited tenant's rows
+     * and series. Without it, rows_inserted, new_series and active_series limits silently do nothing.
+     */
+    @Test
+    void everyEnvoyExampleThatRoutesWritesCarriesExtProc() throws Exception {
+        Map<String, Bootstrap> planes = envoyBootstraps();
+        planes.put("examples/istio (sidecar with ext-proc.yaml)", IstioSidecar.bootstrap());
+        assertTrue(planes.keySet().containsAll(List.of("examples/compose/envoy.yaml", "examples/kubernetes/envoy.yaml",
+                "examples/envoy/envoy-mirror-hash.yaml", "envoy/envoy-single.yaml", "envoy/envoy-cluster.yaml")),
+                planes.keySet().toString());
+        assertAll(planes.entrySet().stream().map(p -> () -> assertWritesMeetExtProc(p.getKey(), p.getValue())));
+    }
+
+    /** A config without ext_proc that routes writes is caught: the check above can fail. */
+    @Test
+    void aConfigThatRoutesWritesWithoutExtProcIsCaught() throws Exception {
+        String printed = envoyConfig("-extProc=false");
+        AssertionError e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
+                () -> assertWritesMeetExtProc("envoy-config -extProc=false", EnvoyBootstrapValidator.parse(printed)));
+        assertTrue(e.getMessage().contains("no ext_proc filter"), e.getMessage());
+    }
+
+    /** Every file under examples/ and envoy/ that is an Envoy bootstrap (has static_resources), by path. */
+    private static Map<String, Bootstrap> envoyBootstraps() throws Exception {
+        Map<String, Bootstrap> out = new java.util.TreeMap<>();
+        for (String root : List.of("examples", "envoy")) {
+            List<Path> files;
+            try (var walk = Files.walk(Path.of(root))) {
+                files = walk.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+            }
+            for (Path f : files) {
+                String yaml = Files.readString(f);
+                boolean bootstrap = false;
+                try (var it = YAML.readerFor(JsonNode.class).readValues(yaml)) {
+                    while (it.hasNext()) {
+                        bootstrap |= ((JsonNode) it.next()).has("static_resources");
+                    }
+                }
+                if (bootstrap) {
+                    out.put(f.toString().replace('\\', '/'), EnvoyBootstrapValidator.parse(yaml));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The routes a write reaches once tsgate allowed it (tsgate's x-tsgate-class and x-tsgate-tenant set, the path
+     * single-node or cluster-rewritten; the route re-picked when ext_authz clears the route cache, as ext_proc then
+     * reads its per-route settings from it): where any forwards to a backend, ext_proc must follow ext_authz, fail
+     * closed, see the request headers, be allowed to ask for the body, get ext_authz's metadata (the tenant), and
+     * not be switched off on that route; the listener must hold the largest body tsgate counts.
+     */
+    private static void assertWritesMeetExtProc(String name, Bootstrap b) throws Exception {
+        for (HttpConnectionManager hcm : EnvoyBootstrapValidator.connectionManagers(b)) {
+            io.tsgate.it.EnvoyConfig config = new io.tsgate.it.EnvoyConfig(hcm, 0);
+            boolean rerouted = config.extAuthz().getClearRouteCache();
+            io.tsgate.it.RouteTable routes = config.routes();
+            Map<String, io.tsgate.it.RouteTable.Match> writeRoutes = new java.util.TreeMap<>();
+            for (String path : EndpointCatalogue.fixedPaths(RequestClass.WRITE)) {
+                Endpoint e = EndpointCatalogue.classify("POST", path);
+                for (String forwarded : new String[] {path, e == null ? null : e.clusterPath(new Tenant(1, 5))}) {
+                    if (forwarded == null) {
+                        continue;
+                    }
+                    io.tsgate.it.HeaderList h = new io.tsgate.it.HeaderList();
+                    h.add(":method", "POST");
+                    if (rerouted) {
+                        h.add("x-tsgate-class", "write");
+                        h.add("x-tsgate-tenant", "1:5");
+                    }
+                    io.tsgate.it.RouteTable.Match m = routes.match(rerouted ? forwarded : path, h);
+                    if (m != null && !m.isDirectResponse()) {
+                        writeRoutes.put(forwarded + " → " + m.name(), m);
+                    }
+                }
+            }
+            if (writeRoutes.isEmpty()) {
+                continue; // routes no write anywhere: nothing to count
+            }
+            List<String> filters = config.filterNames();
+            var proc = config.extProc();
+            assertNotNull(proc, name + " routes writes (" + writeRoutes.keySet().iterator().next()
+                    + ") but has no ext_proc filter: row and series limits would not hold");
+            assertTrue(filters.indexOf(io.tsgate.it.EnvoyConfig.EXT_AUTHZ) < filters.indexOf(io.tsgate.it.EnvoyConfig.EXT_PROC)
+                    && filters.indexOf(io.tsgate.it.EnvoyConfig.EXT_PROC) < filters.size() - 1, name + ": " + filters);
+            String where = name + " ext_proc";
+            assertAll(
+                    () -> assertFalse(proc.getFailureModeAllow(), where + ": fail closed"),
+                    () -> assertEquals(ProcessingMode.HeaderSendMode.SEND, proc.getProcessingMode().getRequestHeaderMode(),
+                            where + ": request headers sent"),
+                    () -> assertTrue(proc.getAllowModeOverride(), where + ": tsgate asks for a limited write's body"),
+                    () -> assertTrue(proc.getMetadataOptions().getForwardingNamespaces().getUntypedList()
+                            .contains(io.tsgate.it.EnvoyConfig.EXT_AUTHZ), where + ": ext_authz metadata (the tenant)"),
+                    () -> assertEquals(config.extAuthz().getGrpcService().getEnvoyGrpc().getClusterName(),
+                            proc.getGrpcService().getEnvoyGrpc().getClusterName(), where + ": the same tsgate"));
+            for (Map.Entry<String, io.tsgate.it.RouteTable.Match> w : writeRoutes.entrySet()) {
+                var perRoute = w.getValue().extProc();
+                assertTrue(perRoute == null || !perRoute.getDisabled() && !perRoute.hasOverrides(),
+                        name + ": write route " + w.getKey() + " switches ext_proc off or changes its mode");
+            }
+            var listener = b.getStaticResources().getListeners(0);
+            long maxBody = Long.parseLong(FlagCatalogue.find("ingest.maxBodyBytes").defaultValue());
+            assertTrue(listener.hasPerConnectionBufferLimitBytes()
+                    && listener.getPerConnectionBufferLimitBytes().getValue() >= maxBody,
+                    name + ": the listener's per_connection_buffer_limit_bytes must hold a buffered write body of "
+                    + "-ingest.maxBodyBytes (" + maxBody + "), or Envoy answers 413 before tsgate counts it");
+            Cluster tsgate = b.getStaticResources().getClustersList().stream().filter(c -> c.getName()
+                    .equals(proc.getGrpcService().getEnvoyGrpc().getClusterName())).findFirst().orElseThrow();
+            assertTrue(tsgate.getPerConnectionBufferLimitBytes().getValue() > maxBody,
+                    name + ": the connection to tsgate carries a whole buffered body");
+        }
+    }
+
+    /**
+     * Istio buffers the body of every request for the check (no per-route setting), writes included. Envoy
+     * (ext_authz.cc decodeHeaders) sets the stream's buffer limit to max_request_bytes when allow_partial_message is
+     * false: every larger body, i.e. nearly every vmagent block, is 413 before tsgate is asked. With partial messages
+     * Envoy sends the first max_request_bytes; more than the connection's buffer limit would be 413 from the
+     * connection manager instead, so max_request_bytes stays below it.
+     */
+    @Test
+    void istioBodySettingsCannotAnswer413ForALargeWrite() throws Exception {
+        Bootstrap b = IstioSidecar.bootstrap();
+        HttpConnectionManager hcm = EnvoyBootstrapValidator.connectionManagers(b).get(0);
+        ExtAuthz authz = new io.tsgate.it.EnvoyConfig(hcm, 0).extAuthz();
+        var body = authz.getWithRequestBody();
+        long listenerLimit = b.getStaticResources().getListeners(0).hasPerConnectionBufferLimitBytes()
+                ? b.getStaticResources().getListeners(0).getPerConnectionBufferLimitBytes().getValue() : 1 << 20;
+        assertAll(
+                () -> assertTrue(authz.hasWithRequestBody(), "read bodies reach tsgate"),
+                () -> assertTrue(body.getAllowPartialMessage(), "allowPartialMessage: false answers 413 to large writes"),
+                () -> assertTrue(body.getMaxRequestBytes() > 0 && body.getMaxRequestBytes() < listenerLimit,
+                        "maxRequestBytes " + body.getMaxRequestBytes() + " must stay below the listener's buffer limit "
+                        + listenerLimit),
+                () -> assertFalse(authz.getFailureModeAllow(), "fail closed"));
+    }
+
     // ---- Istio ----------------------------------------------------------------------------------------------
 
     @Test
@@ -222,7 +371,8 @@ class ExamplesTest {
                 () -> assertEquals(9191, grpc.get("port").asInt()),
                 () -> assertTrue(grpc.get("service").asText().startsWith("tsgate.")),
                 () -> assertFalse(grpc.get("failOpen").asBoolean(), "fail closed"),
-                () -> assertFalse(grpc.at("/includeRequestBodyInCheck/allowPartialMessage").asBoolean(true)),
+                () -> assertTrue(grpc.at("/includeRequestBodyInCheck/allowPartialMessage").asBoolean(false),
+                        "Istio buffers every request's body for the check: writes too"),
                 () -> assertTrue(grpc.get("clearRouteCache").asBoolean()));
         List<JsonNode> policies = documents("istio/authorization-policy.yaml");
         JsonNode custom = policies.stream().filter(p -> p.at("/spec/action").asText().equals("CUSTOM")).findFirst()

@@ -8,8 +8,10 @@ import java.io.PrintStream;
 import java.util.List;
 
 /**
- * {@code tsgate envoy-config [-clusterMode] [-read.url=…] [-write.url=…] [-extProc] …}: prints a complete Envoy
+ * {@code tsgate envoy-config [-clusterMode] [-read.url=…] [-write.url=…] [-extProc=false] …}: prints a complete Envoy
  * bootstrap for tsgate, validated against Envoy's Bootstrap proto before printing. Exit 0, or 2 on a usage error.
+ * The ext_proc filter is in by default: without it no write body is counted, so row and series limits would not
+ * hold; {@code -extProc=false} leaves it out for deployments that have no such limits.
  */
 public final class EnvoyConfigCommand {
     private EnvoyConfigCommand() {
@@ -17,7 +19,7 @@ public final class EnvoyConfigCommand {
 
     public static int run(List<String> args, PrintStream out, PrintStream err) {
         boolean cluster = false;
-        boolean extProc = false;
+        boolean extProc = true;
         String readUrl = null;
         String writeUrl = null;
         String tsgate = EnvoyConfigOptions.DEFAULT_TSGATE;
@@ -100,7 +102,8 @@ public final class EnvoyConfigCommand {
         out.println("  -read.url=URL           single-node VictoriaMetrics, or vmselect (default "
                 + EnvoyConfigOptions.DEFAULT_SINGLE_URL + ", cluster " + EnvoyConfigOptions.DEFAULT_VMSELECT_URL + ")");
         out.println("  -write.url=URL          where writes go (default: -read.url, cluster " + EnvoyConfigOptions.DEFAULT_VMINSERT_URL + ")");
-        out.println("  -extProc                add the ext_proc filter, so tsgate can count write bodies for row/series limits");
+        out.println("  -extProc=false          leave out the ext_proc filter (in by default): tsgate then counts no write body,");
+        out.println("                          so rows_inserted/new_series/active_series limits are not enforced through this Envoy");
         out.println("  -tsgate.grpcAddr=H:P    tsgate's gRPC listener (default " + EnvoyConfigOptions.DEFAULT_TSGATE + ")");
         out.println("  -envoy.listenAddr=H:P   Envoy's listener for clients (default " + EnvoyConfigOptions.DEFAULT_LISTEN + ")");
         out.println("  -envoy.adminAddr=H:P    Envoy's admin listener (default " + EnvoyConfigOptions.DEFAULT_ADMIN + ")");

@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
  * Applies {@code -ratelimit.failureMode} to a backend whose stages can fail: a failed check becomes an allow
  * (open) or a 429 with reason {@code limit_backend_unavailable} (closed), counted in
  * {@code tsgate_ratelimit_backend_failures_total}. One log line when the backend starts failing and one when it
- * answers again, not one per request.
+ * answers again, not one per request. {@link #probe} also asks the backend itself, so an outage shows in
+ * {@code tsgate_ratelimit_backend_up} and the log while no request needs a limit. An outage is never unreadiness:
+ * tsgate still decides every request, by the failure mode.
  */
 public final class FailSafeLimiter implements Limiter {
     private static final Logger LOG = LoggerFactory.getLogger(FailSafeLimiter.class);
@@ -28,6 +30,10 @@ public final class FailSafeLimiter implements Limiter {
     private final FailureMode mode;
     private final Counter failures;
     private final AtomicBoolean failing = new AtomicBoolean();
+    /** The backend's own reason it cannot answer, as of the last {@link #probe}; null while it can. */
+    private volatile String backendDown;
+    /** A check failed while the backend itself said it was down: its coming back ends that failure. */
+    private volatile boolean failedWhileDown;
 
     public FailSafeLimiter(Limiter backend, String backendName, FailureMode mode, PrometheusRegistry registry) {
         this.backend = backend;
@@ -37,9 +43,10 @@ public final class FailSafeLimiter implements Limiter {
                 .help("Limit checks the backend could not answer, by backend and the -ratelimit.failureMode applied")
                 .labelNames("backend", "failure_mode").register(registry);
         GaugeWithCallback.builder().name("tsgate_ratelimit_backend_up")
-                .help("1 while the last limit check reached the backend, 0 while it fails")
+                .help("1 while the rate-limit backend answers, 0 while it is down or its last check failed "
+                        + "(-ratelimit.failureMode decides meanwhile; /ready stays 200)")
                 .labelNames("backend")
-                .callback(cb -> cb.call(failing.get() ? 0 : 1, backendName)).register(registry);
+                .callback(cb -> cb.call(failing.get() || backendDown != null ? 0 : 1, backendName)).register(registry);
     }
 
     @Override
@@ -73,7 +80,8 @@ public final class FailSafeLimiter implements Limiter {
     private CompletionStage<LimitVerdict> guard(CompletionStage<LimitVerdict> stage) {
         CompletableFuture<LimitVerdict> f = stage.toCompletableFuture();
         if (f.isDone() && !f.isCompletedExceptionally()) {
-            recovered();
+            // Answered from memory (a tenant without limits, the datasource's last usage): proves nothing about the
+            // backend, so it does not end a failure — else every unlimited request would log "answers again".
             return f;
         }
         return f.handle((v, e) -> {
@@ -82,12 +90,44 @@ public final class FailSafeLimiter implements Limiter {
                 return v;
             }
             failures.labelValues(backendName, mode.name().toLowerCase(java.util.Locale.ROOT)).inc();
+            if (backend.unavailableReason() != null) {
+                failedWhileDown = true;
+            }
             if (failing.compareAndSet(false, true)) {
                 LOG.warn("rate limit backend {} failed ({}); failing {} until it answers again", backendName,
-                        rootMessage(e), mode == FailureMode.OPEN ? "open: requests pass uncounted" : "closed: requests get 429");
+                        rootMessage(e), consequence());
             }
             return mode == FailureMode.OPEN ? LimitVerdict.UNLIMITED : UNAVAILABLE;
         });
+    }
+
+    /**
+     * Asks the backend whether it can answer ({@link Limiter#unavailableReason}), without a request: called every
+     * second on one thread (the limits thread), so an outage is logged and exported even when nothing is being
+     * limited. Logs when the backend's own view changes. Seeing it usable again ends a failure of the checks that
+     * happened while it said it was down; a backend that is connected but failing checks (timeouts) stays failed
+     * until a check reaches it, so the two views cannot make the log flap.
+     */
+    public void probe() {
+        String why = backend.unavailableReason();
+        String before = backendDown;
+        backendDown = why;
+        if (why != null && before == null) {
+            LOG.warn("rate limit backend {} is unavailable ({}); tsgate stays ready and keeps deciding, failing {}",
+                    backendName, why, consequence());
+        } else if (why == null && before != null) {
+            failing.set(false);
+            failedWhileDown = false;
+            LOG.info("rate limit backend {} is available again", backendName);
+        } else if (why == null && failedWhileDown) {
+            // An outage shorter than the probe interval: the checks failed because the backend said it was down.
+            failedWhileDown = false;
+            recovered();
+        }
+    }
+
+    private String consequence() {
+        return mode == FailureMode.OPEN ? "open: requests pass uncounted" : "closed: limited tenants get 429";
     }
 
     private void recovered() {

@@ -22,7 +22,10 @@ public interface Limiter {
     /** True when some row or series limit applies to {@code tenant}, so its write bodies must be counted. */
     boolean countsWrites(Tenant tenant);
 
-    /** Null while the backend is usable, else a short reason why not (for {@code /ready}). */
+    /**
+     * Null while the backend is usable, else a short reason why not, for metrics and the log. Never for readiness:
+     * without its backend tsgate still decides, as {@code -ratelimit.failureMode} says.
+     */
     default String unavailableReason() {
         return null;
     }

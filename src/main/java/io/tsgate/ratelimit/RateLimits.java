@@ -90,8 +90,10 @@ public final class RateLimits implements AutoCloseable {
                 series = ds;
             }
         }
-        Limiter limiter = new MeteredLimiter(new FailSafeLimiter(backend, name, config.failureMode(), registry),
-                series, registry);
+        FailSafeLimiter failSafe = new FailSafeLimiter(backend, name, config.failureMode(), registry);
+        // An outage is reported by metric and log line, not by readiness: tsgate decides without its backend.
+        background.scheduleWithFixedDelay(failSafe::probe, 1, 1, TimeUnit.SECONDS);
+        Limiter limiter = new MeteredLimiter(failSafe, series, registry);
         closeables.add(HangupSignal.onHangup(() -> background.execute(file::reload)));
         long check = config.checkInterval().toMillis();
         if (check > 0) {
@@ -109,11 +111,6 @@ public final class RateLimits implements AutoCloseable {
     /** Reloads the limit file now (what SIGHUP does). */
     public boolean reload() {
         return file.reload();
-    }
-
-    /** Null while the backend is usable, else why not. */
-    public String unavailableReason() {
-        return limiter.unavailableReason();
     }
 
     @Override

@@ -82,14 +82,30 @@ class EnvoyConfigCommandTest {
                 .collect(Collectors.toList());
     }
 
+    /** The safe default: ext_proc is in, so a limited tenant's write bodies are counted (before: left out). */
     @Test
-    void defaultSingleNodeIsTheShippedConfigWithoutExtProc() throws Exception {
+    void defaultSingleNodeIsTheShippedConfigWithExtProc() throws Exception {
         Bootstrap b = printed();
-        Bootstrap shipped = shipped("envoy-single.yaml");
+        assertEquals(List.of("envoy.filters.http.ext_authz", "envoy.filters.http.ext_proc", "envoy.filters.http.router"),
+                filterNames(b));
+        assertEquals(shipped("envoy-single.yaml"), b, "the defaults are the shipped file's addresses");
+        assertEquals(run().out(), run("-extProc").out(), "-extProc is still accepted and changes nothing");
+        assertFalse(run().out().contains("WITHOUT ext_proc"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"false", "true"})
+    void extProcFalseLeavesOutTheFilterAndItsPerRouteSettingsAndSaysSo(boolean cluster) throws Exception {
+        Result r = cluster ? run("-extProc=false", "-clusterMode") : run("-extProc=false");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("# WITHOUT ext_proc (-extProc=false): tsgate counts no write body"), r.out());
+        Bootstrap b = EnvoyBootstrapValidator.parse(r.out());
         assertEquals(List.of("envoy.filters.http.ext_authz", "envoy.filters.http.router"), filterNames(b));
-        assertEquals(routeTable(shipped), routeTable(b));
-        assertEquals(shipped.getStaticResources().getClustersList(), b.getStaticResources().getClustersList());
-        assertEquals(shipped.getAdmin(), b.getAdmin());
+        for (Route route : manager(b).getRouteConfig().getVirtualHosts(0).getRoutesList()) {
+            assertFalse(route.containsTypedPerFilterConfig("envoy.filters.http.ext_proc"), route.getName());
+        }
+        Bootstrap shipped = shipped(cluster ? "envoy-cluster.yaml" : "envoy-single.yaml");
+        assertEquals(routeTable(shipped), routeTable(b), "routes and ext_authz settings unchanged");
         ExtAuthz authz = manager(b).getHttpFilters(0).getTypedConfig().unpack(ExtAuthz.class);
         assertAll(() -> assertTrue(authz.getClearRouteCache()), () -> assertFalse(authz.getFailureModeAllow()),
                 () -> assertEquals("tsgate", authz.getGrpcService().getEnvoyGrpc().getClusterName()));
@@ -114,7 +130,7 @@ class EnvoyConfigCommandTest {
     @ParameterizedTest
     @CsvSource({"false", "true"})
     void extProcFilterRunsAfterExtAuthzWithTsgatesSettings(boolean cluster) throws Exception {
-        Bootstrap b = cluster ? printed("-extProc", "-clusterMode") : printed("-extProc");
+        Bootstrap b = cluster ? printed("-clusterMode") : printed();
         assertEquals(List.of("envoy.filters.http.ext_authz", "envoy.filters.http.ext_proc", "envoy.filters.http.router"),
                 filterNames(b));
         ExternalProcessor p = manager(b).getHttpFilters(1).getTypedConfig().unpack(ExternalProcessor.class);

@@ -41,21 +41,25 @@ public record EnvoyConfig(HttpConnectionManager hcm, int bufferLimitBytes) {
 
     public static EnvoyConfig load(Path file) {
         try {
-            Bootstrap b = EnvoyBootstrapValidator.parse(Files.readString(file));
-            List<HttpConnectionManager> managers = EnvoyBootstrapValidator.connectionManagers(b);
-            if (managers.size() != 1) {
-                throw new UnsupportedOperationException(file + ": stand-in models one HTTP connection manager");
-            }
-            var listener = b.getStaticResources().getListeners(0);
-            // The listener's per_connection_buffer_limit_bytes bounds what a filter may buffer (Envoy's default 1 MiB).
-            int limit = listener.hasPerConnectionBufferLimitBytes()
-                    ? listener.getPerConnectionBufferLimitBytes().getValue() : 1 << 20;
-            return new EnvoyConfig(managers.get(0), limit);
+            return of(EnvoyBootstrapValidator.parse(Files.readString(file)), file.toString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InvalidEnvoyConfigException e) {
             throw new IllegalStateException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A bootstrap already parsed by {@link EnvoyBootstrapValidator} ({@code where} names it in errors). */
+    public static EnvoyConfig of(Bootstrap b, String where) throws InvalidEnvoyConfigException {
+        List<HttpConnectionManager> managers = EnvoyBootstrapValidator.connectionManagers(b);
+        if (managers.size() != 1) {
+            throw new UnsupportedOperationException(where + ": stand-in models one HTTP connection manager");
+        }
+        var listener = b.getStaticResources().getListeners(0);
+        // The listener's per_connection_buffer_limit_bytes bounds what a filter may buffer (Envoy's default 1 MiB).
+        int limit = listener.hasPerConnectionBufferLimitBytes()
+                ? listener.getPerConnectionBufferLimitBytes().getValue() : 1 << 20;
+        return new EnvoyConfig(managers.get(0), limit);
     }
 
     /** A variation of this config (a test's own setting), built from the parsed proto. */

@@ -84,6 +84,15 @@ public final class ManagedProcess implements AutoCloseable {
         }
     }
 
+    /** SIGKILL, as a crash or the OOM killer ends it: no shutdown of its own, its sockets reset by the kernel. */
+    public void kill() {
+        try {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
         process.destroy();

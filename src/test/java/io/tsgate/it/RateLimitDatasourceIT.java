@@ -49,6 +49,15 @@ class RateLimitDatasourceIT {
         }
     }
 
+    private static String body(HttpClient client, String url) {
+        try {
+            return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
     private static CheckResponse query(AuthorizationGrpc.AuthorizationBlockingStub stub) {
         String path = "/api/v1/query?query=up";
         AttributeContext.HttpRequest http = AttributeContext.HttpRequest.newBuilder().setMethod("GET").setPath(path)
@@ -99,7 +108,8 @@ class RateLimitDatasourceIT {
                 "-ratelimit.refreshInterval=500ms", "-ratelimit.extraLabels=job=tsgate"), Map.of()));
         try (Gateway g = Gateway.start(config, Clock.systemUTC())) {
             String ready = "http://127.0.0.1:" + g.httpPort() + "/ready";
-            assertEquals(503, httpStatus(HTTP, ready), "not ready before the datasource has answered");
+            assertEquals(200, httpStatus(HTTP, ready), "ready before the datasource has answered: tsgate decides "
+                    + "by -ratelimit.failureMode meanwhile");
 
             Path scrape = dir.resolve("scrape.yaml");
             Files.writeString(scrape, """
@@ -118,8 +128,10 @@ class RateLimitDatasourceIT {
                     dir.resolve("vm.log"), Duration.ofSeconds(30), () -> httpStatus(https, vm + "/health") == 200)) {
                 assertEquals(401, https.send(HttpRequest.newBuilder(URI.create(vm + "/api/v1/query?query=1")).build(),
                         HttpResponse.BodyHandlers.ofString()).statusCode(), "VictoriaMetrics requires the credentials");
-                Await.until("/ready once the datasource answers", Duration.ofSeconds(20), () -> httpStatus(HTTP, ready),
-                        s -> s == 200);
+                Await.until("the datasource answers", Duration.ofSeconds(20), () -> body(HTTP,
+                        "http://127.0.0.1:" + g.httpPort() + "/metrics"),
+                        m -> m.contains("tsgate_ratelimit_backend_up{backend=\"datasource\"} 1"));
+                assertEquals(200, httpStatus(HTTP, ready));
                 ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", g.grpcPort()).usePlaintext().build();
                 try {
                     var stub = AuthorizationGrpc.newBlockingStub(ch);

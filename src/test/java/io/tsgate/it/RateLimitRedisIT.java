@@ -101,9 +101,13 @@ class RateLimitRedisIT {
         }
     }
 
-    private static String metrics(Gateway g) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.httpPort() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+    private static String metrics(Gateway g) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.httpPort() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (Exception e) {
+            throw new IllegalStateException("GET /metrics: " + e, e);
+        }
     }
 
     @Test
@@ -146,11 +150,14 @@ class RateLimitRedisIT {
         CheckResponse r = query(s);
         assertEquals(429, status(r));
         assertEquals("limit_backend_unavailable", reason(r));
-        assertEquals(503, httpStatus(g, "/ready"));
+        assertEquals(200, httpStatus(g, "/ready"), "tsgate decides (429 here): it is ready");
+        Await.until("the outage in the metric", Duration.ofSeconds(10), () -> metrics(g),
+                m -> m.contains("tsgate_ratelimit_backend_up{backend=\"redis\"} 0"));
 
         redis.startAgain();
-        Await.until("connected in the background", Duration.ofSeconds(15), () -> httpStatus(g, "/ready"), st -> st == 200);
-        assertEquals(200, status(query(s)));
+        Await.until("connected in the background", Duration.ofSeconds(15), () -> metrics(g),
+                m -> m.contains("tsgate_ratelimit_backend_up{backend=\"redis\"} 1"));
+        Await.until("limits count again", Duration.ofSeconds(15), () -> status(query(s)), st -> st == 200);
         assertEquals(200, status(query(s)));
         assertEquals("limit_queries", reason(query(s)));
     }
@@ -171,12 +178,14 @@ class RateLimitRedisIT {
         for (int i = 0; i < 5; i++) {
             assertEquals(200, status(query(s)), "fail open: more than the limit passes");
         }
-        Await.until("/ready reports the backend down", Duration.ofSeconds(10), () -> httpStatus(g, "/ready"),
-                st -> st == 503);
+        Await.until("the metric reports the backend down", Duration.ofSeconds(10), () -> metrics(g),
+                m -> m.contains("tsgate_ratelimit_backend_up{backend=\"redis\"} 0"));
+        assertEquals(200, httpStatus(g, "/ready"), "an outage is a metric, not unreadiness");
         assertTrue(metrics(g).contains("tsgate_ratelimit_backend_failures_total{backend=\"redis\",failure_mode=\"open\"}"));
 
         redis.startAgain(); // empty: counters and the script cache are gone
-        Await.until("/ready again", Duration.ofSeconds(15), () -> httpStatus(g, "/ready"), st -> st == 200);
+        Await.until("the metric reports it back", Duration.ofSeconds(15), () -> metrics(g),
+                m -> m.contains("tsgate_ratelimit_backend_up{backend=\"redis\"} 1"));
         Await.until("limits count again", Duration.ofSeconds(15), () -> {
             // Fresh Redis: 3 allowed, then 429. Until the reconnect, every query passes (open).
             int last = 0;

@@ -67,7 +67,15 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    /** Starts the server again on the same port after {@link #stop()}. */
+    /** Kills the server with SIGKILL (data is lost); {@link #startAgain()} brings up an empty one. */
+    public void kill() {
+        if (process != null) {
+            process.kill();
+            process = null;
+        }
+    }
+
+    /** Starts the server again on the same port after {@link #stop()} or {@link #kill()}. */
     public void startAgain() throws IOException {
         if (process == null) {
             launch();

@@ -2,6 +2,8 @@ package io.tsgate.limits;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsgate.auth.Tenant;
 import java.util.concurrent.CompletableFuture;
@@ -42,5 +44,106 @@ class FailSafeLimiterTest {
         LimitVerdict v = l.acquireQuery(T).toCompletableFuture().join();
         assertEquals(new LimitVerdict(false, FailSafeLimiter.BACKEND_UNAVAILABLE, 0, 0, 1), v);
         assertEquals(v, l.admitWrite(T, 5, new long[0]).toCompletableFuture().join());
+    }
+
+    /**
+     * A backend whose own view of its connection the test sets: a query of tenant {@link #T} goes to the backend
+     * (answered later, as Redis does), a write is answered from memory (as for a tenant without limits).
+     */
+    private static final class Switchable implements Limiter {
+        volatile String down;
+        /** Checks time out although the backend says it is connected. */
+        volatile boolean timingOut;
+
+        @Override
+        public CompletionStage<LimitVerdict> acquireQuery(Tenant tenant) {
+            return down == null && !timingOut ? CompletableFuture.supplyAsync(() -> LimitVerdict.UNLIMITED)
+                    : CompletableFuture.failedFuture(new IllegalStateException(down == null ? "timeout" : down));
+        }
+
+        @Override
+        public CompletionStage<LimitVerdict> admitWrite(Tenant tenant, long rows, long[] seriesHashes) {
+            return CompletableFuture.completedFuture(LimitVerdict.UNLIMITED);
+        }
+
+        @Override
+        public boolean countsWrites(Tenant tenant) {
+            return true;
+        }
+
+        @Override
+        public String unavailableReason() {
+            return down;
+        }
+    }
+
+    private static double up(PrometheusRegistry registry) {
+        return registry.scrape().stream().filter(s -> s.getMetadata().getName().equals("tsgate_ratelimit_backend_up"))
+                .map(s -> ((GaugeSnapshot) s).getDataPoints().get(0).getValue()).findFirst().orElseThrow();
+    }
+
+    /** An outage shows in the metric without any request asking for a limit (before: 1 until a check failed). */
+    @Test
+    void probeReportsABackendOutageWithoutTraffic() {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Switchable backend = new Switchable();
+        FailSafeLimiter l = new FailSafeLimiter(backend, "redis", FailureMode.OPEN, registry);
+        l.probe();
+        assertEquals(1.0, up(registry));
+        backend.down = "redis unreachable (reconnecting)";
+        l.probe();
+        assertEquals(0.0, up(registry));
+        backend.down = null;
+        l.probe();
+        assertEquals(1.0, up(registry));
+    }
+
+    /**
+     * A failed check (a timeout while connected) marks the backend down until a check reaches it again: not a probe
+     * that never saw it down, not an answer from memory (before, every unlimited tenant's request "recovered" it).
+     */
+    @Test
+    void aFailedCheckKeepsTheMetricDownUntilACheckReachesTheBackend() {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Switchable backend = new Switchable();
+        FailSafeLimiter l = new FailSafeLimiter(backend, "redis", FailureMode.CLOSED, registry);
+        backend.timingOut = true;
+        assertEquals(FailSafeLimiter.UNAVAILABLE, l.acquireQuery(T).toCompletableFuture().join());
+        l.probe();
+        assertEquals(0.0, up(registry), "the probe never saw it down: a connected backend may still time out");
+        assertEquals(LimitVerdict.UNLIMITED, l.admitWrite(T, 1, new long[0]).toCompletableFuture().join());
+        assertEquals(0.0, up(registry), "an answer from memory proves nothing");
+        backend.timingOut = false;
+        assertEquals(LimitVerdict.UNLIMITED, l.acquireQuery(T).toCompletableFuture().join());
+        assertEquals(1.0, up(registry));
+    }
+
+    /** The probe saw it down and then back: that ends the checks' failure too, without waiting for traffic. */
+    @Test
+    void aBackendSeenDownAndBackIsUpWithoutTraffic() {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Switchable backend = new Switchable();
+        FailSafeLimiter l = new FailSafeLimiter(backend, "redis", FailureMode.OPEN, registry);
+        backend.down = "redis unreachable (reconnecting)";
+        l.probe();
+        assertEquals(LimitVerdict.UNLIMITED, l.acquireQuery(T).toCompletableFuture().join(), "fail open");
+        backend.down = null;
+        l.probe();
+        assertEquals(1.0, up(registry));
+    }
+
+    /** An outage between two probes: the checks failed while the backend said it was down, so its return ends it. */
+    @Test
+    void anOutageBetweenTwoProbesEndsWhenTheBackendSaysItIsBack() {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Switchable backend = new Switchable();
+        FailSafeLimiter l = new FailSafeLimiter(backend, "datasource", FailureMode.OPEN, registry);
+        l.probe();
+        backend.down = "datasource query failed";
+        l.acquireQuery(T).toCompletableFuture().join();
+        assertEquals(0.0, up(registry));
+        backend.down = null;
+        l.probe();
+        assertEquals(1.0, up(registry));
     }
 }
