@@ -1,5 +1,6 @@
 package io.tsgate.envoy;
 
+import com.google.protobuf.BoolValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.rpc.Code;
@@ -91,6 +92,8 @@ final class CheckResponses {
     private static HeaderValueOption overwrite(String key, String value) {
         return HeaderValueOption.newBuilder()
                 .setHeader(HeaderValue.newBuilder().setKey(key).setValue(value))
+                // Envoy v1.34 reads only append for these (absent means false); newer releases read append_action.
+                .setAppend(BoolValue.of(false))
                 .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
                 .build();
     }

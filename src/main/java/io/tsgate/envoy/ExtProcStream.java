@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
@@ -31,8 +32,10 @@ import java.util.Map;
 
 /**
  * One HTTP request's ext_proc stream. Envoy sends request headers, then (when asked for) the whole body in one
- * message with {@code end_of_stream}; each message gets exactly one reply. Replies may come from the limiter's thread,
- * so writes to {@code out} are serialised on this object.
+ * message; each message gets exactly one reply. The BUFFERED body message carries {@code end_of_stream: false} when
+ * the request has trailers (Envoy v1.34 {@code ext_proc.cc} {@code onTrailers}), so when Envoy's protocol_config says
+ * the filter's body mode sends one message, that message is the whole body whatever its flag. Replies may come from
+ * the limiter's thread, so writes to {@code out} are serialised on this object.
  */
 final class ExtProcStream implements StreamObserver<ProcessingRequest> {
     private final ExtProcService service;
@@ -46,6 +49,7 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
     private Map<String, String> args = Map.of();
     private ExtraLabels extraLabels = ExtraLabels.NONE;
     private boolean awaitingBody;
+    private boolean oneBodyMessage;
     private ByteString bodySoFar = ByteString.EMPTY;
     private boolean pending;
     private boolean halfClosed;
@@ -70,6 +74,7 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
     }
 
     private ProcessingResponse onHeaders(HttpHeaders headers, ProcessingRequest request) {
+        oneBodyMessage = sendsBodyInOneMessage(request);
         String query = readHeaders(headers);
         format = WriteFormat.ofPath(path);
         Struct authz = request.getMetadataContext().getFilterMetadataMap().get(ExtProcService.AUTHZ_NAMESPACE);
@@ -172,7 +177,7 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
                     + service.counter.maxBodyBytes(), tenant.toString(), subject)));
             return;
         }
-        if (!body.getEndOfStream()) {
+        if (!body.getEndOfStream() && !oneBodyMessage) {
             return;
         }
         awaitingBody = false;
@@ -252,6 +257,21 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
         if (!pending) {
             complete();
         }
+    }
+
+    /**
+     * True when every body message Envoy sends on this stream is a whole body: the filter's own request_body_mode
+     * (Envoy sends it as protocol_config with the first message, from v1.34) is NONE or BUFFERED, so the only body
+     * mode the request can have is BUFFERED, tsgate's override. Without protocol_config (older Envoy) or with a
+     * streaming mode, chunks are gathered until end_of_stream instead, and a body that ends in trailers times out
+     * (fails closed) rather than being counted short.
+     */
+    private static boolean sendsBodyInOneMessage(ProcessingRequest request) {
+        if (!request.hasProtocolConfig()) {
+            return false;
+        }
+        ProcessingMode.BodySendMode mode = request.getProtocolConfig().getRequestBodyMode();
+        return mode == ProcessingMode.BodySendMode.NONE || mode == ProcessingMode.BodySendMode.BUFFERED;
     }
 
     private static String value(HeaderValue h) {

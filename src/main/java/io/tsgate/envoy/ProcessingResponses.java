@@ -1,5 +1,6 @@
 package io.tsgate.envoy;
 
+import com.google.protobuf.BoolValue;
 import com.google.protobuf.ByteString;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
@@ -69,6 +70,8 @@ final class ProcessingResponses {
     private static HeaderValueOption header(String key, String value) {
         return HeaderValueOption.newBuilder()
                 .setHeader(HeaderValue.newBuilder().setKey(key).setRawValue(ByteString.copyFromUtf8(value)))
+                // Envoy v1.34 reads only append (absent means false) and only raw_value.
+                .setAppend(BoolValue.of(false))
                 .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
                 .build();
     }

@@ -83,6 +83,8 @@ class ExtAuthzServiceTest {
         assertEquals("/select/3:4/prometheus/api/v1/query?query=up&extra_label=team%3Ddev",
                 h.get(":path").getHeader().getValue());
         assertEquals(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD, h.get(":path").getAppendAction());
+        // Envoy v1.34 reads only append in OkHttpResponse.headers (ext_authz_grpc_impl.cc): spelled out, not implied.
+        h.values().forEach(o -> assertTrue(o.hasAppend() && !o.getAppend().getValue(), o.toString()));
         assertEquals("3:4", h.get("x-tsgate-tenant").getHeader().getValue());
         assertEquals("read", h.get("x-tsgate-class").getHeader().getValue());
         assertTrue(r.getOkResponse().getHeadersToRemoveList().containsAll(List.of("authorization", "x-tsgate-evil", "accountid")));
@@ -99,6 +101,7 @@ class ExtAuthzServiceTest {
         Map<String, HeaderValueOption> h = byKey(r.getDeniedResponse().getHeadersList());
         assertEquals("Bearer error=\"invalid_token\"", h.get("www-authenticate").getHeader().getValue());
         assertEquals("DENY", h.get("x-frame-options").getHeader().getValue());
+        h.values().forEach(o -> assertTrue(o.hasAppend() && !o.getAppend().getValue(), o.toString()));
         assertEquals("{\"status\":\"error\",\"errorType\":\"unauthorized\",\"error\":\"token expired\"}",
                 r.getDeniedResponse().getBody());
         assertFalse(r.getDeniedResponse().getBody().contains("stale"));

@@ -47,6 +47,18 @@ class ExtProcServiceTest {
     private Server server;
     private ManagedChannel channel;
     private final ExecutorService limiterThread = Executors.newSingleThreadExecutor();
+    private final List<ExtProcStandIn> standIns = new java.util.ArrayList<>();
+
+    /**
+     * The stand-in behaves as Envoy v1.34, which lets a request through when the processor answers with a reply of the
+     * wrong kind even with failure_mode_allow: false: no test here may pass because tsgate sent one.
+     */
+    @AfterEach
+    void noReplyOfTheWrongKind() {
+        for (ExtProcStandIn s : standIns) {
+            assertEquals(List.of(), s.spuriousReplies(), "tsgate sent a reply Envoy v1.34 would ignore");
+        }
+    }
 
     @AfterEach
     void stop() {
@@ -67,7 +79,9 @@ class ExtProcServiceTest {
                         Map.of("x-frame-options", "DENY")))
                 .build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-        return new ExtProcStandIn(channel, settings);
+        ExtProcStandIn standIn = new ExtProcStandIn(channel, settings);
+        standIns.add(standIn);
+        return standIn;
     }
 
     private ExtProcStandIn start(Limiter limiter) throws Exception {
@@ -131,6 +145,42 @@ class ExtProcServiceTest {
         assertTrue(sent.get(1).getRequestBody().getEndOfStream(), "one buffered body message");
     }
 
+    /**
+     * A write with trailers: Envoy's BUFFERED body message says end_of_stream=false (ext_proc.cc onTrailers, v1.34.0)
+     * and no more body follows, so tsgate answers that one message; before, it waited for more until Envoy's 504.
+     */
+    @Test
+    void writeWithTrailersIsCountedFromItsOneBodyMessage() throws Exception {
+        RowBudgetLimiter limiter = budget(4);
+        ExtProcStandIn envoy = start(limiter);
+        HeaderList trailers = new HeaderList();
+        trailers.add("x-checksum", "abc");
+        Continue c = assertInstanceOf(Continue.class, envoy.process(new ExtProcStandIn.Request(
+                headers("/api/v1/import/prometheus"), utf8(THREE_LINES), trailers, authz(LIMITED, "write"), null)));
+        assertTrue(c.bodySent());
+        assertFalse(envoy.lastSent().get(1).getRequestBody().getEndOfStream());
+        assertEquals(3, limiter.used(LIMITED));
+        LocalReply over = assertInstanceOf(LocalReply.class, envoy.process(new ExtProcStandIn.Request(
+                headers("/api/v1/import/prometheus"), utf8(THREE_LINES), trailers, authz(LIMITED, "write"), null)));
+        assertEquals(429, over.status());
+    }
+
+    /** Without protocol_config saying the body comes in one message, chunks are gathered: no short count. */
+    @Test
+    void bodyChunksAreGatheredWhenTheFiltersModeStreams() throws Exception {
+        RowBudgetLimiter limiter = budget(4);
+        ExtProcStandIn envoy = start(limiter, true, 8 << 20, Settings.envoyYaml()
+                .withMode(Settings.envoyYaml().mode().toBuilder()
+                        .setRequestBodyMode(ProcessingMode.BodySendMode.STREAMED).build())
+                .withMessageTimeout(java.time.Duration.ofMillis(300)));
+        HeaderList trailers = new HeaderList();
+        trailers.add("x-checksum", "abc");
+        LocalReply r = assertInstanceOf(LocalReply.class, envoy.process(new ExtProcStandIn.Request(
+                headers("/api/v1/import/prometheus"), utf8(THREE_LINES), trailers, authz(LIMITED, "write"), null)));
+        assertEquals(504, r.status(), "a streaming filter's end_of_stream=false chunk is not taken as the whole body");
+        assertEquals(List.of(), limiter.admissions());
+    }
+
     @Test
     void writeOverTheLimitIsRejectedWholeWith429AndNotCounted() throws Exception {
         RowBudgetLimiter limiter = budget(2);
@@ -145,6 +195,9 @@ class ExtProcServiceTest {
         assertEquals("application/json", r.headers().first("content-type"));
         assertEquals("DENY", r.headers().first("x-frame-options"));
         assertEquals("tsgate_limit_rows_inserted", r.details());
+        // mutation_utils.cc (v1.34) reads raw_value and append only: both spelled out.
+        envoy.lastReplies().get(1).getImmediateResponse().getHeaders().getSetHeadersList().forEach(o -> assertTrue(
+                !o.getHeader().getRawValue().isEmpty() && o.hasAppend() && !o.getAppend().getValue(), o.toString()));
         JsonNode body = new ObjectMapper().readTree(r.body());
         assertEquals("error", body.get("status").asText());
         assertEquals("too_many_requests", body.get("errorType").asText());

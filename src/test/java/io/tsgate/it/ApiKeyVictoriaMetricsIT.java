@@ -44,6 +44,9 @@ class ApiKeyVictoriaMetricsIT {
         return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The shipped 0.5s ext_authz timeout, widened for a CI machine shared by many builds. */
+    private static final java.time.Duration SLOW_CI = java.time.Duration.ofSeconds(5);
+
     @Test
     void apiKeysAreConfinedLikeTokens(VictoriaMetricsServer vm, @TempDir Path dir) throws Exception {
         Path file = dir.resolve("keys.yaml");
@@ -52,7 +55,8 @@ class ApiKeyVictoriaMetricsIT {
         try (Gateway g = Gateway.start("-grpcListenAddr=127.0.0.1:0", "-httpListenAddr=127.0.0.1:0",
                 "-apikeys.file=" + file, "-apikeys.nameLabel=apikey")) {
             ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", g.grpcPort()).usePlaintext().build();
-            try (EnvoyStandIn envoy = EnvoyStandIn.builder(channel, vm.baseUri()).start()) {
+            try (EnvoyStandIn envoy = EnvoyStandIn.builder(EnvoyConfig.single()).grpc("tsgate", channel)
+                    .cluster("victoriametrics", vm.baseUri()).checkTimeout(SLOW_CI).start()) {
                 vm.importPrometheus("it_apikey{team=\"prod\",apikey=\"other\"} 9\n");
                 HttpResponse<String> w = send(envoy.baseUri(), "/api/v1/import/prometheus", writer,
                         "it_apikey{team=\"prod\",job=\"w\"} 1\n");

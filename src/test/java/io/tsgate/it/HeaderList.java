@@ -9,7 +9,8 @@ import java.util.Map;
  * An ordered HTTP header multimap with lower-case names, behaving like Envoy's header map for the operations the
  * ext_authz filter uses: {@code setCopy}, {@code addCopy}, {@code appendCopy}, {@code remove}. Pseudo-headers
  * ({@code :path}, {@code :method}, {@code :authority}, {@code :scheme}) live here too and, like Envoy's inline
- * headers, never hold two entries: adding to one that exists comma-concatenates.
+ * headers, never hold two entries: adding to one that exists comma-concatenates. Values are bytes, as in Envoy, held
+ * one char per byte (ISO-8859-1), the way the HTTP/1 listener reads them.
  */
 public final class HeaderList {
 

@@ -1,69 +1,139 @@
 package io.tsgate.it;
 
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
-import io.envoyproxy.envoy.config.core.v3.HeaderValueOption.HeaderAppendAction;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Envoy's ext_authz rules for applying {@code HeaderValueOption}s from a {@code CheckResponse}, as read in
- * {@code source/extensions/filters/common/ext_authz/ext_authz_grpc_impl.cc} and
- * {@code source/extensions/filters/http/ext_authz/ext_authz.cc}:
+ * How Envoy v1.34.0 (commit d7809ba2b0) applies header mutations from ext_authz and ext_proc. The three places read
+ * {@code HeaderValueOption} differently, and a reply that relies on a field the place ignores gets the wrong headers:
  * <ul>
- *   <li>The deprecated {@code append} BoolValue, when present, wins over {@code append_action}; ext_authz treats it
- *       as false by default (external_auth.proto: "append ... defaults to false when used in this message").</li>
- *   <li>Request headers ({@code OkHttpResponse.headers}): {@code append: true} appends {@code ,value} to an existing
- *       header and does nothing when the header is absent; {@code append: false} sets (overwrite or add).</li>
- *   <li>Response headers ({@code response_headers_to_add}, {@code DeniedHttpResponse.headers}): {@code append: true}
- *       adds another entry; {@code append: false} sets.</li>
- *   <li>Without {@code append}, {@code append_action} decides: APPEND_IF_EXISTS_OR_ADD adds an entry (the enum's
- *       default, value 0), ADD_IF_ABSENT adds only when absent, OVERWRITE_IF_EXISTS_OR_ADD sets,
- *       OVERWRITE_IF_EXISTS sets only when present.</li>
- *   <li>Mutations apply in the order the authorization server listed them.</li>
+ *   <li>ext_authz {@code OkHttpResponse.headers} and {@code DeniedHttpResponse.headers}
+ *       ({@code source/extensions/filters/common/ext_authz/ext_authz_grpc_impl.cc} {@code copyHeaderFieldIntoResponse}):
+ *       only {@code append} counts, absent meaning false; {@code append_action} is ignored; the value is
+ *       {@code value} ({@code raw_value} is ignored). On the request ({@code ext_authz.cc} {@code onComplete}) every
+ *       set is applied first (setCopy), then every append (appendCopy, ",value" onto an existing header, nothing when
+ *       absent); with {@code validate_mutations} an invalid name or value makes the reply a 500. On a denial only the
+ *       sets are used: each name is removed from the local reply, then every entry is added.</li>
+ *   <li>ext_authz {@code response_headers_to_add}: {@code append} when present (true adds, false sets), else
+ *       {@code append_action}; applied to the upstream response grouped: adds, sets, add-if-absent,
+ *       overwrite-if-exists ({@code ext_authz.cc} {@code encodeHeaders}).</li>
+ *   <li>ext_proc {@code HeaderMutation} ({@code source/extensions/filters/http/ext_proc/mutation_utils.cc}
+ *       {@code applyHeaderMutations}): removals first, then sets in order; the value is {@code raw_value} only
+ *       ({@code value} is ignored, so a value-only entry sets an empty header); {@code append} true adds, absent or
+ *       false sets; {@code append_action} is ignored. An invalid name or value fails the whole mutation (500). The
+ *       default mutation rules ({@code source/extensions/filters/common/mutation_rules/mutation_rules.cc}) ignore
+ *       changes to {@code host}, {@code :authority}, {@code :method}, {@code :scheme}, {@code x-envoy-*}, appends to
+ *       pseudo-headers, and removal of pseudo-headers or host.</li>
  * </ul>
  */
 public final class HeaderMutations {
 
-    /** Which side of the proxy a mutation targets; only the meaning of {@code append: true} differs. */
-    public enum Side { UPSTREAM_REQUEST, DOWNSTREAM_RESPONSE }
+    /** A mutation Envoy refused as a whole: the request ends with 500. */
+    public static final class Rejected extends Exception {
+        Rejected(String message) {
+            super(message);
+        }
+    }
 
     private HeaderMutations() {
     }
 
-    public static void apply(HeaderList headers, List<HeaderValueOption> options, Side side) {
-        for (HeaderValueOption option : options) {
-            apply(headers, option, side);
+    /** ext_authz {@code OkHttpResponse.headers} onto the request headers. */
+    public static void applyAuthzRequest(HeaderList headers, List<HeaderValueOption> options, boolean validate)
+            throws Rejected {
+        List<Map.Entry<String, String>> sets = new ArrayList<>();
+        List<Map.Entry<String, String>> appends = new ArrayList<>();
+        split(options, sets, appends);
+        for (Map.Entry<String, String> e : sets) {
+            check(validate, e);
+            headers.set(e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, String> e : appends) {
+            check(validate, e);
+            headers.appendToExisting(e.getKey(), e.getValue());
         }
     }
 
-    static void apply(HeaderList headers, HeaderValueOption option, Side side) {
-        String name = option.getHeader().getKey();
-        String value = option.getHeader().getValue();
-        if (option.hasAppend()) {
-            if (!option.getAppend().getValue()) {
-                headers.set(name, value);
-            } else if (side == Side.UPSTREAM_REQUEST) {
-                headers.appendToExisting(name, value);
-            } else {
-                headers.add(name, value);
-            }
-            return;
+    /** ext_authz {@code DeniedHttpResponse.headers} onto the local reply's headers. */
+    public static void applyAuthzDenied(HeaderList reply, List<HeaderValueOption> options, boolean validate)
+            throws Rejected {
+        List<Map.Entry<String, String>> sets = new ArrayList<>();
+        split(options, sets, new ArrayList<>());
+        for (Map.Entry<String, String> e : sets) {
+            check(validate, e);
         }
-        HeaderAppendAction action = option.getAppendAction();
-        switch (action) {
-            case APPEND_IF_EXISTS_OR_ADD -> headers.add(name, value);
-            case ADD_IF_ABSENT -> {
-                if (!headers.contains(name)) {
-                    headers.add(name, value);
-                }
+        sets.forEach(e -> reply.remove(e.getKey()));
+        sets.forEach(e -> reply.add(e.getKey(), e.getValue()));
+    }
+
+    /** ext_authz {@code response_headers_to_add} onto the upstream response. */
+    public static void applyAuthzResponse(HeaderList response, List<HeaderValueOption> options, boolean validate)
+            throws Rejected {
+        List<List<Map.Entry<String, String>>> groups = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
+                new ArrayList<>());
+        for (HeaderValueOption o : options) {
+            Map.Entry<String, String> e = Map.entry(o.getHeader().getKey(), raw(o.getHeader().getValue()));
+            int group;
+            if (o.hasAppend()) {
+                group = o.getAppend().getValue() ? 0 : 1;
+            } else {
+                group = switch (o.getAppendAction()) {
+                    case APPEND_IF_EXISTS_OR_ADD -> 0;
+                    case OVERWRITE_IF_EXISTS_OR_ADD -> 1;
+                    case ADD_IF_ABSENT -> 2;
+                    case OVERWRITE_IF_EXISTS -> 3;
+                    default -> throw new IllegalArgumentException("v1.34 panics on append_action " + o.getAppendAction());
+                };
             }
-            case OVERWRITE_IF_EXISTS_OR_ADD -> headers.set(name, value);
-            case OVERWRITE_IF_EXISTS -> {
-                if (headers.contains(name)) {
-                    headers.set(name, value);
-                }
+            check(validate, e);
+            groups.get(group).add(e);
+        }
+        groups.get(0).forEach(e -> response.add(e.getKey(), e.getValue()));
+        groups.get(1).forEach(e -> response.set(e.getKey(), e.getValue()));
+        groups.get(2).forEach(e -> {
+            if (!response.contains(e.getKey())) {
+                response.add(e.getKey(), e.getValue());
             }
-            default -> throw new IllegalArgumentException("invalid append_action " + action + " for " + name
-                    + " (Envoy ignores or rejects such a response)");
+        });
+        groups.get(3).forEach(e -> {
+            if (response.contains(e.getKey())) {
+                response.set(e.getKey(), e.getValue());
+            }
+        });
+    }
+
+    /** An ext_proc {@code HeaderMutation} with the default mutation rules. */
+    public static void applyExtProc(HeaderList headers, HeaderMutation mutation) throws Rejected {
+        for (String name : mutation.getRemoveHeadersList()) {
+            if (!nameIsValid(name)) {
+                throw new Rejected("Invalid character in remove_headers mutation.");
+            }
+            if (isRemovable(name)) {
+                headers.remove(name);
+            }
+        }
+        for (HeaderValueOption o : mutation.getSetHeadersList()) {
+            if (!o.hasHeader()) {
+                continue;
+            }
+            String name = o.getHeader().getKey();
+            String value = o.getHeader().getRawValue().toString(StandardCharsets.ISO_8859_1);
+            if (!nameIsValid(name) || !valueIsValid(value)) {
+                throw new Rejected("Invalid character in set_headers mutation.");
+            }
+            boolean append = o.hasAppend() && o.getAppend().getValue();
+            if (!extProcMayChange(name.toLowerCase(java.util.Locale.ROOT), append && headers.contains(name))) {
+                continue; // CheckResult::IGNORE
+            }
+            if (append) {
+                headers.add(name, value);
+            } else {
+                headers.set(name, value);
+            }
         }
     }
 
@@ -73,5 +143,62 @@ public final class HeaderMutations {
      */
     public static boolean isRemovable(String name) {
         return !name.isEmpty() && name.charAt(0) != ':' && !name.equalsIgnoreCase("host");
+    }
+
+    /** {@code HeaderUtility::headerNameIsValid}: HTTP/1 token characters, after a leading ':' for pseudo-headers. */
+    static boolean nameIsValid(String name) {
+        String n = name.startsWith(":") ? name.substring(1) : name;
+        if (n.isEmpty()) {
+            return !name.startsWith(":");
+        }
+        for (int i = 0; i < n.length(); i++) {
+            char c = n.charAt(i);
+            boolean token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+            if (!token) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code HeaderUtility::headerValueIsValid}: visible ASCII, space, tab and obs-text; no other control byte. */
+    static boolean valueIsValid(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c != '\t' && (c < 0x20 || c == 0x7f)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean extProcMayChange(String name, boolean appendToExisting) {
+        if (name.equals("host") || name.equals(":authority") || name.equals(":method") || name.equals(":scheme")) {
+            return false;
+        }
+        if (name.startsWith(":") && appendToExisting) {
+            return false;
+        }
+        return !name.startsWith("x-envoy-");
+    }
+
+    private static void split(List<HeaderValueOption> options, List<Map.Entry<String, String>> sets,
+                              List<Map.Entry<String, String>> appends) {
+        for (HeaderValueOption o : options) {
+            Map.Entry<String, String> e = Map.entry(o.getHeader().getKey(), raw(o.getHeader().getValue()));
+            (o.getAppend().getValue() ? appends : sets).add(e);
+        }
+    }
+
+    /** A proto string as the bytes Envoy copies into its header map, held one char per byte (see {@link HeaderList}). */
+    static String raw(String protoString) {
+        return new String(protoString.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+    }
+
+    private static void check(boolean validate, Map.Entry<String, String> e) throws Rejected {
+        if (validate && (!nameIsValid(e.getKey()) || e.getKey().isEmpty() || !valueIsValid(e.getValue()))) {
+            throw new Rejected("invalid header " + e.getKey());
+        }
     }
 }

@@ -89,8 +89,8 @@ class WriteAccountingIT {
                         new PrometheusRegistry(), Map.of()))
                 .build().start();
         extProcChannel = InProcessChannelBuilder.forName(name).directExecutor().build();
-        envoy = EnvoyStandIn.builder(authzChannel, vm.baseUri())
-                .extProc(new ExtProcStandIn(extProcChannel, ExtProcStandIn.Settings.envoyYaml())).start();
+        envoy = EnvoyStandIn.builder(EnvoyConfig.single()).grpc("tsgate", authzChannel).extProcChannel(extProcChannel)
+                .cluster("victoriametrics", vm.baseUri()).checkTimeout(Duration.ofSeconds(5)).start();
     }
 
     @AfterEach
@@ -258,8 +258,9 @@ class WriteAccountingIT {
                 VictoriaMetricsServer.BINARY, "-httpListenAddr=127.0.0.1:" + http, "-opentsdbHTTPListenAddr=127.0.0.1:" + tsdb,
                 "-storageDataPath=" + dir.resolve("data"), "-retentionPeriod=100y"), dir.resolve("vm.log"),
                 Duration.ofSeconds(30), () -> status(base.resolve("/health")) == 200);
-             EnvoyStandIn tsdbEnvoy = EnvoyStandIn.builder(authzChannel, URI.create("http://127.0.0.1:" + tsdb))
-                     .extProc(new ExtProcStandIn(extProcChannel, ExtProcStandIn.Settings.envoyYaml())).start()) {
+             EnvoyStandIn tsdbEnvoy = EnvoyStandIn.builder(EnvoyConfig.single()).grpc("tsgate", authzChannel)
+                     .extProcChannel(extProcChannel).cluster("victoriametrics", URI.create("http://127.0.0.1:" + tsdb))
+                     .checkTimeout(Duration.ofSeconds(5)).start()) {
             String team = team();
             byte[] body = ("[{\"metric\":\"sys.cpu\",\"timestamp\":1700000000,\"value\":1,\"tags\":{\"host\":\"a\"}},"
                     + "{\"metric\":\"sys.cpu\",\"timestamp\":1700000001,\"value\":3,\"tags\":{\"host\":\"a\"}},"
