@@ -132,6 +132,19 @@ class ExamplesTest {
         }
     }
 
+    /** Every Envoy config under examples/ sets edge-safe downstream HTTP/2 windows. */
+    @Test
+    void examplesEnvoyConfigsSetEdgeSafeHttp2Windows() throws Exception {
+        for (String file : List.of("envoy/envoy-mirror-hash.yaml", "compose/envoy.yaml", "kubernetes/envoy.yaml")) {
+            Bootstrap b = EnvoyBootstrapValidator.parse(Files.readString(Path.of("examples", file)));
+            for (HttpConnectionManager hcm : EnvoyBootstrapValidator.connectionManagers(b)) {
+                assertTrue(hcm.hasHttp2ProtocolOptions(), file);
+                assertEquals(65536, hcm.getHttp2ProtocolOptions().getInitialStreamWindowSize().getValue(), file);
+                assertEquals(1048576, hcm.getHttp2ProtocolOptions().getInitialConnectionWindowSize().getValue(), file);
+            }
+        }
+    }
+
     // ---- docker compose -------------------------------------------------------------------------------------
 
     @Test

@@ -322,6 +322,9 @@ public final class EnvoyStandIn implements AutoCloseable {
                     || "-._~!$&'()*+,;=:@/".indexOf(c) >= 0;
             if (c == '%' && i + 2 < path.length()) {
                 int v = Integer.parseInt(path.substring(i + 1, i + 3), 16);
+                if (v == '.') {
+                    continue; // a dot segment's spelling, handled below; elsewhere it is refused there
+                }
                 boolean unreserved = Character.isLetterOrDigit(v) && v < 0x80 || "-._~".indexOf(v) >= 0;
                 if (!unreserved) {
                     i += 2;
@@ -335,7 +338,11 @@ public final class EnvoyStandIn implements AutoCloseable {
         List<String> out = new ArrayList<>();
         String[] segments = path.split("/", -1);
         for (int i = 1; i < segments.length; i++) {
-            String s = segments[i];
+            // googleurl (url_canon_path.cc) reads "%2e" as '.' when it decides whether a segment is "." or "..".
+            String s = segments[i].replaceAll("(?i)%2e", ".");
+            if (s.contains(".") && !s.equals(".") && !s.equals("..") && !s.equals(segments[i])) {
+                throw new UnsupportedOperationException("stand-in does not model googleurl's canonical form of " + path);
+            }
             boolean last = i == segments.length - 1;
             if (s.equals(".")) {
                 if (last) {

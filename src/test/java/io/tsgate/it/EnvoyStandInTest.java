@@ -212,6 +212,9 @@ class EnvoyStandInTest {
     void pathIsNormalizedAndEscapedSlashesRejectedBeforeTheCheck() throws Exception {
         send(HttpRequest.newBuilder(uri("/api/v1/../v1/./query?query=up")).GET());
         assertEquals("/api/v1/query?query=up", envoy.lastCheck().request().getAttributes().getRequest().getHttp().getPath());
+        send(HttpRequest.newBuilder(uri("/api/v1/%2E%2e/v1/query")).GET());
+        assertEquals("/api/v1/query", envoy.lastCheck().request().getAttributes().getRequest().getHttp().getPath(),
+                "googleurl reads %2e as a dot in dot segments");
         send(HttpRequest.newBuilder(uri("//api/v1/query")).GET());
         assertEquals("//api/v1/query", envoy.lastCheck().request().getAttributes().getRequest().getHttp().getPath(),
                 "merge_slashes: false");
