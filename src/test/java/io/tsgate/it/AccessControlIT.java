@@ -148,6 +148,21 @@ class AccessControlIT {
                 .statusCode());
     }
 
+    /** Modes 1 (read) and 3 (read+write) never reach admin endpoints: the delete is refused and every series stays. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void onlyFullModeMayDeleteSeries(int mode) throws Exception {
+        for (String target : List.of("/api/v1/admin/tsdb/delete_series?match[]=" + enc(ALL_IT),
+                "/prometheus/api/v1/admin/tsdb/delete_series?match[]=" + enc("it_metric"))) {
+            HttpResponse<String> r = get(target, token(mode, Map.of(), List.of()));
+            assertEquals(403, r.statusCode(), target + " -> " + r.body());
+            assertTrue(r.body().contains("the token's mode does not allow admin requests"), r.body());
+        }
+        vm.flush();
+        assertEquals(3, vm.export(ALL_IT).size(), "nothing was deleted");
+        assertEquals(3, vm.querySeries(ALL_IT).size(), "nothing was deleted");
+    }
+
     @Test
     void expiredTokenIsUnauthorizedWithChallenge() throws Exception {
         String expired = token(1, Map.of("team", "dev"), List.of(), Instant.now().minusSeconds(3600));
