@@ -288,6 +288,29 @@ class EnvoyStandInTest {
         }
     }
 
+    /** ext_authz_grpc_impl.cc: the value comes from {@code value}; a {@code raw_value}-only entry sets an empty one. */
+    @Test
+    void rawValueIsIgnoredInExtAuthzHeaders() throws Exception {
+        authzAnswer = r -> allow(OkHttpResponse.newBuilder().addHeaders(HeaderValueOption.newBuilder()
+                .setHeader(HeaderValue.newBuilder().setKey("x-raw").setRawValue(com.google.protobuf.ByteString.copyFromUtf8("v")))
+                .setAppend(BoolValue.of(false))).build());
+        JsonNode headers = echo(send(HttpRequest.newBuilder(uri("/x")).GET())).get("headers");
+        assertEquals("", headers.get("x-raw").get(0).asText());
+    }
+
+    /** ext_authz.cc getPerRouteFlags: without a route the check is skipped, and the router answers 404. */
+    @Test
+    void withoutARouteTheCheckIsSkippedAndTheAnswerIs404() throws Exception {
+        envoy.close();
+        envoy = standIn(EnvoyConfig.single().with(b -> {
+            var host = b.getRouteConfigBuilder().getVirtualHostsBuilder(0);
+            host.removeRoutes(host.getRoutesCount() - 1); // the catch-all
+            return b;
+        }), "victoriametrics", 1);
+        assertEquals(404, send(HttpRequest.newBuilder(uri("/api/v1/write")).GET()).statusCode());
+        assertNull(envoy.lastCheck());
+    }
+
     /** ext_authz.cc onComplete: with validate_mutations an invalid header value makes the reply 500. */
     @Test
     void invalidMutationIs500WithValidateMutations() throws Exception {

@@ -247,6 +247,51 @@ class ExtProcStandInTest {
         assertNull(h.first("x-envoy-x"));
     }
 
+    /** ext_proc.cc onReceiveMessage: with allowed_override_modes, only a listed mode is taken. */
+    @Test
+    void modeOverrideMustBeListedWhenAllowedOverrideModesIsSet() throws Exception {
+        ExtProcStandIn.Settings listed = yaml();
+        ExtProcStandIn.Settings onlyNone = new ExtProcStandIn.Settings(listed.mode(), true,
+                java.util.List.of(ProcessingMode.newBuilder().setRequestBodyMode(BodySendMode.NONE).build()), false,
+                listed.forwardingNamespaces(), listed.bufferLimitBytes(), listed.messageTimeout(), false, EnvoyRelease.V1_34);
+        ExtProcStandIn envoy = processor(onlyNone, r -> r.hasRequestHeaders() ? BUFFER : CONTINUE_BODY);
+        assertFalse(assertInstanceOf(ExtProcStandIn.Continue.class, envoy.process(headers(), x(), Map.of())).bodySent());
+    }
+
+    /** mergePerRouteConfig: a route's ExtProcPerRoute disabled skips the filter, no stream is opened. */
+    @Test
+    void disabledRouteOpensNoStream() throws Exception {
+        ExtProcStandIn envoy = processor(yaml(), r -> null);
+        ExtProcStandIn.Continue c = assertInstanceOf(ExtProcStandIn.Continue.class, envoy.process(new ExtProcStandIn.Request(
+                headers(), x(), null, Map.of(), io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute
+                        .newBuilder().setDisabled(true).build())));
+        assertFalse(c.bodySent());
+        assertTrue(envoy.lastSent().isEmpty());
+    }
+
+    /** sendImmediateResponse: a status below 200 becomes 200; headers are applied as mutations (raw_value). */
+    @Test
+    void immediateResponseStatusBelow200Becomes200() throws Exception {
+        ExtProcStandIn envoy = processor(yaml(), r -> ProcessingResponse.newBuilder().setImmediateResponse(
+                io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse.newBuilder()
+                        .setStatus(io.envoyproxy.envoy.type.v3.HttpStatus.newBuilder().setCodeValue(100))
+                        .setHeaders(HeaderMutation.newBuilder().addSetHeaders(HeaderValueOption.newBuilder().setHeader(
+                                HeaderValue.newBuilder().setKey("x-a").setRawValue(ByteString.copyFromUtf8("1")))))).build());
+        ExtProcStandIn.LocalReply r = assertInstanceOf(ExtProcStandIn.LocalReply.class, envoy.process(headers(), x(), Map.of()));
+        assertEquals(200, r.status());
+        assertEquals("1", r.headers().first("x-a"));
+    }
+
+    /** ProcessorState::restartMessageTimer: the first override_message_timeout extends the wait for the reply. */
+    @Test
+    void firstOverrideMessageTimeoutExtendsTheWait() throws Exception {
+        ExtProcStandIn envoy = processor(yaml(), r -> ProcessingResponse.newBuilder()
+                .setOverrideMessageTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(1)).build());
+        long start = System.nanoTime();
+        assertEquals(504, assertInstanceOf(ExtProcStandIn.LocalReply.class, envoy.process(headers(), x(), Map.of())).status());
+        assertTrue(System.nanoTime() - start >= 900_000_000L, "waited the extended second, not 300ms");
+    }
+
     @Test
     void invalidHeaderValueInAMutationIs500() throws Exception {
         HeaderMutation m = HeaderMutation.newBuilder().addSetHeaders(HeaderValueOption.newBuilder()
