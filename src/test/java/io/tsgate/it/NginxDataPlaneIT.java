@@ -318,13 +318,16 @@ class NginxDataPlaneIT {
     /** An auth endpoint that answers 200 without x-tsgate-path (not tsgate) must not forward the client's path. */
     @Test
     void allowWithoutAPathNeverForwardsTheClientsPath() throws Exception {
-        int fakeAuth = FreePort.pick();
         String shipped = Files.readString(SHIPPED_CONFIG);
-        try (NginxServer misconfigured = NginxServer.start(port -> shipped
-                .replace("server 127.0.0.1:8431;", "server 127.0.0.1:" + fakeAuth + ";")
-                .replace("server 127.0.0.1:8428;", "server " + vm.baseUri().getAuthority() + ";")
-                .replace("listen 127.0.0.1:8427;", "listen 127.0.0.1:" + port + ";")
-                + "\nserver { listen 127.0.0.1:" + fakeAuth + "; location / { return 200; } }\n")) {
+        // The fake auth server is a second listener of the same nginx: its port is picked afresh on each start attempt.
+        try (NginxServer misconfigured = NginxServer.start(port -> {
+            int fakeAuth = FreePort.pick();
+            return shipped
+                    .replace("server 127.0.0.1:8431;", "server 127.0.0.1:" + fakeAuth + ";")
+                    .replace("server 127.0.0.1:8428;", "server " + vm.baseUri().getAuthority() + ";")
+                    .replace("listen 127.0.0.1:8427;", "listen 127.0.0.1:" + port + ";")
+                    + "\nserver { listen 127.0.0.1:" + fakeAuth + "; location / { return 200; } }\n";
+        })) {
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                     + misconfigured.port() + "/api/v1/query?query=" + METRIC)).build(), HttpResponse.BodyHandlers.ofString());
             assertFalse(r.body().contains(METRIC), "data leaked: " + r.body());

@@ -60,10 +60,12 @@ public final class NginxServer implements AutoCloseable {
                         prefix.resolve("logs/nginx-" + port + ".log"), START_TIMEOUT, () -> listening(port));
                 return new NginxServer(process, prefix, port);
             } catch (IllegalStateException e) {
-                // nginx reports a taken port in its error log: "bind() to 127.0.0.1:PORT failed (98: Address already in use)".
+                // nginx reports a taken port in its error log: "bind() to 127.0.0.1:PORT failed (98: Address already in use)";
+                // the log is truncated per attempt so an earlier attempt's failure is not read again.
                 Path errors = prefix.resolve("logs/error.log");
                 String bindFailure = !Files.exists(errors) ? "" : Files.readAllLines(errors).stream()
-                        .filter(l -> l.contains(":" + port + " failed")).findFirst().orElse("");
+                        .filter(l -> l.contains("Address already in use")).findFirst().orElse("");
+                Files.deleteIfExists(errors);
                 throw new IllegalStateException(e.getMessage() + "\n" + bindFailure, e);
             }
         });
