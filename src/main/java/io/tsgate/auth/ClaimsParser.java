@@ -20,7 +20,13 @@ import java.time.Instant;
  * would let two parsers in a chain disagree about what a token grants.
  */
 public final class ClaimsParser {
-    /** Bound on NumericDate values, far beyond any real token, so Instant arithmetic cannot overflow. */
+    /**
+     * The range rule for {@code exp}, {@code nbf} and {@code iat}: a JSON number of seconds since the epoch, integral
+     * or fractional, from 0 up to but excluding 10^11 (year 5138). Anything outside is an invalid claim (401):
+     * negative values, ±1e300 and other huge numbers, and millisecond timestamps, which are all ≥ 10^11 from 1973
+     * on and would otherwise be read as an expiry tens of thousands of years away. The bound also keeps Instant
+     * arithmetic with the clock skew from overflowing.
+     */
     private static final long MAX_EPOCH_SECONDS = 100_000_000_000L;
 
     private static final ObjectMapper JSON = JsonMapper.builder()
@@ -88,8 +94,16 @@ public final class ClaimsParser {
         if (n == null) {
             return null;
         }
-        if (!n.isNumber() || Math.abs(n.doubleValue()) > MAX_EPOCH_SECONDS) {
+        if (!n.isNumber()) {
             throw VmAccessClaim.invalid(name, "must be a number of seconds since the epoch");
+        }
+        double value = n.doubleValue();
+        if (!(value >= 0)) {
+            throw VmAccessClaim.invalid(name, "must be a number of seconds since the epoch, not negative");
+        }
+        if (value >= MAX_EPOCH_SECONDS) {
+            throw VmAccessClaim.invalid(name, "must be seconds since the epoch below " + MAX_EPOCH_SECONDS
+                    + " (milliseconds are not accepted)");
         }
         if (n.isIntegralNumber()) {
             return Instant.ofEpochSecond(n.longValue());
@@ -113,10 +127,16 @@ public final class ClaimsParser {
             return;
         }
         if (aud != null && aud.isArray()) {
+            // RFC 7519 §4.1.3: an array of strings. One that holds anything else is malformed, not a partial match.
+            boolean found = false;
             for (JsonNode a : aud) {
-                if (a.isTextual() && audience.equals(a.textValue())) {
-                    return;
+                if (!a.isTextual()) {
+                    throw VmAccessClaim.invalid("aud", "must be a string or an array of strings");
                 }
+                found |= audience.equals(a.textValue());
+            }
+            if (found) {
+                return;
             }
         }
         throw new CredentialRejectedException("bad_audience", "token audience (aud) does not include this gateway");

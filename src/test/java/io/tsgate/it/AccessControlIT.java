@@ -42,6 +42,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -56,6 +57,11 @@ class AccessControlIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ALL_IT = "{__name__=~\"it_.*\"}";
+    /**
+     * The team write tests write as. Not dev: VictoriaMetrics 1.79.5's label APIs still list the labels of deleted
+     * series, so series a write test stored under team=dev would show in the exact label answers of later read tests.
+     */
+    private static final String WRITERS = "writers";
 
     private VictoriaMetricsServer vm;
     private Gateway gateway;
@@ -106,25 +112,25 @@ class AccessControlIT {
 
     @Test
     void writeTokenLabelsWhatItWrites() throws Exception {
-        HttpResponse<String> r = post("/api/v1/import/prometheus", token(2, Map.of("team", "dev"), List.of()),
+        HttpResponse<String> r = post("/api/v1/import/prometheus", token(2, Map.of("team", WRITERS), List.of()),
                 "text/plain", "it_written{job=\"w\"} 1\n");
         assertEquals(204, r.statusCode(), r.body());
         vm.flush();
-        assertEquals(List.of(Map.of("__name__", "it_written", "job", "w", "team", "dev")),
+        assertEquals(List.of(Map.of("__name__", "it_written", "job", "w", "team", WRITERS)),
                 vm.querySeries("it_written"));
     }
 
     @Test
     void writerCannotOverrideTheTokenLabelInTheBody() throws Exception {
         HttpResponse<String> r = post("/api/v1/import/prometheus?extra_label=team=prod",
-                token(2, Map.of("team", "dev"), List.of()), "text/plain", "it_forged{team=\"prod\",job=\"f\"} 1\n");
+                token(2, Map.of("team", WRITERS), List.of()), "text/plain", "it_forged{team=\"prod\",job=\"f\"} 1\n");
         assertEquals(204, r.statusCode(), r.body());
         vm.flush();
         List<Map<String, String>> series = vm.querySeries("it_forged");
-        if (series.stream().anyMatch(s -> !"dev".equals(s.get("team")))) {
-            fail("SECURITY: a team=dev write token stored a series outside its label: " + series);
+        if (series.stream().anyMatch(s -> !WRITERS.equals(s.get("team")))) {
+            fail("SECURITY: a team=writers write token stored a series outside its label: " + series);
         }
-        assertEquals(List.of(Map.of("__name__", "it_forged", "job", "f", "team", "dev")), series);
+        assertEquals(List.of(Map.of("__name__", "it_forged", "job", "f", "team", WRITERS)), series);
     }
 
     /**
@@ -171,6 +177,21 @@ class AccessControlIT {
                 .statusCode());
     }
 
+    /** Modes 1 (read) and 3 (read+write) never reach admin endpoints: the delete is refused and every series stays. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void onlyFullModeMayDeleteSeries(int mode) throws Exception {
+        for (String target : List.of("/api/v1/admin/tsdb/delete_series?match[]=" + enc(ALL_IT),
+                "/prometheus/api/v1/admin/tsdb/delete_series?match[]=" + enc("it_metric"))) {
+            HttpResponse<String> r = get(target, token(mode, Map.of(), List.of()));
+            assertEquals(403, r.statusCode(), target + " -> " + r.body());
+            assertTrue(r.body().contains("the token's mode does not allow admin requests"), r.body());
+        }
+        vm.flush();
+        assertEquals(3, vm.export(ALL_IT).size(), "nothing was deleted");
+        assertEquals(3, vm.querySeries(ALL_IT).size(), "nothing was deleted");
+    }
+
     @Test
     void expiredTokenIsUnauthorizedWithChallenge() throws Exception {
         String expired = token(1, Map.of("team", "dev"), List.of(), Instant.now().minusSeconds(3600));
@@ -187,72 +208,223 @@ class AccessControlIT {
 
     // ---- read confinement, endpoint by endpoint -------------------------------------------------------------
 
-    static Stream<String> confinedReadEndpoints() {
+    /** The dev series every confined read must return, and nothing else. */
+    private static final String DEV_SERIES = "{__name__=it_metric, job=a, team=dev}";
+
+    /**
+     * Each confined read endpoint with the exact answer a team=dev token must get and the exact answer a team=qa token
+     * (no data) must get, as {@link #answer} reduces a response body: series with their sample values for queries
+     * and exports (timestamps dropped), label sets, label names and values, CSV and federate lines.
+     * {@code {start}} and {@code {end}} are replaced when the test runs (the list is built at discovery, before the data
+     * exists); query_range ends a minute ahead, since 1.79.5 returned no points for seconds-old samples with end=now
+     * after a delete-and-reimport of the same series.
+     */
+    static Stream<Arguments> confinedReadEndpoints() {
+        String devSample = "[" + DEV_SERIES + "=[1]]";
         return Stream.of(
-                "/api/v1/query?query=" + enc("it_metric"),
-                "/api/v1/query?query=" + enc(ALL_IT),
-                "/api/v1/query?query=" + enc("count by (team, __name__, secret) ({__name__=~\".+\"})"),
-                // No end (VictoriaMetrics uses now) and a 1s step: the list is built at discovery, before the data exists,
-                // and a coarser step aligns the last point before the seconds-old samples.
-                "/api/v1/query_range?query=" + enc(ALL_IT) + "&start=" + (Instant.now().getEpochSecond() - 900)
-                        + "&step=1",
-                "/api/v1/series?match[]=" + enc(ALL_IT),
-                "/api/v1/labels",
-                "/api/v1/label/team/values",
-                "/api/v1/label/__name__/values",
-                "/api/v1/label/secret/values",
-                "/api/v1/export?match[]=" + enc(ALL_IT),
-                "/federate?match[]=" + enc(ALL_IT),
-                "/prometheus/api/v1/query?query=" + enc(ALL_IT),
-                "/prometheus/api/v1/series?match[]=" + enc(ALL_IT));
+                Arguments.of("/api/v1/query?query=" + enc("it_metric"), devSample, "[]"),
+                Arguments.of("/api/v1/query?query=" + enc(ALL_IT), devSample, "[]"),
+                Arguments.of("/api/v1/query?query=" + enc("count by (team, __name__, secret) ({__name__=~\".+\"})"),
+                        "[{__name__=it_metric, team=dev}=[1]]", "[]"),
+                Arguments.of("/api/v1/query_range?query=" + enc(ALL_IT) + "&start={start}&end={end}&step=1", devSample, "[]"),
+                Arguments.of("/api/v1/series?match[]=" + enc(ALL_IT), "[" + DEV_SERIES + "]", "[]"),
+                // VictoriaMetrics 1.79.5 lists __name__ even when no series matches.
+                Arguments.of("/api/v1/labels", "[__name__, job, team]", "[__name__]"),
+                Arguments.of("/api/v1/label/team/values", "[dev]", "[]"),
+                Arguments.of("/api/v1/label/__name__/values", "[it_metric]", "[]"),
+                Arguments.of("/api/v1/label/secret/values", "[]", "[]"),
+                Arguments.of("/api/v1/export?match[]=" + enc(ALL_IT), devSample, "[]"),
+                Arguments.of("/api/v1/export/csv?format=__name__,team,job,secret,__value__&match[]=" + enc(ALL_IT),
+                        "[it_metric,dev,a,,1]", "[]"),
+                Arguments.of("/federate?match[]=" + enc(ALL_IT), "[it_metric{job=\"a\",team=\"dev\"} 1]", "[]"),
+                Arguments.of("/prometheus/api/v1/query?query=" + enc(ALL_IT), devSample, "[]"),
+                Arguments.of("/prometheus/api/v1/query_range?query=" + enc("it_metric") + "&start={start}&end={end}&step=1",
+                        devSample, "[]"),
+                Arguments.of("/prometheus/api/v1/series?match[]=" + enc(ALL_IT), "[" + DEV_SERIES + "]", "[]"),
+                Arguments.of("/prometheus/api/v1/labels", "[__name__, job, team]", "[__name__]"),
+                Arguments.of("/prometheus/api/v1/label/job/values", "[a]", "[]"),
+                Arguments.of("/prometheus/api/v1/export?match[]=" + enc(ALL_IT), devSample, "[]"),
+                Arguments.of("/prometheus/federate?match[]=" + enc(ALL_IT), "[it_metric{job=\"a\",team=\"dev\"} 1]",
+                        "[]"));
+    }
+
+    private static String at(String target) {
+        long now = Instant.now().getEpochSecond();
+        return target.replace("{start}", Long.toString(now - 900)).replace("{end}", Long.toString(now + 60));
     }
 
     @ParameterizedTest
     @MethodSource("confinedReadEndpoints")
-    void devReadTokenSeesOnlyDevData(String target) throws Exception {
-        HttpResponse<String> r = get(target, token(1, Map.of("team", "dev"), List.of()));
+    void devReadTokenGetsExactlyTheDevData(String target, String dev, String qa) throws Exception {
+        HttpResponse<String> r = get(at(target), token(1, Map.of("team", "dev"), List.of()));
         assertEquals(200, r.statusCode(), target + " -> " + r.body());
         assertConfinedToDev(target, r.body());
-        // query_range over seconds-old data comes back empty from 1.79.5 even straight from VM (not yet
-        // understood), so it is checked for confinement only.
-        boolean expectsData = !target.startsWith("/api/v1/query_range")
-                && (target.contains("it_metric") || target.contains("%7B__name__"));
-        if (expectsData) {
-            assertTrue(r.body().contains("dev") || target.startsWith("/api/v1/label"),
-                    "dev data expected for " + target + ": " + r.body() + " (forwarded " + forwardedPath() + ")");
-        }
+        assertEquals(dev, answer(target, r.body()), target + " -> " + r.body() + " (forwarded " + forwardedPath() + ")");
     }
 
     @ParameterizedTest
     @MethodSource("confinedReadEndpoints")
-    void anotherTeamSeesNoneOfIt(String target) throws Exception {
-        HttpResponse<String> r = get(target, token(1, Map.of("team", "qa"), List.of()));
+    void anotherTeamGetsExactlyNothing(String target, String dev, String qa) throws Exception {
+        HttpResponse<String> r = get(at(target), token(1, Map.of("team", "qa"), List.of()));
         assertEquals(200, r.statusCode(), target + " -> " + r.body());
-        for (String marker : List.of("\"dev\"", "team=\"dev\"", "prod", "it_metric", "it_prod_only", "secret")) {
-            assertFalse(r.body().contains(marker), "SECURITY: team=qa token saw " + marker + " via " + target
-                    + ": " + r.body());
+        assertEquals(qa, answer(target, r.body()), "SECURITY: team=qa token via " + target + ": " + r.body());
+    }
+
+    /**
+     * export/native's blob is opaque, so it is judged by what it holds: imported into a second, empty
+     * VictoriaMetrics, it must export exactly the dev series with its value and timestamp, as the first one does.
+     */
+    @Test
+    void nativeExportHoldsExactlyTheDevData() throws Exception {
+        HttpResponse<byte[]> blob = client.send(HttpRequest.newBuilder(uri("/api/v1/export/native?match[]=" + enc(ALL_IT)))
+                .header("Authorization", "Bearer " + token(1, Map.of("team", "dev"), List.of())).timeout(Duration.ofSeconds(15))
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, blob.statusCode());
+        List<JsonNode> expected = vm.export("{__name__=\"it_metric\",team=\"dev\"}");
+        assertEquals(1, expected.size(), expected.toString());
+        try (VictoriaMetricsServer second = VictoriaMetricsServer.start()) {
+            HttpResponse<String> imported = client.send(HttpRequest.newBuilder(second.baseUri().resolve("/api/v1/import/native"))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(blob.body())).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(204, imported.statusCode(), imported.body());
+            List<JsonNode> got = second.awaitExported(ALL_IT, 1);
+            assertEquals(expected.toString(), got.toString(), "the blob held exactly the dev series");
         }
     }
 
-    @Test
-    void devValuesOfTeamAreExactlyDev() throws Exception {
-        JsonNode body = JSON.readTree(get("/api/v1/label/team/values", token(1, Map.of("team", "dev"), List.of()))
-                .body());
-        assertEquals("[\"dev\"]", body.get("data").toString());
+    /** A response body reduced to what it says about the data (see {@link #confinedReadEndpoints}). */
+    private static String answer(String target, String body) throws Exception {
+        String path = target.replaceFirst("^/prometheus", "").replaceFirst("\\?.*", "");
+        if (path.equals("/api/v1/export/csv")) {
+            return body.lines().filter(l -> !l.isBlank()).sorted().toList().toString();
+        }
+        if (path.equals("/federate")) {
+            return body.lines().filter(l -> !l.isBlank() && !l.startsWith("#"))
+                    .map(l -> l.substring(0, l.lastIndexOf(' '))).sorted().toList().toString();
+        }
+        if (path.equals("/api/v1/export")) {
+            List<String> out = new java.util.ArrayList<>();
+            for (String line : body.lines().filter(l -> !l.isBlank()).toList()) {
+                JsonNode n = JSON.readTree(line);
+                out.add(labels(n.get("metric")) + "=" + values(n.get("values")));
+            }
+            return out.stream().sorted().toList().toString();
+        }
+        JsonNode data = JSON.readTree(body).get("data");
+        if (path.equals("/api/v1/query") || path.equals("/api/v1/query_range")) {
+            List<String> out = new java.util.ArrayList<>();
+            for (JsonNode r : data.get("result")) {
+                JsonNode values = r.has("values") ? r.get("values") : JSON.createArrayNode().add(r.get("value"));
+                List<JsonNode> samples = new java.util.ArrayList<>();
+                values.forEach(v -> samples.add(v.get(1)));
+                out.add(labels(r.get("metric")) + "=" + values(JSON.valueToTree(samples)));
+            }
+            return out.stream().sorted().toList().toString();
+        }
+        if (path.equals("/api/v1/series")) {
+            List<String> out = new java.util.ArrayList<>();
+            data.forEach(n -> out.add(labels(n)));
+            return out.stream().sorted().toList().toString();
+        }
+        List<String> out = new java.util.ArrayList<>();
+        data.forEach(n -> out.add(n.asText()));
+        return out.stream().sorted().toList().toString();
+    }
+
+    private static String labels(JsonNode metric) {
+        java.util.TreeMap<String, String> m = new java.util.TreeMap<>();
+        metric.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asText()));
+        return m.toString();
+    }
+
+    /** Distinct sample values in order of first appearance (a range query repeats the one sample at every step). */
+    private static String values(JsonNode values) {
+        java.util.LinkedHashSet<String> v = new java.util.LinkedHashSet<>();
+        values.forEach(x -> v.add(x.asText()));
+        return v.toString();
     }
 
     @Test
     void extraFiltersTokenIsConfinedToo() throws Exception {
         String t = token(1, Map.of(), List.of("{team=\"dev\"}"));
-        HttpResponse<String> r = get("/api/v1/query?query=" + enc("it_metric") + "&extra_filters[]="
-                + enc("{team=\"prod\"}"), t);
+        String target = "/api/v1/query?query=" + enc("it_metric") + "&extra_filters[]=" + enc("{team=\"prod\"}");
+        HttpResponse<String> r = get(target, t);
         // VictoriaMetrics ORs extra_filters[]; a client-supplied one would widen the token's filter.
         if (r.statusCode() == 200) {
-            assertConfinedToDev("extra_filters token + client filter", r.body());
+            assertEquals("[" + DEV_SERIES + "=[1]]", answer(target, r.body()), "SECURITY: " + r.body());
         } else {
             assertEquals(400, r.statusCode(), r.body());
         }
-        assertConfinedToDev("extra_filters token", get("/api/v1/series?match[]=" + enc(ALL_IT), t).body());
+        String series = "/api/v1/series?match[]=" + enc(ALL_IT);
+        assertEquals("[" + DEV_SERIES + "]", answer(series, get(series, t).body()));
+    }
+
+    /**
+     * Every write format tsgate calls confinable that VictoriaMetrics 1.79.5 serves on its main port, written by a
+     * team=writers token with a body claiming team=prod: VictoriaMetrics stores exactly the written series, labelled
+     * team=writers. (OpenTSDB, on its own listener in 1.79.5, is {@link WriteAccountingIT}'s; formats 1.79.5 lacks are
+     * marked "not proven" in README.)
+     */
+    static Stream<Arguments> confinableWriteFormats() {
+        long ms = Instant.now().toEpochMilli() - 60_000;
+        long s = ms / 1000;
+        Map<String, String> remote = new LinkedHashMap<>();
+        remote.put("__name__", "it_w_remote");
+        remote.put("team", "prod");
+        remote.put("job", "w");
+        return Stream.of(
+                Arguments.of("/api/v1/write", "snappy", "application/x-protobuf", RemoteWriteBody.oneSeries(remote, ms),
+                        "it_w_remote", "{__name__=it_w_remote, job=w, team=writers}"),
+                Arguments.of("/api/v1/import", null, "application/json", ("{\"metric\":{\"__name__\":\"it_w_json\","
+                        + "\"team\":\"prod\",\"job\":\"w\"},\"values\":[1],\"timestamps\":[" + ms + "]}\n").getBytes(
+                        StandardCharsets.UTF_8), "it_w_json", "{__name__=it_w_json, job=w, team=writers}"),
+                Arguments.of("/api/v1/import/csv?format=1:metric:it_w_csv,2:label:team,3:label:job", null, "text/csv",
+                        "5,prod,w\n".getBytes(StandardCharsets.UTF_8), "it_w_csv", "{__name__=it_w_csv, job=w, team=writers}"),
+                Arguments.of("/api/v1/import/prometheus", null, "text/plain",
+                        "it_w_text{team=\"prod\",job=\"w\"} 1\n".getBytes(StandardCharsets.UTF_8), "it_w_text",
+                        "{__name__=it_w_text, job=w, team=writers}"),
+                Arguments.of("/influx/write", null, "text/plain", ("it_w_influx,team=prod,job=w f=1 " + ms * 1_000_000 + "\n")
+                        .getBytes(StandardCharsets.UTF_8), "it_w_influx_f", "{__name__=it_w_influx_f, job=w, team=writers}"),
+                Arguments.of("/influx/api/v2/write?bucket=b", null, "text/plain", ("it_w_influx2,team=prod,job=w f=1 "
+                        + ms * 1_000_000 + "\n").getBytes(StandardCharsets.UTF_8), "it_w_influx2_f",
+                        "{__name__=it_w_influx2_f, job=w, team=writers}"),
+                Arguments.of("/datadog/api/v1/series", null, "application/json", ("{\"series\":[{\"metric\":\"it_w_dd\","
+                        + "\"points\":[[" + s + ",1]],\"tags\":[\"team:prod\",\"job:w\"]}]}").getBytes(StandardCharsets.UTF_8),
+                        "it_w_dd", "{__name__=it_w_dd, job=w, team=writers}"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("confinableWriteFormats")
+    void eachConfinableWriteFormatStoresExactlyUnderTheTokensLabel(String target, String encoding, String contentType,
+                                                                   byte[] body, String metric, String stored) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(target)).header("Authorization", "Bearer "
+                + token(2, Map.of("team", WRITERS), List.of())).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (encoding != null) {
+            b.header("Content-Encoding", encoding);
+        }
+        HttpResponse<String> r = send(b);
+        assertTrue(r.statusCode() / 100 == 2, target + " -> " + r.statusCode() + " " + r.body());
+        vm.flush();
+        List<Map<String, String>> series = Await.until(metric + " stored", Duration.ofSeconds(15),
+                () -> vm.querySeries("{__name__=\"" + metric + "\"}"), l -> !l.isEmpty());
+        assertEquals("[" + stored + "]", series.stream().map(m -> new java.util.TreeMap<>(m).toString()).toList().toString(),
+                "SECURITY: " + target + " stored " + series);
+    }
+
+    /** export/native written back by a team=writers token: the blob's series are stored under team=writers only. */
+    @Test
+    void nativeImportStoresExactlyUnderTheTokensLabel() throws Exception {
+        HttpResponse<byte[]> blob = client.send(HttpRequest.newBuilder(vm.baseUri().resolve("/api/v1/export/native?match[]="
+                + enc("it_prod_only"))).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, blob.statusCode());
+        vm.deleteAll();
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/api/v1/import/native")).header("Authorization", "Bearer "
+                + token(2, Map.of("team", WRITERS), List.of())).POST(HttpRequest.BodyPublishers.ofByteArray(blob.body())));
+        assertEquals(204, r.statusCode(), r.body());
+        vm.flush();
+        List<Map<String, String>> series = Await.until("native import stored", Duration.ofSeconds(15),
+                () -> vm.querySeries("{__name__=\"it_prod_only\"}"), l -> !l.isEmpty());
+        assertEquals(List.of(Map.of("__name__", "it_prod_only", "secret", "s", "team", WRITERS)), series);
     }
 
     /** Endpoints that report over all data; tsgate must not open them to label-restricted tokens. */
@@ -266,29 +438,40 @@ class AccessControlIT {
 
     // ---- widening attempts ------------------------------------------------------------------------------------
 
-    static Stream<String> wideningTargets() {
+    /**
+     * Attempts to widen a team=dev token, each with the exact answer it must get when not refused: a confinement that
+     * leaked would add series (label_replace relabels the other team's rows to team=dev, so only the exact answer
+     * catches that, not a search for "prod").
+     */
+    static Stream<Arguments> wideningTargets() {
         String q = "/api/v1/query?query=" + enc(ALL_IT);
+        String devSample = "[" + DEV_SERIES + "=[1]]";
         return Stream.of(
-                q + "&extra_label=" + enc("team=prod"),
-                q + "&extra_filters[]=" + enc("{team=\"prod\"}"),
-                q + "&extra_filters=" + enc("{team=~\".*\"}"),
-                q + "&extra%5Flabel=" + enc("team=prod"),
-                q + "&extra_filters%5B%5D=" + enc("{team=\"prod\"}"),
-                q + "&extra_filters%5b%5d=" + enc("{team=~\".*\"}"),
-                "/api/v1/query?query=" + enc("it_metric{team=\"prod\"}"),
-                "/api/v1/query?query=" + enc("it_metric or it_prod_only"),
-                "/api/v1/query?query=" + enc("label_replace(it_metric, \"team\", \"dev\", \"team\", \".*\")"),
-                "/api/v1/series?match[]=" + enc("it_prod_only") + "&match[]=" + enc(ALL_IT),
-                "/graphite/api/v1/query?query=" + enc(ALL_IT),
-                "/prometheus/api/v1/query?query=" + enc(ALL_IT) + "&extra_label=" + enc("team=prod"));
+                Arguments.of(q + "&extra_label=" + enc("team=prod"), devSample),
+                Arguments.of(q + "&extra_filters[]=" + enc("{team=\"prod\"}"), devSample),
+                Arguments.of(q + "&extra_filters=" + enc("{team=~\".*\"}"), devSample),
+                Arguments.of(q + "&extra%5Flabel=" + enc("team=prod"), devSample),
+                Arguments.of(q + "&extra_filters%5B%5D=" + enc("{team=\"prod\"}"), devSample),
+                Arguments.of(q + "&extra_filters%5b%5d=" + enc("{team=~\".*\"}"), devSample),
+                Arguments.of("/api/v1/query?query=" + enc("it_metric{team=\"prod\"}"), "[]"),
+                Arguments.of("/api/v1/query?query=" + enc("it_metric or it_prod_only"), devSample),
+                Arguments.of("/api/v1/query?query=" + enc("label_replace(it_metric, \"team\", \"dev\", \"team\", \".*\")"),
+                        devSample),
+                Arguments.of("/api/v1/query?query=" + enc("label_replace({__name__=~\"it_.*\"}, \"team\", \"dev\", \"\", \"\")"),
+                        devSample),
+                Arguments.of("/api/v1/series?match[]=" + enc("it_prod_only") + "&match[]=" + enc(ALL_IT), "[" + DEV_SERIES + "]"),
+                Arguments.of("/graphite/api/v1/query?query=" + enc(ALL_IT), devSample),
+                Arguments.of("/prometheus/api/v1/query?query=" + enc(ALL_IT) + "&extra_label=" + enc("team=prod"), devSample));
     }
 
     @ParameterizedTest
     @MethodSource("wideningTargets")
-    void wideningAttemptsAreDeniedOrConfined(String target) throws Exception {
+    void wideningAttemptsAreDeniedOrGetExactlyTheDevData(String target, String dev) throws Exception {
         HttpResponse<String> r = get(target, token(1, Map.of("team", "dev"), List.of()));
         if (r.statusCode() == 200) {
             assertConfinedToDev(target, r.body());
+            assertEquals(dev, answer(target.replaceFirst("^/graphite", ""), r.body()), "SECURITY: " + target + " -> "
+                    + r.body() + " (forwarded " + forwardedPath() + ")");
         } else {
             assertTrue(r.statusCode() == 400 || r.statusCode() == 403, target + " -> " + r.statusCode() + " "
                     + r.body());
@@ -329,8 +512,7 @@ class AccessControlIT {
         HttpResponse<String> r = get("/prometheus/api/v1/query?query=" + enc("it_metric"),
                 token(1, Map.of("team", "dev"), List.of()));
         assertEquals(200, r.statusCode(), r.body());
-        assertConfinedToDev("/prometheus", r.body());
-        assertTrue(r.body().contains("dev"), r.body());
+        assertEquals("[" + DEV_SERIES + "=[1]]", answer("/api/v1/query", r.body()), r.body());
     }
 
     @Test
@@ -339,7 +521,7 @@ class AccessControlIT {
                 "application/x-www-form-urlencoded",
                 "query=" + enc(ALL_IT) + "&extra_filters[]=" + enc("{team=~\".*\"}") + "&extra_label=" + enc("team=prod"));
         if (r.statusCode() == 200) {
-            assertConfinedToDev("form body", r.body());
+            assertEquals("[" + DEV_SERIES + "=[1]]", answer("/api/v1/query", r.body()), "SECURITY: " + r.body());
         } else {
             assertEquals(400, r.statusCode(), r.body());
         }
@@ -350,8 +532,8 @@ class AccessControlIT {
         HttpResponse<String> r = post("/api/v1/query", token(1, Map.of("team", "dev"), List.of()),
                 "application/x-www-form-urlencoded", "query=" + enc(ALL_IT));
         assertEquals(200, r.statusCode(), r.body());
-        assertConfinedToDev("form query", r.body());
-        assertTrue(r.body().contains("dev"), r.body() + " (forwarded " + forwardedPath() + ")");
+        assertEquals("[" + DEV_SERIES + "=[1]]", answer("/api/v1/query", r.body()),
+                r.body() + " (forwarded " + forwardedPath() + ")");
     }
 
     @Test

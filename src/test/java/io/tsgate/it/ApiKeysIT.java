@@ -168,21 +168,21 @@ class ApiKeysIT {
         try (RedisServer redis = RedisServer.start()) {
             String url = redis.uri().toString();
             String key = create("create", "jar-key", "-redisUrl=" + url, "-account=4", "-mode=read");
-            int grpc = FreePort.pick();
-            int http = FreePort.pick();
             java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
-            java.net.URI ready = java.net.URI.create("http://127.0.0.1:" + http + "/ready");
-            List<String> cmd = List.of("java", "-jar", jar.toString(), "-apikeys.redisUrl=" + url,
-                    "-apikeys.syncInterval=200ms", "-grpcListenAddr=127.0.0.1:" + grpc, "-httpListenAddr=127.0.0.1:" + http);
-            try (ManagedProcess p = ManagedProcess.start("tsgate-redis", cmd, dir.resolve("tsgate.log"),
-                    Duration.ofSeconds(60), () -> {
+            FreePort.Started<ManagedProcess> started = FreePort.retrying(2, ports -> ManagedProcess.start("tsgate-redis",
+                    List.of("java", "-jar", jar.toString(), "-apikeys.redisUrl=" + url, "-apikeys.syncInterval=200ms",
+                            "-grpcListenAddr=127.0.0.1:" + ports[0], "-httpListenAddr=127.0.0.1:" + ports[1]),
+                    dir.resolve("tsgate-" + ports[0] + ".log"), Duration.ofSeconds(60), () -> {
                         try {
-                            return client.send(java.net.http.HttpRequest.newBuilder(ready).build(),
+                            return client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                                    "http://127.0.0.1:" + ports[1] + "/ready")).build(),
                                     java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
                         } catch (Exception e) {
                             return false;
                         }
-                    })) {
+                    }));
+            int grpc = started.port(0);
+            try (ManagedProcess p = started.server()) {
                 io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", grpc)
                         .usePlaintext().build();
                 try {

@@ -74,13 +74,13 @@ class GatewayJarIT {
     }
 
     private ManagedProcess startJar(String name, int grpc, int http, HttpClient client, String scheme,
-                                    String... extra) throws Exception {
+                                    String... extra) throws java.io.IOException {
         List<String> cmd = new ArrayList<>(List.of("java", "-jar", JAR.toString(), "-enable.auth",
                 "-auth.publicKeyFiles=" + dir.resolve("key.pem"), "-grpcListenAddr=127.0.0.1:" + grpc,
                 "-httpListenAddr=127.0.0.1:" + http));
         cmd.addAll(List.of(extra));
         URI ready = URI.create(scheme + "://127.0.0.1:" + http + "/ready");
-        return ManagedProcess.start(name, cmd, dir.resolve(name + ".log"), Duration.ofSeconds(60), () -> {
+        return ManagedProcess.start(name, cmd, dir.resolve(name + "-" + grpc + ".log"), Duration.ofSeconds(60), () -> {
             try {
                 return client.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.ofString())
                         .statusCode() == 200;
@@ -115,10 +115,12 @@ class GatewayJarIT {
 
     @Test
     void jarServesCheckHealthAndMetrics() throws Exception {
-        int grpc = FreePort.pick();
-        int http = FreePort.pick();
         HttpClient client = HttpClient.newHttpClient();
-        try (ManagedProcess p = startJar("plain", grpc, http, client, "http")) {
+        FreePort.Started<ManagedProcess> jar = FreePort.retrying(2,
+                ports -> startJar("plain", ports[0], ports[1], client, "http"));
+        int grpc = jar.port(0);
+        int http = jar.port(1);
+        try (ManagedProcess p = jar.server()) {
             ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpc).usePlaintext().build();
             try {
                 assertChecks(channel);
@@ -168,20 +170,20 @@ class GatewayJarIT {
         Files.copy(keys.resolve("old.pem"), served);
         String oldToken = cli("-key=" + keys.resolve("old.key"), "-kid=rot", "-mode=read").out.trim();
         String newToken = cli("-key=" + dir.resolve("new.key"), "-kid=rot", "-mode=read").out.trim();
-        int grpc = FreePort.pick();
-        int http = FreePort.pick();
-        List<String> cmd = List.of("java", "-jar", JAR.toString(), "-enable.auth", "-auth.publicKeyFiles=" + served,
-                "-auth.keyFilesCheckInterval=200ms", "-grpcListenAddr=127.0.0.1:" + grpc,
-                "-httpListenAddr=127.0.0.1:" + http);
         HttpClient client = HttpClient.newHttpClient();
-        try (ManagedProcess p = ManagedProcess.start("rotation", cmd, dir.resolve("rotation.log"),
-                Duration.ofSeconds(60), () -> {
+        FreePort.Started<ManagedProcess> jar = FreePort.retrying(2, ports -> ManagedProcess.start("rotation",
+                List.of("java", "-jar", JAR.toString(), "-enable.auth", "-auth.publicKeyFiles=" + served,
+                        "-auth.keyFilesCheckInterval=200ms", "-grpcListenAddr=127.0.0.1:" + ports[0],
+                        "-httpListenAddr=127.0.0.1:" + ports[1]),
+                dir.resolve("rotation-" + ports[0] + ".log"), Duration.ofSeconds(60), () -> {
                     try {
-                        return get(client, "http://127.0.0.1:" + http + "/ready").statusCode() == 200;
+                        return get(client, "http://127.0.0.1:" + ports[1] + "/ready").statusCode() == 200;
                     } catch (Exception e) {
                         return false;
                     }
-                })) {
+                }));
+        int grpc = jar.port(0);
+        try (ManagedProcess p = jar.server()) {
             ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpc).usePlaintext().build();
             try {
                 var stub = AuthorizationGrpc.newBlockingStub(channel);
@@ -230,10 +232,11 @@ class GatewayJarIT {
         ssl.init(null, tmf.getTrustManagers(), null);
         HttpClient client = HttpClient.newBuilder().sslContext(ssl).build();
 
-        int grpc = FreePort.pick();
-        int http = FreePort.pick();
-        try (ManagedProcess p = startJar("tls", grpc, http, client, "https", "-tls", "-tlsCertFile=" + cert,
-                "-tlsKeyFile=" + key)) {
+        FreePort.Started<ManagedProcess> jar = FreePort.retrying(2, ports -> startJar("tls", ports[0], ports[1], client,
+                "https", "-tls", "-tlsCertFile=" + cert, "-tlsKeyFile=" + key));
+        int grpc = jar.port(0);
+        int http = jar.port(1);
+        try (ManagedProcess p = jar.server()) {
             ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", grpc)
                     .sslContext(GrpcSslContexts.forClient().trustManager(cert.toFile()).build()).build();
             try {

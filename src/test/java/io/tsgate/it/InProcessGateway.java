@@ -37,10 +37,24 @@ final class InProcessGateway implements AutoCloseable {
     }
 
     static InProcessGateway start(String... flags) throws Exception {
+        return start(Clock.systemUTC(), flags);
+    }
+
+    /** Started with {@code clock} for token expiry and limit windows (a test's {@code MutableClock}). */
+    static InProcessGateway start(Clock clock, String... flags) throws Exception {
         List<String> args = new ArrayList<>(List.of("-grpcListenAddr=127.0.0.1:0", "-httpListenAddr=127.0.0.1:0"));
         args.addAll(List.of(flags));
-        Gateway g = Gateway.start(GatewayConfig.from(FlagParser.parse(args, Map.of())), Clock.systemUTC());
+        Gateway g = Gateway.start(GatewayConfig.from(FlagParser.parse(args, Map.of())), clock);
         return new InProcessGateway(g, ManagedChannelBuilder.forAddress("127.0.0.1", g.grpcPort()).usePlaintext().build());
+    }
+
+    /** The plaintext channel to the gateway's gRPC port: ext_authz and ext_proc both. */
+    ManagedChannel channel() {
+        return channel;
+    }
+
+    int httpPort() {
+        return gateway.httpPort();
     }
 
     int grpcPort() {

@@ -9,8 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tsgate.Gateway;
 import io.tsgate.auth.KeyPairFiles;
 import io.tsgate.auth.TokenMinter;
-import io.tsgate.http.FixedDecisionServer;
-import io.tsgate.policy.Deny;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -54,6 +52,7 @@ class NginxDataPlaneIT {
     private NginxServer nginx;
     private final List<AutoCloseable> closeLast = new ArrayList<>();
     private PrivateKey signingKey;
+    private Path publicKeyFile;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeAll
@@ -61,6 +60,7 @@ class NginxDataPlaneIT {
         this.vm = vm;
         KeyPairFiles keys = KeyPairFiles.generate("RSA", dir, "nginx-it", new SecureRandom());
         signingKey = TokenMinter.readPrivateKey(keys.privateKeyFile());
+        publicKeyFile = keys.publicKeyFile();
         gateway = Gateway.start("-grpcListenAddr=127.0.0.1:0", "-httpListenAddr=127.0.0.1:0",
                 "-auth.publicKeyFiles=" + keys.publicKeyFile(), "-http.trustedProxyHops=1");
         nginx = startNginx(gateway.httpPort());
@@ -96,16 +96,16 @@ class NginxDataPlaneIT {
 
     /** One vmagent per team, remote-writing through nginx with that team's write token. */
     private void writeThroughVmagent(Path dir, String team, String lines) throws Exception {
-        int port = FreePort.pick();
-        URI base = URI.create("http://127.0.0.1:" + port);
-        ManagedProcess agent = ManagedProcess.start("vmagent-" + team, List.of(
-                DebianPackages.ensureInstalled("/usr/bin/vmagent", "victoria-metrics").toString(),
-                "-httpListenAddr=127.0.0.1:" + port,
-                "-remoteWrite.url=" + nginxUri("/api/v1/write"),
-                "-remoteWrite.bearerToken=" + token(2, team),
-                "-remoteWrite.tmpDataPath=" + dir.resolve("vmagent-" + team),
-                "-remoteWrite.flushInterval=100ms"), dir.resolve("vmagent-" + team + ".log"), Duration.ofSeconds(20),
-                () -> status(base.resolve("/health")) == 200);
+        Path binary = DebianPackages.ensureInstalled("/usr/bin/vmagent", "victoria-metrics");
+        FreePort.Started<ManagedProcess> started = FreePort.retrying(1, ports -> ManagedProcess.start("vmagent-" + team,
+                List.of(binary.toString(), "-httpListenAddr=127.0.0.1:" + ports[0],
+                        "-remoteWrite.url=" + nginxUri("/api/v1/write"),
+                        "-remoteWrite.bearerToken=" + token(2, team),
+                        "-remoteWrite.tmpDataPath=" + dir.resolve("vmagent-" + team),
+                        "-remoteWrite.flushInterval=100ms"), dir.resolve("vmagent-" + team + "-" + ports[0] + ".log"),
+                Duration.ofSeconds(20), () -> status(URI.create("http://127.0.0.1:" + ports[0] + "/health")) == 200));
+        URI base = URI.create("http://127.0.0.1:" + started.port(0));
+        ManagedProcess agent = started.server();
         closeLast.add(agent);
         HttpResponse<String> r = client.send(HttpRequest.newBuilder(base.resolve("/api/v1/import/prometheus"))
                 .POST(HttpRequest.BodyPublishers.ofString(lines)).build(), HttpResponse.BodyHandlers.ofString());
@@ -275,35 +275,59 @@ class NginxDataPlaneIT {
         assertEquals(400, get("/api/v1/../v1/query?query=" + METRIC, token(1, "dev")).statusCode(), "dot segments");
     }
 
+    /**
+     * The real limiter behind nginx: a tsgate started with {@code -enable.rateLimit} and a limit file of two queries an
+     * hour (its clock frozen, so the window cannot roll over during the test) refuses the third query; nginx
+     * passes on the 429, its headers and body, and tsgate records the reason it emits, {@code limit_queries}.
+     */
     @Test
-    void rateLimitDenialGetsThe429AndItsHeadersThroughNginx() throws Exception {
-        Deny limited = Deny.of(429, "rate_limited_queries", "queries limit of 10 per minute reached for 0:0")
-                .withHeaders(Map.of("retry-after", "17", "ratelimit-limit", "10", "ratelimit-remaining", "0",
-                        "ratelimit-reset", "17"));
-        try (FixedDecisionServer tsgate = FixedDecisionServer.start(limited);
-             NginxServer limitedNginx = startNginx(tsgate.port())) {
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + limitedNginx.port() + "/api/v1/query?query=up")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+    void rateLimitDenialGetsThe429AndItsHeadersThroughNginx(@TempDir Path dir) throws Exception {
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Path limits = dir.resolve("limits.yaml");
+        Files.writeString(limits, "limits: [{type: queries, value: 2, resolution: hour}]\n");
+        try (InProcessGateway limited = InProcessGateway.start(new io.tsgate.testing.MutableClock(now),
+                "-auth.publicKeyFiles=" + publicKeyFile, "-http.trustedProxyHops=1", "-enable.rateLimit",
+                "-ratelimit.config=" + limits);
+             NginxServer limitedNginx = startNginx(limited.httpPort())) {
+            String token = token(1, "dev");
+            URI query = URI.create("http://127.0.0.1:" + limitedNginx.port() + "/api/v1/query?query=" + METRIC);
+            for (int i = 0; i < 2; i++) {
+                HttpResponse<String> ok = client.send(HttpRequest.newBuilder(query).header("Authorization", "Bearer " + token)
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, ok.statusCode(), ok.body());
+            }
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(query).header("Authorization", "Bearer " + token)
+                    .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(429, r.statusCode(), r.body());
-            assertEquals("17", r.headers().firstValue("retry-after").orElseThrow());
-            assertEquals("10", r.headers().firstValue("ratelimit-limit").orElseThrow());
+            String reset = Long.toString(3600 - now.getEpochSecond() % 3600);
+            assertEquals(reset, r.headers().firstValue("retry-after").orElseThrow());
+            assertEquals("2", r.headers().firstValue("ratelimit-limit").orElseThrow());
             assertEquals("0", r.headers().firstValue("ratelimit-remaining").orElseThrow());
+            assertEquals(reset, r.headers().firstValue("ratelimit-reset").orElseThrow());
             assertEquals("too_many_requests", JSON.readTree(r.body()).get("errorType").asText());
+            assertFalse(r.body().contains(METRIC), r.body());
             assertTrue(r.headers().allValues("www-authenticate").isEmpty(), "no challenge on 429");
+            assertEquals(1, limited.metric("tsgate_decisions_total",
+                    "decision=\"deny\",reason=\"limit_queries\""),
+                    () -> limited.get("/metrics").body().lines().filter(l -> l.startsWith("tsgate_decisions_total"))
+                            .toList().toString());
+            assertEquals(1, limited.metric("tsgate_tenant_limit_hits_total", "type=\"queries\""));
         }
     }
 
     /** An auth endpoint that answers 200 without x-tsgate-path (not tsgate) must not forward the client's path. */
     @Test
     void allowWithoutAPathNeverForwardsTheClientsPath() throws Exception {
-        int fakeAuth = FreePort.pick();
         String shipped = Files.readString(SHIPPED_CONFIG);
-        try (NginxServer misconfigured = NginxServer.start(port -> shipped
-                .replace("server 127.0.0.1:8431;", "server 127.0.0.1:" + fakeAuth + ";")
-                .replace("server 127.0.0.1:8428;", "server " + vm.baseUri().getAuthority() + ";")
-                .replace("listen 127.0.0.1:8427;", "listen 127.0.0.1:" + port + ";")
-                + "\nserver { listen 127.0.0.1:" + fakeAuth + "; location / { return 200; } }\n")) {
+        // The fake auth server is a second listener of the same nginx: its port is picked afresh on each start attempt.
+        try (NginxServer misconfigured = NginxServer.start(port -> {
+            int fakeAuth = FreePort.pick();
+            return shipped
+                    .replace("server 127.0.0.1:8431;", "server 127.0.0.1:" + fakeAuth + ";")
+                    .replace("server 127.0.0.1:8428;", "server " + vm.baseUri().getAuthority() + ";")
+                    .replace("listen 127.0.0.1:8427;", "listen 127.0.0.1:" + port + ";")
+                    + "\nserver { listen 127.0.0.1:" + fakeAuth + "; location / { return 200; } }\n";
+        })) {
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                     + misconfigured.port() + "/api/v1/query?query=" + METRIC)).build(), HttpResponse.BodyHandlers.ofString());
             assertFalse(r.body().contains(METRIC), "data leaked: " + r.body());

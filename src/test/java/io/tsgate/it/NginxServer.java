@@ -48,8 +48,7 @@ public final class NginxServer implements AutoCloseable {
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.createDirectories(prefix.resolve("logs"));
         Files.createDirectories(prefix.resolve("tmp"));
-        IllegalStateException lastFailure = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
+        return FreePort.retrying(() -> {
             int port = FreePort.pick();
             String block = httpBlock.apply(port).replace("{root}", root.toString()).replace("{prefix}", prefix.toString());
             Path conf = prefix.resolve("nginx.conf");
@@ -58,13 +57,18 @@ public final class NginxServer implements AutoCloseable {
                     "-e", prefix.resolve("logs/error.log").toString(), "-g", "daemon off;");
             try {
                 ManagedProcess process = ManagedProcess.start("nginx", command,
-                        prefix.resolve("logs/nginx-" + attempt + ".log"), START_TIMEOUT, () -> listening(port));
+                        prefix.resolve("logs/nginx-" + port + ".log"), START_TIMEOUT, () -> listening(port));
                 return new NginxServer(process, prefix, port);
             } catch (IllegalStateException e) {
-                lastFailure = e;
+                // nginx reports a taken port in its error log: "bind() to 127.0.0.1:PORT failed (98: Address already in use)";
+                // the log is truncated per attempt so an earlier attempt's failure is not read again.
+                Path errors = prefix.resolve("logs/error.log");
+                String bindFailure = !Files.exists(errors) ? "" : Files.readAllLines(errors).stream()
+                        .filter(l -> l.contains("Address already in use")).findFirst().orElse("");
+                Files.deleteIfExists(errors);
+                throw new IllegalStateException(e.getMessage() + "\n" + bindFailure, e);
             }
-        }
-        throw lastFailure;
+        });
     }
 
     private static String config(Path prefix, String block) {

@@ -97,59 +97,87 @@ class RateLimitDatasourceIT {
         Path key = dir.resolve("vm.key");
         Path cert = selfSignedCert(key);
         HttpClient https = trusting(cert);
-        int vmPort = FreePort.pick();
         Path limits = dir.resolve("limits.yaml");
         Files.writeString(limits, "limits: [{type: queries, value: 5, resolution: minute}]");
-        GatewayConfig config = GatewayConfig.from(FlagParser.parse(List.of("-grpcListenAddr=127.0.0.1:0",
-                "-httpListenAddr=127.0.0.1:0", "-enable.auth=false", "-enable.rateLimit", "-ratelimit.config=" + limits,
-                "-ratelimit.backend=datasource", "-datasource.url=https://127.0.0.1:" + vmPort,
-                "-datasource.tlsCAFile=" + cert, "-datasource.basicAuth.username=vmuser",
-                "-datasource.basicAuth.password=s3cret",
-                "-ratelimit.refreshInterval=500ms", "-ratelimit.extraLabels=job=tsgate"), Map.of()));
-        try (Gateway g = Gateway.start(config, Clock.systemUTC())) {
-            String ready = "http://127.0.0.1:" + g.httpPort() + "/ready";
-            assertEquals(200, httpStatus(HTTP, ready), "ready before the datasource has answered: tsgate decides "
-                    + "by -ratelimit.failureMode meanwhile");
-
-            Path scrape = dir.resolve("scrape.yaml");
-            Files.writeString(scrape, """
-                    scrape_configs:
-                      - job_name: tsgate
-                        scrape_interval: 1s
-                        static_configs:
-                          - targets: ["127.0.0.1:%d"]
-                    """.formatted(g.httpPort()));
-            String vm = "https://127.0.0.1:" + vmPort;
-            try (ManagedProcess victoria = ManagedProcess.start("victoria-metrics", List.of(binary.toString(),
-                    "-httpListenAddr=127.0.0.1:" + vmPort, "-storageDataPath=" + dir.resolve("vm-data"),
-                    "-promscrape.config=" + scrape, "-search.latencyOffset=0s", "-search.disableCache",
-                    "-tls", "-tlsCertFile=" + cert, "-tlsKeyFile=" + key,
-                    "-httpAuth.username=vmuser", "-httpAuth.password=s3cret"),
-                    dir.resolve("vm.log"), Duration.ofSeconds(30), () -> httpStatus(https, vm + "/health") == 200)) {
-                assertEquals(401, https.send(HttpRequest.newBuilder(URI.create(vm + "/api/v1/query?query=1")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode(), "VictoriaMetrics requires the credentials");
-                Await.until("the datasource answers", Duration.ofSeconds(20), () -> body(HTTP,
-                        "http://127.0.0.1:" + g.httpPort() + "/metrics"),
-                        m -> m.contains("tsgate_ratelimit_backend_up{backend=\"datasource\"} 1"));
-                assertEquals(200, httpStatus(HTTP, ready));
-                ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", g.grpcPort()).usePlaintext().build();
-                try {
-                    var stub = AuthorizationGrpc.newBlockingStub(ch);
-                    for (int i = 0; i < 5; i++) {
-                        assertEquals(200, status(query(stub)), "under the limit as far as the datasource knows");
-                    }
-                    CheckResponse refused = Await.until("429 once VictoriaMetrics has scraped 5 queries",
-                            Duration.ofSeconds(30), () -> query(stub), r -> status(r) == 429);
-                    assertEquals("limit_queries", refused.getStatus().getMessage());
-                    String body = https.send(HttpRequest.newBuilder(URI.create(vm
-                            + "/api/v1/query?query=tsgate_tenant_requests_total%7Bjob%3D%22tsgate%22%7D"))
-                            .header("Authorization", AUTH).build(),
-                            HttpResponse.BodyHandlers.ofString()).body();
-                    assertTrue(body.contains("\"account_id\":\"0\""), "VictoriaMetrics holds tsgate's counter: " + body);
-                } finally {
-                    ch.shutdownNow();
-                }
+        // The gateway is told VictoriaMetrics' port before VictoriaMetrics starts (and VictoriaMetrics scrapes the
+        // gateway's port), so a taken port means starting both again on fresh ports.
+        FreePort.Started<Stack> started = FreePort.retrying(1, ports -> {
+            Gateway g = startGateway(limits, cert, ports[0]);
+            try {
+                String ready = "http://127.0.0.1:" + g.httpPort() + "/ready";
+                assertEquals(200, httpStatus(HTTP, ready), "ready before the datasource has answered: tsgate decides "
+                        + "by -ratelimit.failureMode meanwhile");
+                Path scrape = dir.resolve("scrape.yaml");
+                Files.writeString(scrape, """
+                        scrape_configs:
+                          - job_name: tsgate
+                            scrape_interval: 1s
+                            static_configs:
+                              - targets: ["127.0.0.1:%d"]
+                        """.formatted(g.httpPort()));
+                String vm = "https://127.0.0.1:" + ports[0];
+                ManagedProcess victoria = ManagedProcess.start("victoria-metrics", List.of(binary.toString(),
+                        "-httpListenAddr=127.0.0.1:" + ports[0], "-storageDataPath=" + dir.resolve("vm-data"),
+                        "-promscrape.config=" + scrape, "-search.latencyOffset=0s", "-search.disableCache",
+                        "-tls", "-tlsCertFile=" + cert, "-tlsKeyFile=" + key,
+                        "-httpAuth.username=vmuser", "-httpAuth.password=s3cret"),
+                        dir.resolve("vm-" + ports[0] + ".log"), Duration.ofSeconds(30),
+                        () -> httpStatus(https, vm + "/health") == 200);
+                return new Stack(g, victoria);
+            } catch (java.io.IOException | RuntimeException e) {
+                g.close();
+                throw e;
             }
+        });
+        String vm = "https://127.0.0.1:" + started.port(0);
+        try (Stack stack = started.server()) {
+            Gateway g = stack.gateway();
+            String ready = "http://127.0.0.1:" + g.httpPort() + "/ready";
+            assertEquals(401, https.send(HttpRequest.newBuilder(URI.create(vm + "/api/v1/query?query=1")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode(), "VictoriaMetrics requires the credentials");
+            Await.until("the datasource answers", Duration.ofSeconds(20), () -> body(HTTP,
+                    "http://127.0.0.1:" + g.httpPort() + "/metrics"),
+                    m -> m.contains("tsgate_ratelimit_backend_up{backend=\"datasource\"} 1"));
+            assertEquals(200, httpStatus(HTTP, ready));
+            ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", g.grpcPort()).usePlaintext().build();
+            try {
+                var stub = AuthorizationGrpc.newBlockingStub(ch);
+                for (int i = 0; i < 5; i++) {
+                    assertEquals(200, status(query(stub)), "under the limit as far as the datasource knows");
+                }
+                CheckResponse refused = Await.until("429 once VictoriaMetrics has scraped 5 queries",
+                        Duration.ofSeconds(30), () -> query(stub), r -> status(r) == 429);
+                assertEquals("limit_queries", refused.getStatus().getMessage());
+                String body = https.send(HttpRequest.newBuilder(URI.create(vm
+                        + "/api/v1/query?query=tsgate_tenant_requests_total%7Bjob%3D%22tsgate%22%7D"))
+                        .header("Authorization", AUTH).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                assertTrue(body.contains("\"account_id\":\"0\""), "VictoriaMetrics holds tsgate's counter: " + body);
+            } finally {
+                ch.shutdownNow();
+            }
+        }
+    }
+
+    /** tsgate and the VictoriaMetrics it reads its usage from; closed together. */
+    private record Stack(Gateway gateway, ManagedProcess victoria) implements AutoCloseable {
+        @Override
+        public void close() {
+            victoria.close();
+            gateway.close();
+        }
+    }
+
+    private static Gateway startGateway(Path limits, Path cert, int vmPort) throws java.io.IOException {
+        try {
+            return Gateway.start(GatewayConfig.from(FlagParser.parse(List.of("-grpcListenAddr=127.0.0.1:0",
+                    "-httpListenAddr=127.0.0.1:0", "-enable.auth=false", "-enable.rateLimit", "-ratelimit.config=" + limits,
+                    "-ratelimit.backend=datasource", "-datasource.url=https://127.0.0.1:" + vmPort,
+                    "-datasource.tlsCAFile=" + cert, "-datasource.basicAuth.username=vmuser",
+                    "-datasource.basicAuth.password=s3cret",
+                    "-ratelimit.refreshInterval=500ms", "-ratelimit.extraLabels=job=tsgate"), Map.of())), Clock.systemUTC());
+        } catch (io.tsgate.config.ConfigException e) {
+            throw new IllegalArgumentException(e);
         }
     }
 

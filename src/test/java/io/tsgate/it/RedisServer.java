@@ -38,15 +38,18 @@ public final class RedisServer implements AutoCloseable {
     /** Installs the package if missing and starts a server on a free loopback port. */
     public static RedisServer start() throws IOException {
         Path binary = DebianPackages.ensureInstalled(BINARY, PACKAGE);
-        RedisServer server = new RedisServer(binary, Files.createTempDirectory("tsgate-it-redis"), FreePort.pick());
-        server.launch();
-        return server;
+        Path workDir = Files.createTempDirectory("tsgate-it-redis");
+        return FreePort.retrying(() -> {
+            RedisServer server = new RedisServer(binary, workDir, FreePort.pick());
+            server.launch();
+            return server;
+        });
     }
 
     private void launch() throws IOException {
         List<String> command = List.of(binary.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--dir", workDir.toString(), "--protected-mode", "no");
-        process = ManagedProcess.start("redis-server", command, workDir.resolve("redis-" + (starts++) + ".log"),
+        process = ManagedProcess.start("redis-server", command, workDir.resolve("redis-" + port + "-" + (starts++) + ".log"),
                 START_TIMEOUT, this::answersPing);
     }
 

@@ -46,12 +46,10 @@ public final class VictoriaMetricsServer implements AutoCloseable {
         Path binary = DebianPackages.ensureInstalled(BINARY, PACKAGE);
         Path workDir = Files.createTempDirectory("tsgate-it-vm");
         Path dataDir = workDir.resolve("data");
-        IllegalStateException lastFailure = null;
-        // The port is picked before VictoriaMetrics binds it; retry if another process took it meanwhile.
-        for (int attempt = 0; attempt < 3; attempt++) {
+        HttpClient probe = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        return FreePort.retrying(() -> {
             int port = FreePort.pick();
             URI base = URI.create("http://127.0.0.1:" + port);
-            HttpClient probe = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
             List<String> command = List.of(binary.toString(),
                     "-httpListenAddr=127.0.0.1:" + port,
                     "-storageDataPath=" + dataDir,
@@ -60,16 +58,10 @@ public final class VictoriaMetricsServer implements AutoCloseable {
                     // cached responses hide data written after the first query of a range.
                     "-search.latencyOffset=0s",
                     "-search.disableCache");
-            try {
-                ManagedProcess process = ManagedProcess.start("victoria-metrics", command,
-                        workDir.resolve("victoria-metrics-" + attempt + ".log"), START_TIMEOUT,
-                        () -> healthy(probe, base));
-                return new VictoriaMetricsServer(process, dataDir, base);
-            } catch (IllegalStateException e) {
-                lastFailure = e;
-            }
-        }
-        throw lastFailure;
+            ManagedProcess process = ManagedProcess.start("victoria-metrics", command,
+                    workDir.resolve("victoria-metrics-" + port + ".log"), START_TIMEOUT, () -> healthy(probe, base));
+            return new VictoriaMetricsServer(process, dataDir, base);
+        });
     }
 
     private static boolean healthy(HttpClient probe, URI base) {

@@ -10,21 +10,8 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.Server;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.tsgate.Gateway;
 import io.tsgate.auth.KeyPairFiles;
-import io.tsgate.auth.Tenant;
-import io.tsgate.envoy.ExtProcService;
-import io.tsgate.envoy.WriteCountingPool;
 import io.tsgate.ingest.Fixtures;
-import io.tsgate.ingest.WriteBodyCounter;
-import io.tsgate.limits.RowBudgetLimiter;
-import io.tsgate.limits.RowBudgetLimiter.Admission;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,11 +25,8 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -50,109 +34,79 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Write accounting end to end: client → {@link EnvoyStandIn} (ext_authz, then the ext_proc stand-in in buffered
- * mode) → real VictoriaMetrics 1.79.5. ext_authz is a real tsgate; the ext_proc service is tsgate's, hosted here with
- * a {@link RowBudgetLimiter} (the limits backends are another branch). Each test writes under its own
- * {@code team} label, which the token injects as {@code extra_label}.
+ * Write accounting end to end: client → {@link EnvoyStandIn} (envoy/envoy-single.yaml: ext_authz, then ext_proc in
+ * buffered mode) → real VictoriaMetrics 1.79.5, with one real tsgate serving both filters as the gateway wires them
+ * ({@code -enable.rateLimit}, local backend). The limit file counts every tenant's rows and series (limits far above
+ * what the tests write) and gives tenant {@value #SMALL_ACCOUNT}:0 two rows an hour. What tsgate counted is read from
+ * its per-tenant metrics ({@code tsgate_tenant_rows_inserted_total}, {@code tsgate_tenant_active_series}); each test
+ * writes as its own tenant under its own {@code team} label, which the token injects as {@code extra_label}. Limits
+ * themselves (under, at and over them, both backends) are {@link GatewayWriteLimitIT}'s.
  */
 @ExtendWith(ExternalServers.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WriteAccountingIT {
-    private static final Tenant TENANT = new Tenant(0, 0);
-    private static final AtomicInteger TEAMS = new AtomicInteger();
+    private static final int SMALL_ACCOUNT = 2;
+    /** Fixed per run, so the series hashes (and HyperLogLog estimates) are the same on every run. */
+    private static final AtomicInteger ACCOUNTS = new AtomicInteger(3000);
 
     private VictoriaMetricsServer vm;
-    private Gateway gateway;
-    private ManagedChannel authzChannel;
+    private InProcessGateway gateway;
     private RSAKey signingKey;
-    private Server extProcServer;
-    private WriteCountingPool pool;
-    private ManagedChannel extProcChannel;
+    private Path pem;
     private EnvoyStandIn envoy;
-    private final ExecutorService limiterThread = Executors.newSingleThreadExecutor();
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeAll
-    void start(VictoriaMetricsServer vm, @TempDir Path keys) throws Exception {
+    void start(VictoriaMetricsServer vm, @TempDir Path dir) throws Exception {
         this.vm = vm;
         signingKey = new RSAKeyGenerator(2048).keyID("it").generate();
-        Path pem = keys.resolve("it.pem");
+        pem = dir.resolve("it.pem");
         Files.writeString(pem, KeyPairFiles.pem("PUBLIC KEY", signingKey.toPublicKey().getEncoded()));
-        gateway = Gateway.start("-grpcListenAddr=127.0.0.1:0", "-httpListenAddr=127.0.0.1:0", "-enable.auth",
-                "-auth.publicKeyFiles=" + pem);
-        authzChannel = ManagedChannelBuilder.forAddress("127.0.0.1", gateway.grpcPort()).usePlaintext().build();
+        Path limits = dir.resolve("limits.yaml");
+        Files.writeString(limits, """
+                limits:
+                  - {type: rows_inserted, value: 100000000, resolution: hour}
+                  - {type: active_series, value: 100000000, resolution: hour}
+                  - {type: rows_inserted, value: 2, resolution: hour, account_id: %d, project_id: 0}
+                """.formatted(SMALL_ACCOUNT));
+        gateway = InProcessGateway.start("-enable.auth", "-auth.publicKeyFiles=" + pem, "-enable.rateLimit",
+                "-ratelimit.config=" + limits);
+        envoy = envoy(vm.baseUri());
     }
 
-    private void withLimiter(RowBudgetLimiter limiter) throws Exception {
-        stopExtProc();
-        PrometheusRegistry registry = new PrometheusRegistry();
-        pool = new WriteCountingPool(1, 4, Duration.ofSeconds(30), registry);
-        String name = InProcessServerBuilder.generateName();
-        extProcServer = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(new ExtProcService(new WriteBodyCounter(8 << 20, 32 << 20), pool, limiter, true,
-                        registry, Map.of()))
-                .build().start();
-        extProcChannel = InProcessChannelBuilder.forName(name).directExecutor().build();
-        envoy = EnvoyStandIn.builder(EnvoyConfig.single()).grpc("tsgate", authzChannel).extProcChannel(extProcChannel)
-                .cluster("victoriametrics", vm.baseUri()).checkTimeout(Duration.ofSeconds(5)).start();
-    }
-
-    @AfterEach
-    void stopExtProc() {
-        if (envoy != null) {
-            envoy.close();
-        }
-        if (extProcChannel != null) {
-            extProcChannel.shutdownNow();
-        }
-        if (extProcServer != null) {
-            extProcServer.shutdownNow();
-        }
-        if (pool != null) {
-            pool.close();
-        }
+    private EnvoyStandIn envoy(URI victoriaMetrics) throws java.io.IOException {
+        return EnvoyStandIn.builder(EnvoyConfig.single()).grpc("tsgate", gateway.channel())
+                .cluster("victoriametrics", victoriaMetrics).checkTimeout(Duration.ofSeconds(5)).start();
     }
 
     @AfterAll
     void stop() {
-        limiterThread.shutdownNow();
-        if (authzChannel != null) {
-            authzChannel.shutdownNow();
+        if (envoy != null) {
+            envoy.close();
         }
         if (gateway != null) {
             gateway.close();
         }
     }
 
-    private static String team() {
-        return "ingest-it-" + TEAMS.incrementAndGet() + "-" + System.nanoTime();
+    /** One test's tenant (account id) and team label. */
+    private record Writer(int account, String team) {
+        String tenantLabel() {
+            return "account_id=\"" + account + "\"";
+        }
     }
 
-    @Test
-    void writeUnderTheLimitIsStoredAndOneOverItIsRejectedWhole() throws Exception {
-        RowBudgetLimiter limiter = new RowBudgetLimiter(Map.of(TENANT, 5L), limiterThread);
-        withLimiter(limiter);
-        String team = team();
-        String token = token(team);
-        HttpResponse<String> first = post("/api/v1/import/prometheus", token, null,
-                "it_ingest_a{n=\"1\"} 1\nit_ingest_a{n=\"2\"} 2\nit_ingest_a{n=\"3\"} 3\n".getBytes(StandardCharsets.UTF_8));
-        assertEquals(204, first.statusCode(), first.body());
-        HttpResponse<String> over = post("/api/v1/import/prometheus", token, null,
-                "it_ingest_b{n=\"1\"} 1\nit_ingest_b{n=\"2\"} 2\nit_ingest_b{n=\"3\"} 3\n".getBytes(StandardCharsets.UTF_8));
-        assertEquals(429, over.statusCode(), over.body());
-        assertEquals("2", over.headers().firstValue("ratelimit-remaining").orElseThrow());
-        assertEquals("5", over.headers().firstValue("ratelimit-limit").orElseThrow());
-        assertTrue(over.headers().firstValue("retry-after").isPresent());
-        assertTrue(over.body().contains("\"errorType\":\"too_many_requests\""), over.body());
-        HttpResponse<String> fits = post("/api/v1/import/prometheus", token, null,
-                "it_ingest_c{n=\"1\"} 1\nit_ingest_c{n=\"2\"} 2\n".getBytes(StandardCharsets.UTF_8));
-        assertEquals(204, fits.statusCode(), fits.body());
-        vm.flush();
-        // The write after the rejected one is visible, so the rejected one would be too had any of it been stored.
-        vm.awaitExported("{team=\"" + team + "\"}", 5);
-        assertEquals(List.of(), vm.querySeries("{__name__=\"it_ingest_b\",team=\"" + team + "\"}"));
-        assertEquals(3, vm.querySeries("{__name__=\"it_ingest_a\",team=\"" + team + "\"}").size());
-        assertEquals(5, limiter.used(TENANT));
+    private static Writer writer() {
+        int account = ACCOUNTS.incrementAndGet();
+        return new Writer(account, "ingest-it-" + account);
+    }
+
+    private long rows(Writer w) {
+        return Math.round(gateway.metric("tsgate_tenant_rows_inserted_total", w.tenantLabel()));
+    }
+
+    private long series(Writer w) {
+        return Math.round(gateway.metric("tsgate_tenant_active_series", w.tenantLabel()));
     }
 
     /**
@@ -163,18 +117,18 @@ class WriteAccountingIT {
      */
     @Test
     void encodingsVictoriaMetricsReadsAsPlainBytesAreRefusedNotSmuggled() throws Exception {
-        RowBudgetLimiter limiter = new RowBudgetLimiter(Map.of(TENANT, 1_000L), null);
-        withLimiter(limiter);
         record Smuggle(String encoding, java.util.function.BiFunction<String, String, byte[]> body) {
         }
         for (Smuggle s : List.of(new Smuggle("deflate", WriteAccountingIT::behindZlib),
                 new Smuggle("x-gzip", WriteAccountingIT::inGzipComment), new Smuggle("GZIP", WriteAccountingIT::inGzipComment))) {
-            String team = team();
-            HttpResponse<String> r = post("/api/v1/import/prometheus", token(team), s.encoding(), s.body().apply(team, "it_smuggled"));
+            Writer w = writer();
+            String team = w.team();
+            HttpResponse<String> r = post("/api/v1/import/prometheus", token(w), s.encoding(), s.body().apply(team, "it_smuggled"));
             assertEquals(400, r.statusCode(), s.encoding() + ": " + r.body());
             assertTrue(r.body().contains("Content-Encoding"), r.body());
 
-            String direct = team();
+            assertEquals(0, rows(w), s.encoding() + ": refused before the limiter");
+            String direct = writer().team();
             HttpResponse<String> straight = client.send(HttpRequest.newBuilder(vm.baseUri().resolve("/api/v1/import/prometheus"))
                     .header("Content-Encoding", s.encoding())
                     .POST(HttpRequest.BodyPublishers.ofByteArray(s.body().apply(direct, "it_smuggled"))).build(),
@@ -185,7 +139,6 @@ class WriteAccountingIT {
             assertEquals(List.of(), vm.querySeries("{__name__=\"it_smuggled\",team=\"" + team + "\"}"),
                     s.encoding() + ": the same body through tsgate stored nothing");
         }
-        assertEquals(List.of(), limiter.admissions(), "refused before the limiter");
     }
 
     private static byte[] smuggledLines(String team, String name) {
@@ -215,41 +168,37 @@ class WriteAccountingIT {
 
     @Test
     void vmagentRemoteWriteIsCountedAsVictoriaMetricsStoresIt() throws Exception {
-        RowBudgetLimiter limiter = new RowBudgetLimiter(Map.of(TENANT, 1_000_000L), null);
-        withLimiter(limiter);
-        String team = team();
+        Writer w = writer();
         for (byte[] body : Fixtures.vmagentRemoteWrite()) {
-            HttpResponse<String> r = post("/api/v1/write", token(team), "snappy", body);
+            HttpResponse<String> r = post("/api/v1/write", token(w), "snappy", body);
             assertEquals(204, r.statusCode(), r.body());
         }
-        long rows = limiter.admissions().stream().mapToLong(Admission::rows).sum();
-        int series = limiter.admissions().stream().mapToInt(Admission::series).sum();
-        assertEquals(Fixtures.sampleLines(Fixtures.resource("vm-metrics.prom")), rows);
+        assertEquals(Fixtures.sampleLines(Fixtures.resource("vm-metrics.prom")), rows(w));
         vm.flush();
-        assertEquals(series, vm.querySeries("{team=\"" + team + "\"}").size(),
+        assertEquals(series(w), vm.querySeries("{team=\"" + w.team() + "\"}").size(),
                 "tsgate's distinct series (extra_label included) = the series VictoriaMetrics stored");
     }
 
+    /** Without -enable.rateLimit nothing needs counting: ext_proc lets every write through without its body. */
     @Test
-    void gatewayServesExtProcAndLeavesWritesAloneWithoutLimits() throws Exception {
-        // Gateway wires UnlimitedLimiter until limits are configurable: no write needs counting.
-        ExtProcStandIn direct = new ExtProcStandIn(authzChannel, ExtProcStandIn.Settings.envoyYaml());
-        HeaderList h = new HeaderList();
-        h.add(":path", "/api/v1/import/prometheus");
-        h.add(":method", "POST");
-        ExtProcStandIn.Outcome o = direct.process(h, "m 1\n".getBytes(StandardCharsets.UTF_8), Map.of(
-                "envoy.filters.http.ext_authz", com.google.protobuf.Struct.newBuilder()
-                        .putFields("tenant", com.google.protobuf.Value.newBuilder().setStringValue("0:0").build())
-                        .putFields("class", com.google.protobuf.Value.newBuilder().setStringValue("write").build()).build()));
-        ExtProcStandIn.Continue c = org.junit.jupiter.api.Assertions.assertInstanceOf(ExtProcStandIn.Continue.class, o);
-        org.junit.jupiter.api.Assertions.assertFalse(c.bodySent());
+    void gatewayWithoutLimitsLeavesWriteBodiesAlone() throws Exception {
+        Writer w = writer();
+        try (InProcessGateway unlimited = InProcessGateway.start("-enable.auth", "-auth.publicKeyFiles=" + pem);
+             EnvoyStandIn plain = EnvoyStandIn.builder(EnvoyConfig.single()).grpc("tsgate", unlimited.channel())
+                     .cluster("victoriametrics", vm.baseUri()).checkTimeout(Duration.ofSeconds(5)).start()) {
+            EnvoyStandIn.Response r = plain.send(EnvoyStandIn.Downstream.of("POST", "/api/v1/import/prometheus",
+                    "it_unlimited 1\n".getBytes(StandardCharsets.UTF_8), "authorization", "Bearer " + token(w),
+                    "host", "vm"));
+            assertEquals(204, r.status(), r.bodyText());
+            assertTrue(plain.extProc().lastSent().stream().noneMatch(m -> m.hasRequestBody()),
+                    "ext_proc asked for no body: " + plain.extProc().lastSent());
+        }
+        vm.awaitExported("{team=\"" + w.team() + "\"}", 1);
     }
 
     /** Formats without a real client here: VictoriaMetrics' own parser is the judge of what they hold. */
     @Test
     void influxCsvAndJsonLineSeriesMatchWhatVictoriaMetricsStores() throws Exception {
-        RowBudgetLimiter limiter = new RowBudgetLimiter(Map.of(TENANT, 1_000_000L), null);
-        withLimiter(limiter);
         record Write(String path, String encoding, byte[] body) {
         }
         List<Write> writes = List.of(
@@ -263,15 +212,15 @@ class WriteAccountingIT {
                         Fixtures.resource("vm-export.csv")),
                 new Write("/api/v1/import", "gzip", Fixtures.gzip(Fixtures.resource("vm-export.jsonl"))));
         for (Write w : writes) {
-            String team = team();
-            int before = limiter.admissions().size();
-            HttpResponse<String> r = post(w.path(), token(team), w.encoding(), w.body());
+            Writer who = writer();
+            HttpResponse<String> r = post(w.path(), token(who), w.encoding(), w.body());
             assertEquals(204, r.statusCode(), w.path() + ": " + r.body());
-            Admission a = limiter.admissions().get(before);
+            long counted = series(who);
+            assertTrue(counted > 0, w.path() + ": no series counted");
             vm.flush();
             List<Map<String, String>> stored = Await.until(w.path() + " series in VictoriaMetrics", Duration.ofSeconds(10),
-                    () -> vm.querySeries("{team=\"" + team + "\"}"), s -> s.size() >= a.series());
-            assertEquals(a.series(), stored.size(), w.path() + ": " + stored);
+                    () -> vm.querySeries("{team=\"" + who.team() + "\"}"), s -> s.size() >= counted);
+            assertEquals(counted, stored.size(), w.path() + ": " + stored);
         }
     }
 
@@ -282,42 +231,37 @@ class WriteAccountingIT {
      */
     @Test
     void openTsdbSeriesMatchWhatVictoriaMetricsStores(@TempDir Path dir) throws Exception {
-        RowBudgetLimiter limiter = new RowBudgetLimiter(Map.of(TENANT, 1_000_000L), null);
-        withLimiter(limiter);
-        int http = FreePort.pick();
-        int tsdb = FreePort.pick();
-        URI base = URI.create("http://127.0.0.1:" + http);
-        try (ManagedProcess opentsdbVm = ManagedProcess.start("victoria-metrics-opentsdb", List.of(
-                VictoriaMetricsServer.BINARY, "-httpListenAddr=127.0.0.1:" + http, "-opentsdbHTTPListenAddr=127.0.0.1:" + tsdb,
-                "-storageDataPath=" + dir.resolve("data"), "-retentionPeriod=100y"), dir.resolve("vm.log"),
-                Duration.ofSeconds(30), () -> status(base.resolve("/health")) == 200);
-             EnvoyStandIn tsdbEnvoy = EnvoyStandIn.builder(EnvoyConfig.single()).grpc("tsgate", authzChannel)
-                     .extProcChannel(extProcChannel).cluster("victoriametrics", URI.create("http://127.0.0.1:" + tsdb))
-                     .checkTimeout(Duration.ofSeconds(5)).start()) {
-            String team = team();
+        FreePort.Started<ManagedProcess> started = FreePort.retrying(2, ports -> ManagedProcess.start(
+                "victoria-metrics-opentsdb", List.of(VictoriaMetricsServer.BINARY, "-httpListenAddr=127.0.0.1:" + ports[0],
+                        "-opentsdbHTTPListenAddr=127.0.0.1:" + ports[1], "-storageDataPath=" + dir.resolve("data"),
+                        "-retentionPeriod=100y"), dir.resolve("vm-" + ports[0] + ".log"), Duration.ofSeconds(30),
+                () -> status(URI.create("http://127.0.0.1:" + ports[0] + "/health")) == 200));
+        URI base = URI.create("http://127.0.0.1:" + started.port(0));
+        try (ManagedProcess opentsdbVm = started.server();
+             EnvoyStandIn tsdbEnvoy = envoy(URI.create("http://127.0.0.1:" + started.port(1)))) {
+            Writer w = writer();
             byte[] body = ("[{\"metric\":\"sys.cpu\",\"timestamp\":1700000000,\"value\":1,\"tags\":{\"host\":\"a\"}},"
                     + "{\"metric\":\"sys.cpu\",\"timestamp\":1700000001,\"value\":3,\"tags\":{\"host\":\"a\"}},"
                     + "{\"metric\":\"sys.mem\",\"timestamp\":1700000000,\"value\":2,\"tags\":{\"host\":\"b\",\"dc\":\"x\"}}]")
                     .getBytes(StandardCharsets.UTF_8);
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(tsdbEnvoy.baseUri() + "/api/put"))
-                    .header("Authorization", "Bearer " + token(team)).POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                    .header("Authorization", "Bearer " + token(w)).POST(HttpRequest.BodyPublishers.ofByteArray(body))
                     .timeout(Duration.ofSeconds(15)).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(204, r.statusCode(), r.body());
-            Admission a = limiter.admissions().get(0);
-            assertEquals(3, a.rows());
-            assertEquals(2, a.series());
+            assertEquals(3, rows(w));
+            assertEquals(2, series(w));
             status(base.resolve("/internal/force_flush"));
-            String match = java.net.URLEncoder.encode("{team=\"" + team + "\"}", StandardCharsets.UTF_8);
+            String match = java.net.URLEncoder.encode("{team=\"" + w.team() + "\"}", StandardCharsets.UTF_8);
             String exported = Await.until("OpenTSDB samples in VictoriaMetrics", Duration.ofSeconds(10),
                     () -> body(base.resolve("/api/v1/export?match[]=" + match)),
                     s -> s.contains("sys.mem") && s.contains("sys.cpu"));
             List<String> lines = exported.lines().filter(l -> !l.isBlank()).toList();
-            assertEquals(a.series(), lines.size(), "one export line per stored series: " + exported);
+            assertEquals(series(w), lines.size(), "one export line per stored series: " + exported);
             long values = 0;
             for (String line : lines) {
                 values += new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).get("values").size();
             }
-            assertEquals(a.rows(), values, "rows = stored samples: " + exported);
+            assertEquals(rows(w), values, "rows = stored samples: " + exported);
         }
     }
 
@@ -345,10 +289,10 @@ class WriteAccountingIT {
         }
     }
 
-    private String token(String team) throws Exception {
+    private String token(Writer w) throws Exception {
         Map<String, Object> access = new LinkedHashMap<>();
-        access.put("tenant_id", Map.of("account_id", TENANT.accountId(), "project_id", TENANT.projectId()));
-        access.put("extra_labels", Map.of("team", team));
+        access.put("tenant_id", Map.of("account_id", w.account(), "project_id", 0));
+        access.put("extra_labels", Map.of("team", w.team()));
         access.put("mode", 2);
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("it").build(),
                 new JWTClaimsSet.Builder().subject("writer").expirationTime(Date.from(Instant.now().plusSeconds(600)))

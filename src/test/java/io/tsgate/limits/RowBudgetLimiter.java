@@ -10,9 +10,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 
 /**
- * A small real limiter for tests until the limits backends land: each listed tenant has a fixed budget of rows;
- * a write that would exceed what is left is refused whole and not counted. With an executor it answers on that
- * executor's thread, as a Redis-backed limiter would.
+ * A row budget for the ext_proc service's protocol unit tests, which need to see each admitWrite call: each listed
+ * tenant has a fixed budget of rows; a write that would exceed what is left is refused whole and not counted. With
+ * an executor it answers on that executor's thread, as the Redis backend does. Gateway-level tests use the real
+ * limiters the gateway wires (GatewayWriteLimitIT, WriteAccountingIT).
  */
 public final class RowBudgetLimiter implements Limiter {
     /** One admitWrite call as the limiter saw it. */

@@ -56,11 +56,14 @@ class RedisClusterLimiterIT {
     @Test
     void limitsWorkOnRedisClusterWithTenantHashTags() throws Exception {
         Path binary = DebianPackages.ensureInstalled(RedisServer.BINARY, RedisServer.PACKAGE);
-        int port = FreePort.pick();
-        try (ManagedProcess node = ManagedProcess.start("redis-cluster", List.of(binary.toString(), "--port",
-                Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
-                "--protected-mode", "no", "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"),
-                dir.resolve("redis.log"), Duration.ofSeconds(20), () -> command(port, "PING").startsWith("+PONG"))) {
+        FreePort.Started<ManagedProcess> started = FreePort.retrying(1, ports -> ManagedProcess.start("redis-cluster",
+                List.of(binary.toString(), "--port", Integer.toString(ports[0]), "--bind", "127.0.0.1", "--save", "",
+                        "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "no", "--cluster-enabled", "yes",
+                        "--cluster-config-file", "nodes-" + ports[0] + ".conf"),
+                dir.resolve("redis-" + ports[0] + ".log"), Duration.ofSeconds(20),
+                () -> command(ports[0], "PING").startsWith("+PONG")));
+        int port = started.port(0);
+        try (ManagedProcess node = started.server()) {
             assertTrue(command(port, "CLUSTER ADDSLOTSRANGE 0 16383").startsWith("+OK"));
             Await.until("cluster_state:ok", Duration.ofSeconds(20), () -> command(port, "CLUSTER INFO"),
                     s -> s.contains("cluster_state:ok"));
