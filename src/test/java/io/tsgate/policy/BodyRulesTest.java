@@ -50,25 +50,20 @@ class BodyRulesTest {
         assertEquals(reason, deny.reason(), deny::toString);
     }
 
-    @ParameterizedTest(name = "Content-Type \"{0}\" with a body")
-    @CsvSource(delimiter = '|', value = {"text", "/plain", "text/", "a/b/c", "text/pla in", "\"text/plain\"",
-        "application/x-www-form-urlencoded/x", "ímage/png"})
-    void unreadableContentTypeWithABodyIsABadRequest(String contentType) {
-        assertDenied(decide(RESTRICTED, "POST", "/api/v1/query", contentType, "query=up", true), 400,
-                "bad_content_type");
-        assertDenied(decide(RESTRICTED, "POST", "/api/v1/import/prometheus", contentType, "up 1\n", true), 400,
-                "bad_content_type");
-    }
-
-    @Test
-    void unreadableContentTypeOnABodilessRequestIsHarmless() {
-        assertInstanceOf(Allow.class, decide(RESTRICTED, "GET", "/api/v1/query?query=up", "text", "", true));
-    }
-
-    @Test
-    void aBodyDeclaredButNotForwardedCountsAsABody() {
-        // Content-Length says there is a body though the proxy forwarded none of it.
-        assertDenied(decide(RESTRICTED, "POST", "/api/v1/query", "nonsense", "query=up", false), 400, "bad_content_type");
+    /**
+     * A media type tsgate cannot read exactly as Go's mime.ParseMediaType does is refused whether or not a body seems
+     * present: proxies hide bodies (nginx auth_request clears Content-Length, HTTP/2 needs none).
+     */
+    @ParameterizedTest(name = "Content-Type \"{0}\"")
+    @CsvSource(delimiter = '|', value = {"text|content_type_malformed", "/plain|content_type_malformed",
+        "text/|content_type_malformed", "a/b/c|content_type_malformed", "text/pla in|content_type_malformed",
+        "\"text/plain\"|content_type_malformed", "application/x-www-form-urlencoded/x|content_type_malformed",
+        "ímage/png|content_type_not_ascii", "text/plain, application/x-www-form-urlencoded|content_type_repeated"})
+    void unreadableContentTypeIsABadRequestWithOrWithoutABody(String contentType, String reason) {
+        assertDenied(decide(RESTRICTED, "POST", "/api/v1/query", contentType, "query=up", true), 400, reason);
+        assertDenied(decide(RESTRICTED, "POST", "/api/v1/import/prometheus", contentType, "up 1\n", true), 400, reason);
+        assertDenied(decide(RESTRICTED, "GET", "/api/v1/query?query=up", contentType, "", true), 400, reason);
+        assertDenied(decide(RESTRICTED, "POST", "/api/v1/query", contentType, "query=up", false), 400, reason);
     }
 
     @ParameterizedTest(name = "{0} on {1}")
