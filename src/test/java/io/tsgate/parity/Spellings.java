@@ -1,0 +1,107 @@
+package io.tsgate.parity;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The risky atoms every grammar draws from. Most draws are ordinary, so most bodies are mostly valid and reach
+ * storage; a few are odd, so each body carries one or two spellings where two parsers could disagree.
+ */
+final class Spellings {
+    /** Milliseconds of 2023-11-14: inside VictoriaMetrics' retention for years, and fixed so cases reproduce. */
+    static final long BASE_MS = 1_700_000_000_000L;
+
+    /** Ordinary value bytes. */
+    static final List<byte[]> TAME = List.of(ascii("a"), ascii("b"), ascii("ab"), ascii("c1"), hex("c3a9") /* é */);
+
+    /** Byte sequences with no syntax role in any format: where UTF-8 handling can fold or split values. */
+    static final List<byte[]> RAW = List.of(
+            ascii("x y"),
+            hex("65cc81"),         // e + combining acute: another spelling of é
+            hex("ff"),             // never valid UTF-8
+            hex("c3"),             // truncated two-byte sequence
+            hex("c0af"),           // overlong '/'
+            hex("eda080"),         // UTF-8 of a lone surrogate (CESU)
+            hex("efbfbd"),         // U+FFFD, what a lenient decoder turns invalid bytes into
+            hex("f09f9880"),       // four-byte emoji
+            hex("e282"),           // truncated three-byte sequence
+            hex("01"), hex("7f"),  // control characters
+            hex("c4b0"),           // İ, which lower-cases to ASCII i + dot
+            hex("c2a0"));          // non-breaking space
+
+    /** Sample values as clients spell them; the first entries are the common ones. */
+    static final List<String> ORDINARY_NUMBERS = List.of("1", "0", "2.5", "-3", "42", "1e3", "0.001");
+    static final List<String> ODD_NUMBERS = List.of("+1", ".5", "5.", "-.5", "1E+3", "1e-3", "1_000", "0x1F", "0X1p3",
+            "0x1.8p1", "Inf", "+Inf", "-Inf", "inf", "INF", "infinity", "Infinity", "NaN", "nan", "-NaN", "01", "00",
+            "0b101", "0o17", "1e", "e1", "--1", "1.2.3", "1,5", "1f", "1e308", "1e309", "-0", "0x", "+", "-", ".",
+            "1__0", "_1", "1_", "0x_1", "١", "1 ", "\t1", "0e0", "1.e2", ".e2", "0xG");
+
+    private Spellings() {
+    }
+
+    static boolean chance(Random r, double p) {
+        return r.nextDouble() < p;
+    }
+
+    static <T> T pick(Random r, List<T> xs) {
+        return xs.get(r.nextInt(xs.size()));
+    }
+
+    @SafeVarargs
+    static <T> T pick(Random r, T... xs) {
+        return xs[r.nextInt(xs.length)];
+    }
+
+    /** A sample value's text: odd at the case's risk. */
+    static String number(Dice r) {
+        return r.odd() ? pick(r, ODD_NUMBERS) : pick(r, ORDINARY_NUMBERS);
+    }
+
+    /**
+     * A value built from one to three atoms, each raw (no syntax role) or one of the format's own risky spellings
+     * (escapes, quotes, separators), so that values in one body often differ only in a spelling.
+     */
+    static byte[] value(Dice r, List<byte[]> formatAtoms) {
+        Bytes b = new Bytes();
+        int n = 1 + r.nextInt(3);
+        for (int i = 0; i < n; i++) {
+            if (!r.odd()) {
+                b.raw(pick(r, TAME));
+            } else {
+                b.raw(chance(r, 0.5) || formatAtoms.isEmpty() ? pick(r, RAW) : pick(r, formatAtoms));
+            }
+        }
+        return b.toArray();
+    }
+
+    /** A pool of {@code size} values a body's lines draw from, so lines collide or nearly collide. */
+    static List<byte[]> pool(Dice r, int size, List<byte[]> formatAtoms) {
+        byte[][] p = new byte[size][];
+        for (int i = 0; i < size; i++) {
+            p[i] = value(r, formatAtoms);
+        }
+        return List.of(p);
+    }
+
+    /** Between records: mostly newline, sometimes CRLF, blank lines or whitespace-only lines. */
+    static String lineBreak(Dice r) {
+        return !r.odd() ? "\n" : pick(r, "\r\n", "\n\n", "\r\n\r\n", "\n \n", "\n\t\n", "\r", "\n\r\n", "\n\n\n");
+    }
+
+    static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    static byte[] hex(String h) {
+        byte[] b = new byte[h.length() / 2];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) Integer.parseInt(h.substring(2 * i, 2 * i + 2), 16);
+        }
+        return b;
+    }
+
+    static List<byte[]> asciiAll(String... s) {
+        return java.util.Arrays.stream(s).map(Spellings::ascii).toList();
+    }
+}
