@@ -7,15 +7,24 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.InflaterInputStream;
 
 /**
  * Undoes Content-Encoding within {@code maxDecodedBytes}: a body that would inflate past it is refused (413) before
- * the excess is produced, so a compression bomb costs at most that much memory. Remote write is a snappy block
- * (Prometheus' spec) unless {@code Content-Encoding: zstd}; other formats take gzip, deflate (zlib, as Go's and
- * VictoriaMetrics' readers expect), zstd or none.
+ * the excess is produced, so a compression bomb costs at most that much memory.
+ *
+ * <p>Only header values every supported VictoriaMetrics version reads the same way are decoded; the rest are refused
+ * (400), because a version that reads them differently could store what was never counted. VictoriaMetrics compares
+ * the first header value byte for byte: 1.79.5 un-gzips only the exact value {@code gzip} and parses any other value
+ * as plain bytes (app/vminsert/prometheusimport/request_handler.go at v1.79.5, 3282829e), while current releases
+ * decode {@code zstd}, {@code snappy}, {@code gzip}, {@code deflate}, read {@code ""}, {@code none} and
+ * {@code identity} as plain and reject the rest (lib/protoparser/protoparserutil/compress_reader.go at b7ef6cc3). So
+ * imports accept absent, empty, {@code identity}, {@code none} (plain in both) and {@code gzip} (gzip in both);
+ * {@code x-gzip}, {@code GZIP}, {@code deflate}, {@code zstd}, {@code snappy}, lists and padded values are refused.
+ * Remote write is a snappy block whatever the header says in 1.79.5 (lib/protoparser/promremotewrite/streamparser.go
+ * at v1.79.5); current releases read {@code zstd} as zstd (lib/protoparser/promremotewrite/stream/streamparser.go
+ * at b7ef6cc3): absent, empty and {@code snappy} are snappy, {@code zstd} is zstd (and is also read as snappy by
+ * {@link WriteBodyCounter}), anything else is refused.
  */
 final class BodyDecoder {
     /** A decoded body: bytes valid in {@code [0, length)}. */
@@ -29,25 +38,28 @@ final class BodyDecoder {
     }
 
     Decoded decode(WriteFormat format, String contentEncoding, byte[] body) throws MalformedBodyException {
-        String encoding = contentEncoding == null ? "" : contentEncoding.trim().toLowerCase(Locale.ROOT);
+        String encoding = contentEncoding == null ? "" : contentEncoding;
         if (format == WriteFormat.PROMETHEUS_REMOTE_WRITE) {
             return switch (encoding) {
                 case "", "snappy" -> snappy(body);
                 case "zstd" -> stream(new ZstdStream(body), "zstd");
-                default -> throw unsupported(encoding, "remote write takes snappy or zstd");
+                default -> throw unsupported(encoding, "remote write takes snappy, zstd or no Content-Encoding");
             };
         }
         try {
             return switch (encoding) {
-                case "", "identity" -> bounded(body);
-                case "gzip", "x-gzip" -> stream(new GZIPInputStream(new ByteArrayInputStream(body), 8192), "gzip");
-                case "deflate" -> stream(new InflaterInputStream(new ByteArrayInputStream(body)), "deflate");
-                case "zstd" -> stream(new ZstdStream(body), "zstd");
-                default -> throw unsupported(encoding, "want gzip, deflate, zstd or none");
+                case "", "identity", "none" -> bounded(body);
+                case "gzip" -> stream(new GZIPInputStream(new ByteArrayInputStream(body), 8192), "gzip");
+                default -> throw unsupported(encoding, "imports take gzip, identity, none or no Content-Encoding");
             };
         } catch (IOException e) {
             throw corrupt("gzip", e);
         }
+    }
+
+    /** Snappy-decodes a remote-write body, as VictoriaMetrics 1.79.5 reads every remote write. */
+    Decoded snappyBlock(byte[] body) throws MalformedBodyException {
+        return snappy(body);
     }
 
     private Decoded bounded(byte[] body) throws MalformedBodyException {
@@ -140,7 +152,22 @@ final class BodyDecoder {
     }
 
     private static MalformedBodyException unsupported(String encoding, String hint) {
-        return new MalformedBodyException(400, "write_encoding_unsupported",
-                "Content-Encoding \"" + encoding + "\" is not supported: " + hint);
+        return new MalformedBodyException(400, "write_encoding_unsupported", "Content-Encoding \""
+                + printable(encoding) + "\" is refused for counted writes: " + hint
+                + " (exact, case-sensitive values: VictoriaMetrics versions read other spellings differently)");
+    }
+
+    /** The header value with anything outside printable ASCII escaped, so it cannot forge log lines. */
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && b.length() < 64; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+                b.append(c);
+            } else {
+                b.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        return b.toString();
     }
 }

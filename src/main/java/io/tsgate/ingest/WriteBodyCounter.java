@@ -50,8 +50,8 @@ public final class WriteBodyCounter {
         tally.reset(extraLabels);
         try {
             counter.count(decoded.bytes(), decoded.length(), args, tally);
-            if (decoded.bytes() != body) {
-                asVictoriaMetrics179ReadsIt(format, contentEncoding, args, body, counter, tally);
+            if (format == WriteFormat.PROMETHEUS_REMOTE_WRITE && "zstd".equals(contentEncoding)) {
+                asVictoriaMetrics179ReadsIt(body, counter, args, tally);
             }
             return new WriteCount(tally.rows(), tally.seriesHashes(), decoded.length());
         } finally {
@@ -60,29 +60,19 @@ public final class WriteBodyCounter {
     }
 
     /**
-     * VictoriaMetrics 1.79 decodes only gzip on imports and only snappy on remote write: with another
-     * Content-Encoding it parses the raw bytes, skipping lines it cannot read. Newer versions decode zstd, deflate
-     * and snappy. So that no encoding lets a write store more than was counted, the raw body is counted too, the
-     * way 1.79 reads it, and the larger reading wins (series: the union). For a genuinely compressed body the raw
-     * reading finds nothing.
+     * VictoriaMetrics 1.79.5 reads every remote write as a snappy block, whatever its Content-Encoding
+     * (lib/protoparser/promremotewrite/streamparser.go at v1.79.5); current releases read {@code zstd} as zstd. So
+     * that neither version stores more than was counted, a zstd body is also read as snappy and the larger reading
+     * wins (series: the union). A genuine zstd frame is never a valid snappy block, so this finds nothing for real
+     * clients.
      */
-    private void asVictoriaMetrics179ReadsIt(WriteFormat format, String contentEncoding, Map<String, String> args,
-                                             byte[] body, FormatCounter counter, Tally tally) {
-        String encoding = contentEncoding == null ? "" : contentEncoding.trim().toLowerCase(java.util.Locale.ROOT);
-        boolean remoteWrite = format == WriteFormat.PROMETHEUS_REMOTE_WRITE;
-        if (remoteWrite ? !encoding.equals("zstd") : encoding.equals("gzip") || encoding.equals("x-gzip")) {
-            return; // read the same way by every version
-        }
+    private void asVictoriaMetrics179ReadsIt(byte[] body, FormatCounter counter, Map<String, String> args, Tally tally) {
         tally.secondPass();
         try {
-            if (remoteWrite) {
-                BodyDecoder.Decoded snappy = decoder.decode(format, "snappy", body);
-                counter.count(snappy.bytes(), snappy.length(), args, tally);
-            } else {
-                counter.count(body, body.length, args, tally);
-            }
+            BodyDecoder.Decoded snappy = decoder.snappyBlock(body);
+            counter.count(snappy.bytes(), snappy.length(), args, tally);
         } catch (MalformedBodyException e) {
-            // Not readable that way either: 1.79 stores nothing of what it cannot read; what was read counts.
+            // 1.79.5 rejects the whole request when it cannot read it that way: it stores nothing of it.
             tally.skipLine();
         }
     }

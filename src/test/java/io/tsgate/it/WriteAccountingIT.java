@@ -149,37 +149,60 @@ class WriteAccountingIT {
     }
 
     /**
-     * VictoriaMetrics 1.79.5 ignores {@code Content-Encoding: deflate} on imports and stores the plain lines it finds
-     * in the raw bytes. Sent straight to VictoriaMetrics, such a body stores the smuggled lines; through tsgate they
-     * are counted, so the write is refused over the limit and nothing is stored.
+     * VictoriaMetrics 1.79.5 un-gzips only the exact Content-Encoding {@code gzip}; with {@code deflate},
+     * {@code x-gzip} or {@code GZIP} it parses the raw bytes and stores the plain lines it finds there (here: behind a
+     * zlib stream, and inside a gzip member's FCOMMENT header). Sent straight to VictoriaMetrics such bodies store
+     * the smuggled lines; through tsgate they are refused (400) and nothing is stored.
      */
     @Test
-    void plainLinesBehindADeflateStreamAreCountedNotSmuggledPastTheLimit() throws Exception {
-        RowBudgetLimiter limiter = new RowBudgetLimiter(Map.of(TENANT, 2L), null);
+    void encodingsVictoriaMetricsReadsAsPlainBytesAreRefusedNotSmuggled() throws Exception {
+        RowBudgetLimiter limiter = new RowBudgetLimiter(Map.of(TENANT, 1_000L), null);
         withLimiter(limiter);
-        String team = team();
-        byte[] body = smuggling(team, "it_smuggled");
-        HttpResponse<String> r = post("/api/v1/import/prometheus", token(team), "deflate", body);
-        assertEquals(429, r.statusCode(), r.body());
-        assertEquals(3, limiter.admissions().get(0).rows());
+        record Smuggle(String encoding, java.util.function.BiFunction<String, String, byte[]> body) {
+        }
+        for (Smuggle s : List.of(new Smuggle("deflate", WriteAccountingIT::behindZlib),
+                new Smuggle("x-gzip", WriteAccountingIT::inGzipComment), new Smuggle("GZIP", WriteAccountingIT::inGzipComment))) {
+            String team = team();
+            HttpResponse<String> r = post("/api/v1/import/prometheus", token(team), s.encoding(), s.body().apply(team, "it_smuggled"));
+            assertEquals(400, r.statusCode(), s.encoding() + ": " + r.body());
+            assertTrue(r.body().contains("Content-Encoding"), r.body());
 
-        String direct = team();
-        HttpResponse<String> straight = client.send(HttpRequest.newBuilder(vm.baseUri().resolve("/api/v1/import/prometheus"))
-                .header("Content-Encoding", "deflate").POST(HttpRequest.BodyPublishers.ofByteArray(smuggling(direct, "it_smuggled")))
-                .build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(204, straight.statusCode(), straight.body());
-        vm.flush();
-        vm.awaitExported("{__name__=\"it_smuggled\",team=\"" + direct + "\"}", 3);
-        assertEquals(List.of(), vm.querySeries("{__name__=\"it_smuggled\",team=\"" + team + "\"}"),
-                "the same body through tsgate stored nothing");
+            String direct = team();
+            HttpResponse<String> straight = client.send(HttpRequest.newBuilder(vm.baseUri().resolve("/api/v1/import/prometheus"))
+                    .header("Content-Encoding", s.encoding())
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(s.body().apply(direct, "it_smuggled"))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(204, straight.statusCode(), straight.body());
+            vm.flush();
+            vm.awaitExported("{__name__=\"it_smuggled\",team=\"" + direct + "\"}", 3);
+            assertEquals(List.of(), vm.querySeries("{__name__=\"it_smuggled\",team=\"" + team + "\"}"),
+                    s.encoding() + ": the same body through tsgate stored nothing");
+        }
+        assertEquals(List.of(), limiter.admissions(), "refused before the limiter");
     }
 
-    private static byte[] smuggling(String team, String name) {
-        byte[] zlib = Fixtures.deflate("it_small 1\n".getBytes(StandardCharsets.UTF_8));
-        byte[] lines = ("\n" + name + "{n=\"1\",team=\"" + team + "\"} 1\n" + name + "{n=\"2\",team=\"" + team + "\"} 1\n"
+    private static byte[] smuggledLines(String team, String name) {
+        return ("\n" + name + "{n=\"1\",team=\"" + team + "\"} 1\n" + name + "{n=\"2\",team=\"" + team + "\"} 1\n"
                 + name + "{n=\"3\",team=\"" + team + "\"} 1\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] behindZlib(String team, String name) {
+        byte[] zlib = Fixtures.deflate("it_small 1\n".getBytes(StandardCharsets.UTF_8));
+        byte[] lines = smuggledLines(team, name);
         byte[] out = java.util.Arrays.copyOf(zlib, zlib.length + lines.length);
         System.arraycopy(lines, 0, out, zlib.length, lines.length);
+        return out;
+    }
+
+    /** A gzip member whose FCOMMENT header field holds sample lines: a gzip reader sees only "it_small 1". */
+    private static byte[] inGzipComment(String team, String name) {
+        byte[] gz = Fixtures.gzip("it_small 1\n".getBytes(StandardCharsets.UTF_8));
+        byte[] lines = smuggledLines(team, name);
+        byte[] out = new byte[gz.length + lines.length + 1];
+        System.arraycopy(gz, 0, out, 0, 10);
+        out[3] |= 0x10;
+        System.arraycopy(lines, 0, out, 10, lines.length);
+        System.arraycopy(gz, 10, out, 11 + lines.length, gz.length - 10);
         return out;
     }
 
