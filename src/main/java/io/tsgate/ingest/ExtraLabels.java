@@ -14,6 +14,7 @@ import java.util.Map;
  * When a name repeats, the last value wins; an extra label replaces the sample's label of the same name.
  */
 public final class ExtraLabels {
+    private static final byte[] METRIC_NAME = "__name__".getBytes(StandardCharsets.US_ASCII);
     public static final ExtraLabels NONE = of(List.of());
 
     private final byte[][] names;
@@ -39,6 +40,25 @@ public final class ExtraLabels {
             v[i] = pairs.get(i)[1];
         }
         return new ExtraLabels(n, v);
+    }
+
+    /**
+     * These labels less {@code __name__}: for formats whose metric name VictoriaMetrics sets after the extra labels
+     * (Influx), an {@code extra_label=__name__=…} renames nothing.
+     */
+    ExtraLabels withoutMetricName() {
+        for (int i = 0; i < names.length; i++) {
+            if (Arrays.equals(names[i], METRIC_NAME)) {
+                byte[][] n = new byte[names.length - 1][];
+                byte[][] v = new byte[names.length - 1][];
+                System.arraycopy(names, 0, n, 0, i);
+                System.arraycopy(names, i + 1, n, i, n.length - i);
+                System.arraycopy(values, 0, v, 0, i);
+                System.arraycopy(values, i + 1, v, i, v.length - i);
+                return new ExtraLabels(n, v);
+            }
+        }
+        return this;
     }
 
     int size() {

@@ -25,6 +25,10 @@ final class SeriesKey {
     private byte[] canon = new byte[512];
     private ExtraLabels extra = ExtraLabels.NONE;
 
+    ExtraLabels extraLabels() {
+        return extra;
+    }
+
     /** The extra labels applied by {@link #hash()} from now on. */
     void extraLabels(ExtraLabels labels) {
         this.extra = labels;
@@ -45,14 +49,24 @@ final class SeriesKey {
 
     /** A label whose name and value lie in {@code src}, which must stay unchanged until {@link #hash()}. */
     void add(byte[] src, int nOff, int nLen, int vOff, int vLen) {
+        add(src, nOff, nLen, src, vOff, vLen);
+    }
+
+    /** A label whose name and value lie in arrays that must stay unchanged until {@link #hash()}. */
+    void add(byte[] names, int nOff, int nLen, byte[] values, int vOff, int vLen) {
         ensureLabel();
-        nameSrc[n] = src;
+        nameSrc[n] = names;
         nameOff[n] = nOff;
         nameLen[n] = nLen;
-        valSrc[n] = src;
+        valSrc[n] = values;
         valOff[n] = vOff;
         valLen[n] = vLen;
         n++;
+    }
+
+    /** The metric name, as raw bytes that must stay unchanged until {@link #hash()}. */
+    void addMetricName(byte[] src, int off, int len) {
+        add(NAME, 0, NAME.length, src, off, len);
     }
 
     void add(String name, String value) {
