@@ -34,7 +34,7 @@ final class Encodings {
         List<String> values = new ArrayList<>();
         if (chance(r, 0.5)) {
             values.add(chance(r, 0.4) ? (remoteWrite ? "snappy" : "gzip") : pick(r, spellings));
-            if (chance(r, 0.1)) {
+            if (chance(r, 0.2)) {
                 values.add(pick(r, spellings));
             }
         }
