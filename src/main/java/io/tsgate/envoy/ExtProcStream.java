@@ -42,6 +42,7 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
     private String subject = "";
     private String path = "";
     private String contentEncoding;
+    private int contentEncodings;
     private WriteFormat format;
     private Map<String, String> args = Map.of();
     private ExtraLabels extraLabels = ExtraLabels.NONE;
@@ -112,7 +113,10 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
                 path = q < 0 ? p : p.substring(0, q);
                 query = q < 0 ? "" : p.substring(q + 1);
             } else if (h.getKey().equals("content-encoding")) {
-                contentEncoding = value(h);
+                contentEncodings++;
+                if (contentEncoding == null) {
+                    contentEncoding = value(h);
+                }
             }
         }
         return query;
@@ -132,6 +136,11 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
         if (endOfStream) {
             service.skipped("empty_body");
             return ProcessingResponses.CONTINUE_REQUEST_HEADERS;
+        }
+        if (contentEncodings > 1) {
+            // VictoriaMetrics reads the first (Go's Header.Get); a proxy on the way may keep another or join them.
+            return deny(new Deny(400, "write_encoding_unsupported", "Content-Encoding is sent " + contentEncodings
+                    + " times; a counted write must send it once", tenant.toString(), subject));
         }
         try {
             readArgs(query);
