@@ -10,102 +10,171 @@ import java.util.Map;
  * {@code <column>:<type>:<context>} entries, columns counted from 1, types {@code metric} (context: metric name),
  * {@code label} (context: label name) and {@code time}. Each line yields one row per non-empty metric column, the
  * series being that metric name plus the line's label columns.
+ *
+ * <p>Lines and fields are read on the bytes as VictoriaMetrics reads them (lib/protoparser/csvimport/scanner.go and
+ * parser.go at v1.79.5, 3282829e, and at b7ef6cc3): lines end at '\n' less one '\r', empty lines are skipped, a
+ * field starting with '"' runs to the next '"' not doubled and must be followed by ',' or the end, any other field
+ * runs to the next ','. Values are kept as raw bytes. Current releases also quote with a single quote
+ * ({@code 'a,b'} is one field there, two in 1.79.5), so a field starting with one refuses the body; so does a line
+ * VictoriaMetrics would skip (too few columns, a value that is no number).
  */
 final class CsvCounter implements FormatCounter {
-    private record Column(int index, String type, String context) {
+    private record Column(int index, String type, byte[] context) {
     }
 
     @Override
     public void count(byte[] body, int length, Map<String, String> args, Tally tally) throws MalformedBodyException {
         List<Column> columns = columns(args.get("format"));
-        String text = new String(body, 0, length, StandardCharsets.UTF_8);
-        List<String> fields = new ArrayList<>();
+        int needed = 0;
+        for (Column c : columns) {
+            needed = Math.max(needed, c.index() + 1);
+        }
+        Fields fields = new Fields();
         int lineNo = 0;
-        for (int start = 0; start < text.length(); ) {
-            int end = text.indexOf('\n', start);
-            if (end < 0) {
-                end = text.length();
+        for (int start = 0; start < length; ) {
+            int end = start;
+            while (end < length && body[end] != '\n') {
+                end++;
             }
             lineNo++;
-            int stop = end > start && text.charAt(end - 1) == '\r' ? end - 1 : end;
+            int stop = end > start && body[end - 1] == '\r' ? end - 1 : end;
             if (stop > start) {
-                try {
-                    split(text, start, stop, lineNo, fields);
-                    line(columns, fields, lineNo, tally);
-                } catch (MalformedBodyException e) {
-                    if (!tally.lenient) {
-                        throw e;
-                    }
-                    tally.skipLine();
+                fields.split(body, start, stop, lineNo);
+                if (fields.count < needed) {
+                    throw bad(lineNo, "has " + fields.count + " columns, the format names column " + needed);
                 }
+                line(columns, fields, lineNo, tally);
             }
             start = end + 1;
         }
     }
 
-    private static void line(List<Column> columns, List<String> fields, int lineNo, Tally tally)
-            throws MalformedBodyException {
+    private static void line(List<Column> columns, Fields fields, int lineNo, Tally tally) throws MalformedBodyException {
         for (Column metric : columns) {
             if (!metric.type().equals("metric")) {
                 continue;
             }
-            if (metric.index() >= fields.size()) {
-                throw MalformedBodyException.malformed("CSV line " + lineNo + ": no column " + (metric.index() + 1));
+            int m = metric.index();
+            if (fields.len[m] == 0) {
+                continue; // current releases ignore an empty column; 1.79.5 skips the line
             }
-            String value = fields.get(metric.index());
-            if (value.isEmpty()) {
-                continue;
+            if (!Numbers.isFloat(fields.src[m], fields.off[m], fields.off[m] + fields.len[m])) {
+                throw bad(lineNo, "column " + (m + 1) + " is not a number");
             }
-            if (!Numbers.isFloat(value)) {
-                throw MalformedBodyException.malformed("CSV line " + lineNo + ": column " + (metric.index() + 1)
-                        + " is not a number");
-            }
-            tally.key.addMetricName(metric.context());
+            tally.key.addMetricName(metric.context(), 0, metric.context().length);
             for (Column label : columns) {
-                if (label.type().equals("label") && label.index() < fields.size()) {
-                    tally.key.add(label.context(), fields.get(label.index()));
+                if (label.type().equals("label")) {
+                    int l = label.index();
+                    tally.key.add(label.context(), 0, label.context().length, fields.src[l], fields.off[l], fields.len[l]);
                 }
             }
             tally.series(1);
         }
     }
 
-    private static void split(String s, int i, int end, int lineNo, List<String> out) throws MalformedBodyException {
-        out.clear();
-        StringBuilder f = new StringBuilder();
-        while (true) {
-            f.setLength(0);
-            if (i < end && s.charAt(i) == '"') {
-                for (i++; ; i++) {
-                    if (i >= end) {
-                        throw MalformedBodyException.malformed("CSV line " + lineNo + ": unterminated quoted field");
-                    }
-                    char c = s.charAt(i);
-                    if (c == '"') {
-                        if (i + 1 < end && s.charAt(i + 1) == '"') {
-                            f.append('"');
-                            i++;
-                            continue;
-                        }
-                        i++;
-                        break;
-                    }
-                    f.append(c);
-                }
-            } else {
-                while (i < end && s.charAt(i) != ',') {
-                    f.append(s.charAt(i++));
-                }
-            }
-            out.add(f.toString());
-            if (i >= end) {
-                return;
-            }
-            if (s.charAt(i) != ',') {
-                throw MalformedBodyException.malformed("CSV line " + lineNo + ": want ',' after a quoted field");
-            }
-            i++;
+    /** The fields of one line: each a range of the body, or of the scratch buffer when doubled quotes were undone. */
+    private static final class Fields {
+        byte[][] src = new byte[16][];
+        int[] off = new int[16];
+        int[] len = new int[16];
+        int count;
+        private final ByteScratch unquoted = new ByteScratch();
+
+        void split(byte[] s, int i, int end, int lineNo) throws MalformedBodyException {
+            count = 0;
+            unquoted.reset();
+            splitFields(s, i, end, lineNo);
+            settle();
         }
+
+        private void splitFields(byte[] s, int i, int end, int lineNo) throws MalformedBodyException {
+            while (true) {
+                if (i < end && s[i] == '\'') {
+                    throw bad(lineNo, "a field starts with a single quote, which VictoriaMetrics versions read differently");
+                }
+                if (i < end && s[i] == '"') {
+                    i = quoted(s, i, end, lineNo);
+                    if (i == end) {
+                        return;
+                    }
+                    if (s[i] != ',') {
+                        throw bad(lineNo, "want ',' after a quoted field");
+                    }
+                } else {
+                    int comma = i;
+                    while (comma < end && s[comma] != ',') {
+                        comma++;
+                    }
+                    add(s, i, comma - i);
+                    if (comma == end) {
+                        return;
+                    }
+                    i = comma;
+                }
+                i++;
+                if (i == end) {
+                    add(s, i, 0); // a trailing comma: current releases read one more, empty, column
+                    return;
+                }
+            }
+        }
+
+        /** Adds the quoted field starting at {@code i}; returns the index after its closing quote. */
+        private int quoted(byte[] s, int i, int end, int lineNo) throws MalformedBodyException {
+            int from = i + 1;
+            boolean doubled = false;
+            for (i = from; ; i++) {
+                if (i >= end) {
+                    throw bad(lineNo, "unterminated quoted field");
+                }
+                if (s[i] == '"') {
+                    if (i + 1 < end && s[i + 1] == '"') {
+                        doubled = true;
+                        i++;
+                        continue;
+                    }
+                    break;
+                }
+            }
+            if (!doubled) {
+                add(s, from, i - from);
+            } else {
+                int at = unquoted.size();
+                for (int k = from; k < i; k++) {
+                    unquoted.append(s[k]);
+                    if (s[k] == '"') {
+                        k++;
+                    }
+                }
+                add(null, at, unquoted.size() - at);
+            }
+            return i + 1;
+        }
+
+        private void add(byte[] s, int o, int l) {
+            if (count == off.length) {
+                src = java.util.Arrays.copyOf(src, count * 2);
+                off = java.util.Arrays.copyOf(off, count * 2);
+                len = java.util.Arrays.copyOf(len, count * 2);
+            }
+            src[count] = s;
+            off[count] = o;
+            len[count] = l;
+            count++;
+        }
+
+        /** Points unquoted fields at the scratch buffer's final array, once the line is split. */
+        private void settle() {
+            for (int k = 0; k < count; k++) {
+                if (src[k] == null) {
+                    src[k] = unquoted.array();
+                }
+            }
+        }
+    }
+
+    private static MalformedBodyException bad(int line, String what) {
+        return MalformedBodyException.malformed("CSV line " + line + ": " + what);
     }
 
     private static List<Column> columns(String format) throws MalformedBodyException {
@@ -139,7 +208,7 @@ final class CsvCounter implements FormatCounter {
                 default -> throw MalformedBodyException.malformed("CSV format entry \"" + entry
                         + "\": type must be metric, label or time");
             }
-            out.add(new Column(index, type, context));
+            out.add(new Column(index, type, context.getBytes(StandardCharsets.UTF_8)));
         }
         if (!metric) {
             throw MalformedBodyException.malformed("CSV format needs at least one metric column");

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * The {@code extra_label} values VictoriaMetrics adds to every sample of a write, sorted by name, UTF-8 encoded once.
- * When a name repeats, the last value wins; an extra label replaces the sample's label of the same name.
+ * When a name repeats, the last non-empty value wins; an extra label replaces the sample's label of the same name;
+ * one with an empty value is no label at all (app/vminsert/common/insert_ctx.go AddLabel, v1.79.5 and b7ef6cc3).
  */
 public final class ExtraLabels {
     private static final byte[] METRIC_NAME = "__name__".getBytes(StandardCharsets.US_ASCII);
@@ -28,7 +29,10 @@ public final class ExtraLabels {
     public static ExtraLabels of(List<Label> labels) {
         Map<String, String> last = new LinkedHashMap<>();
         for (Label l : labels) {
-            last.put(l.name(), l.value());
+            // VictoriaMetrics' InsertCtx.AddLabel skips an empty value, so extra_label=team= replaces nothing.
+            if (!l.value().isEmpty()) {
+                last.put(l.name(), l.value());
+            }
         }
         List<byte[][]> pairs = new ArrayList<>();
         last.forEach((k, v) -> pairs.add(new byte[][] {k.getBytes(StandardCharsets.UTF_8), v.getBytes(StandardCharsets.UTF_8)}));

@@ -2,6 +2,7 @@ package io.tsgate.ingest;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.util.Map;
@@ -9,12 +10,19 @@ import java.util.Map;
 /**
  * OpenTSDB HTTP {@code /api/put}: one data point object {@code {"metric":…,"timestamp":…,"value":…,"tags":{…}}} or
  * an array of them; one row per object, the series being the metric name and its tags.
+ *
+ * <p>VictoriaMetrics reads the body with fastjson (lib/protoparser/opentsdbhttp/parser.go at v1.79.5, 3282829e, and
+ * at b7ef6cc3): the first {@code metric}, {@code value}, {@code timestamp} and {@code tags} keys count and a tag
+ * value must be a string. A repeated key or a tag value that is no string refuses the body, and the body must pass
+ * {@link JsonText}.
  */
 final class OpenTsdbCounter implements FormatCounter {
     private static final JsonFactory JSON = new JsonFactory();
+    private static final String FORMAT = "OpenTSDB put";
 
     @Override
     public void count(byte[] body, int length, Map<String, String> args, Tally tally) throws MalformedBodyException {
+        JsonText.requireUtf8(body, 0, length, FORMAT);
         try (JsonParser p = JSON.createParser(body, 0, length)) {
             JsonToken t = p.nextToken();
             if (t == JsonToken.START_ARRAY) {
@@ -26,44 +34,83 @@ final class OpenTsdbCounter implements FormatCounter {
                 point(p, t, 1, tally);
             }
             if (p.nextToken() != null) {
-                throw MalformedBodyException.malformed("OpenTSDB put: unexpected data after the JSON value");
+                throw MalformedBodyException.malformed(FORMAT + ": unexpected data after the JSON value");
             }
+        } catch (JsonProcessingException e) {
+            throw MalformedBodyException.malformed(FORMAT + ": " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw MalformedBodyException.malformed("OpenTSDB put: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getClass().getSimpleName()));
+            throw MalformedBodyException.malformed(FORMAT + ": " + e.getClass().getSimpleName());
         }
     }
 
     private static void point(JsonParser p, JsonToken t, int n, Tally tally) throws IOException, MalformedBodyException {
         if (t != JsonToken.START_OBJECT) {
-            throw MalformedBodyException.malformed("OpenTSDB put: data point " + n + " is not an object");
+            throw bad(n, "is not an object");
         }
         boolean metric = false;
         boolean value = false;
+        boolean tags = false;
+        boolean timestamp = false;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             JsonToken v = p.nextToken();
             switch (field) {
                 case "metric" -> {
-                    metric = v == JsonToken.VALUE_STRING && !p.getText().isEmpty();
-                    tally.key.addMetricName(p.getValueAsString(""));
+                    if (metric) {
+                        throw bad(n, "repeats \"metric\"");
+                    }
+                    metric = true;
+                    if (v != JsonToken.VALUE_STRING || p.getText().isEmpty()) {
+                        throw bad(n, "needs a metric name");
+                    }
+                    tally.key.addMetricName(JsonText.checked(p.getText(), FORMAT));
                 }
-                case "value" -> value = v.isScalarValue() && v != JsonToken.VALUE_NULL;
+                case "value" -> {
+                    if (value) {
+                        throw bad(n, "repeats \"value\"");
+                    }
+                    value = true;
+                    if (!v.isScalarValue() || v == JsonToken.VALUE_NULL) {
+                        throw bad(n, "needs a value");
+                    }
+                }
+                case "timestamp" -> {
+                    if (timestamp) {
+                        throw bad(n, "repeats \"timestamp\"");
+                    }
+                    timestamp = true;
+                    p.skipChildren();
+                }
                 case "tags" -> {
-                    if (v != JsonToken.START_OBJECT) {
-                        throw MalformedBodyException.malformed("OpenTSDB put: data point " + n + ": tags must be an object");
+                    if (tags) {
+                        throw bad(n, "repeats \"tags\"");
                     }
-                    while (p.nextToken() == JsonToken.FIELD_NAME) {
-                        String name = p.currentName();
-                        p.nextToken();
-                        tally.key.add(name, p.getValueAsString(""));
-                    }
+                    tags = true;
+                    tags(p, v, n, tally.key);
                 }
                 default -> p.skipChildren();
             }
         }
         if (!metric || !value) {
-            throw MalformedBodyException.malformed("OpenTSDB put: data point " + n + " needs metric and value");
+            throw bad(n, "needs metric and value");
         }
         tally.series(1);
+    }
+
+    private static void tags(JsonParser p, JsonToken v, int n, SeriesKey key) throws IOException, MalformedBodyException {
+        if (v != JsonToken.START_OBJECT) {
+            throw bad(n, "tags must be an object");
+        }
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = JsonText.checked(p.currentName(), FORMAT);
+            if (p.nextToken() != JsonToken.VALUE_STRING) {
+                throw bad(n, "tag values must be strings");
+            }
+            key.add(name, JsonText.checked(p.getText(), FORMAT));
+        }
+    }
+
+    private static MalformedBodyException bad(int n, String what) {
+        return MalformedBodyException.malformed(FORMAT + ": data point " + n + " " + what);
     }
 }

@@ -6,13 +6,10 @@ final class Tally {
     private final LongSet series = new LongSet();
     private long rows;
     private long firstPassRows;
-    /** Skip malformed lines instead of failing, as VictoriaMetrics' line parsers do (second pass only). */
-    boolean lenient;
 
     void reset(ExtraLabels extraLabels) {
         rows = 0;
         firstPassRows = 0;
-        lenient = false;
         series.clear();
         key.reset();
         key.extraLabels(extraLabels);
@@ -26,17 +23,16 @@ final class Tally {
     }
 
     /**
-     * Starts counting a second reading of the same write, leniently; {@link #rows()} becomes the larger of the two
-     * readings and the series their union.
+     * Starts counting a second reading of the same write; {@link #rows()} becomes the larger of the two readings and
+     * the series their union.
      */
     void secondPass() {
         firstPassRows = rows;
         rows = 0;
-        lenient = true;
         key.reset();
     }
 
-    /** A line the lenient pass skips: its labels are dropped. */
+    /** A reading abandoned part way: labels collected for an unfinished series are dropped. */
     void skipLine() {
         key.reset();
     }

@@ -402,4 +402,36 @@ class WriteBodyCounterTest {
         assertEquals(0, c.series());
         assertTrue(Arrays.equals(new long[0], c.seriesHashes()));
     }
+
+    /**
+     * Current releases expand a native histogram (TimeSeries field 4) into several stored series
+     * (lib/prompb/write_request_unmarshaler.go at b7ef6cc3); tsgate counted none. Refused.
+     */
+    @Test
+    void remoteWriteNativeHistogramsAreRefused() {
+        byte[] label = {0x0a, 0x08, '_', '_', 'n', 'a', 'm', 'e', '_', '_', 0x12, 0x01, 'h'};
+        byte[] histogram = {0x22, 0x02, 0x08, 0x01}; // field 4, length 2: {count_int: 1}
+        byte[] series = new byte[2 + label.length + histogram.length];
+        series[0] = 0x0a;
+        series[1] = (byte) label.length;
+        System.arraycopy(label, 0, series, 2, label.length);
+        System.arraycopy(histogram, 0, series, 2 + label.length, histogram.length);
+        byte[] request = new byte[2 + series.length];
+        request[0] = 0x0a;
+        request[1] = (byte) series.length;
+        System.arraycopy(series, 0, request, 2, series.length);
+        MalformedBodyException e = assertThrows(MalformedBodyException.class,
+                () -> count(WriteFormat.PROMETHEUS_REMOTE_WRITE, "snappy", Fixtures.snappy(request)));
+        assertTrue(e.getMessage().contains("histogram"), e.getMessage());
+    }
+
+    /** InsertCtx.AddLabel skips an empty value: extra_label=team= leaves the sample's team label in place. */
+    @Test
+    void anExtraLabelWithAnEmptyValueReplacesNothing() throws Exception {
+        WriteCount c = text("m{team=\"a\"} 1\nm{team=\"b\"} 1\n", new Label("team", ""));
+        assertEquals(2, c.series());
+        assertEquals(set(text("m{team=\"x\"} 1\n").seriesHashes()),
+                set(text("m{team=\"a\"} 1\n", new Label("team", "x"), new Label("team", "")).seriesHashes()),
+                "the last non-empty value wins");
+    }
 }
