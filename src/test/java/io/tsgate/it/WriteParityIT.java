@@ -193,16 +193,16 @@ class WriteParityIT {
     }
 
     private static boolean counted(long[] hashes, List<ExportedSeries> series) {
+        return uncounted(hashes, series).isEmpty();
+    }
+
+    /** The stored series whose canonical hash is not among those tsgate charged. */
+    private static List<ExportedSeries> uncounted(long[] hashes, List<ExportedSeries> series) {
         Set<Long> charged = new HashSet<>();
         for (long h : hashes) {
             charged.add(h);
         }
-        for (ExportedSeries s : series) {
-            if (!charged.contains(CanonicalSeries.hash(s.labels()))) {
-                return false;
-            }
-        }
-        return true;
+        return series.stream().filter(s -> !charged.contains(CanonicalSeries.hash(s.labels()))).toList();
     }
 
     /** tsgate's answer through the ext_proc service, as Envoy would get it for a confined token's write. */
@@ -321,7 +321,8 @@ class WriteParityIT {
         public String toString() {
             return charged.write().describe() + "\n  tsgate charged " + charged.charge().rows() + " rows, "
                     + charged.charge().seriesHashes().length + " series; VictoriaMetrics answered "
-                    + charged.response().status() + " and stored " + rows + " rows, " + series + " series: " + stored;
+                    + charged.response().status() + " and stored " + rows + " rows, " + series + " series: " + stored
+                    + "\n  stored series tsgate did not count as such: " + uncounted(charged.charge().seriesHashes(), stored);
         }
     }
 

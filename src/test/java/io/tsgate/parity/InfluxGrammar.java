@@ -45,12 +45,13 @@ final class InfluxGrammar implements Grammar {
         }
         List<byte[]> values = Spellings.pool(r, 2 + r.nextInt(3), ATOMS);
         Bytes b = new Bytes();
+        Twins twins = new Twins();
         int lines = 1 + r.nextInt(5);
         for (int i = 0; i < lines; i++) {
             if (r.odd()) {
                 b.text(pick(r, "#", "# c", " #c", "\t#c", "#m f=1")).text(Spellings.lineBreak(r));
             }
-            line(r, b, values);
+            line(r, b, values, twins);
             if (i + 1 < lines || chance(r, 0.7)) {
                 b.text(Spellings.lineBreak(r));
             }
@@ -58,15 +59,23 @@ final class InfluxGrammar implements Grammar {
         return new Draft(path, query, b.toArray(), "");
     }
 
-    private static void line(Dice r, Bytes b, List<byte[]> values) {
+    private static List<byte[]> tags(Dice r, List<byte[]> values) {
+        List<byte[]> out = new java.util.ArrayList<>();
+        int tags = r.nextInt(3);
+        for (int i = 0; i < tags; i++) {
+            out.add(new Bytes().text(r.odd() ? pick(r, TAG_KEYS) : "abc".substring(i, i + 1)).text("=")
+                    .raw(r.odd() && chance(r, 0.2) ? new byte[0] : pick(r, values)).toArray());
+        }
+        return out;
+    }
+
+    private static void line(Dice r, Bytes b, List<byte[]> values, Twins twins) {
         if (r.odd()) {
             b.text(pick(r, " ", "\t", " #", "\t#", "  "));
         }
         b.text(r.odd() ? pick(r, MEASUREMENTS) : pick(r, "m", "cpu"));
-        int tags = r.nextInt(3);
-        for (int i = 0; i < tags; i++) {
-            b.text(",").text(r.odd() ? pick(r, TAG_KEYS) : "abc".substring(i, i + 1)).text("=")
-                    .raw(r.odd() && chance(r, 0.2) ? new byte[0] : pick(r, values));
+        for (byte[] tag : twins.next(r, () -> tags(r, values))) {
+            b.text(",").raw(tag);
         }
         b.text(r.odd() ? pick(r, "  ", "\t") : " ");
         int fields = 1 + r.nextInt(3);

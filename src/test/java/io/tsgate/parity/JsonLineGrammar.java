@@ -29,9 +29,10 @@ final class JsonLineGrammar implements Grammar {
     public Draft draft(Dice r) {
         List<byte[]> values = Spellings.pool(r, 2 + r.nextInt(3), STRING_ATOMS);
         Bytes b = new Bytes();
+        Twins twins = new Twins();
         int lines = 1 + r.nextInt(4);
         for (int i = 0; i < lines; i++) {
-            line(r, b, values);
+            line(r, b, values, twins);
             if (i + 1 < lines || chance(r, 0.7)) {
                 b.text(Spellings.lineBreak(r));
             }
@@ -39,10 +40,11 @@ final class JsonLineGrammar implements Grammar {
         return new Draft("/api/v1/import", List.of(), b.toArray(), "");
     }
 
-    private static void line(Dice r, Bytes b, List<byte[]> values) {
+    private static void line(Dice r, Bytes b, List<byte[]> values, Twins twins) {
         int samples = 1 + r.nextInt(3);
         List<byte[]> members = new ArrayList<>();
-        members.add(member("metric", metric(r, values)));
+        members.add(member("metric", new Bytes().text("{").raw(Twins.join(twins.next(r, () -> labels(r, values)), ","))
+                .text("}").toArray()));
         members.add(member("values", array(r, samples, false)));
         members.add(member("timestamps", array(r, samples, true)));
         if (r.odd()) {
@@ -70,20 +72,23 @@ final class JsonLineGrammar implements Grammar {
     }
 
     private static byte[] metric(Dice r, List<byte[]> values) {
-        Bytes b = new Bytes().text("{");
+        return new Bytes().text("{").raw(Twins.join(labels(r, values), ",")).text("}").toArray();
+    }
+
+    private static List<byte[]> labels(Dice r, List<byte[]> values) {
+        List<byte[]> out = new ArrayList<>();
         int labels = 1 + r.nextInt(3);
         for (int i = 0; i < labels; i++) {
-            if (i > 0) {
-                b.text(",");
-            }
+            Bytes b = new Bytes();
             b.text("\"").text(r.odd() ? pick(r, KEYS) : i == 0 ? "__name__" : "abc".substring(i - 1, i)).text("\":").text(ws(r));
             if (r.odd() && chance(r, 0.2)) {
                 b.text(pick(r, "1", "null", "true", "[]", "{}"));
             } else {
                 b.text("\"").raw(pick(r, values)).text("\"");
             }
+            out.add(b.toArray());
         }
-        return b.text("}").toArray();
+        return out;
     }
 
     private static byte[] array(Dice r, int n, boolean timestamps) {

@@ -28,6 +28,7 @@ final class OpenTsdbGrammar implements Grammar {
         List<String> metrics = List.of(r.odd() ? pick(r, "m", "é", "m x", "") : "sys.cpu",
                 r.odd() ? pick(r, "sys.cpu", "\\u006d", "\\ud800") : "sys.mem");
         Bytes b = new Bytes();
+        Twins twins = new Twins();
         int objects = 1 + r.nextInt(4);
         boolean array = objects > 1 || chance(r, 0.5);
         b.text(ws(r));
@@ -38,7 +39,7 @@ final class OpenTsdbGrammar implements Grammar {
             if (i > 0) {
                 b.text(",").text(ws(r));
             }
-            object(r, b, metrics, values, i);
+            object(r, b, metrics, values, i, twins);
         }
         if (array) {
             b.text("]");
@@ -47,7 +48,7 @@ final class OpenTsdbGrammar implements Grammar {
         return new Draft(pick(r, "/api/put", "/api/put", "/opentsdb/api/put"), List.of(), b.toArray(), "");
     }
 
-    private static void object(Dice r, Bytes b, List<String> metrics, List<byte[]> values, int i) {
+    private static void object(Dice r, Bytes b, List<String> metrics, List<byte[]> values, int i, Twins twins) {
         List<byte[]> members = new ArrayList<>();
         members.add(member("metric", "\"" + pick(r, metrics) + "\""));
         long s = Spellings.BASE_MS / 1000 + i;
@@ -60,7 +61,7 @@ final class OpenTsdbGrammar implements Grammar {
                     : pick(r, "\"1\"", "\"1e3\"", "\"0x10\"", "\"NaN\"", "\"abc\"", "null", "true", "\"\"", "\" 1\"")));
         }
         if (chance(r, 0.9)) {
-            members.add(member("tags", tags(r, values)));
+            members.add(member("tags", tags(r, values, twins)));
         }
         if (r.odd()) {
             members.add(member(pick(r, "metric", "value", "tags", "timestamp"), pick(r, "\"other\"", "7", "{}", "{\"host\":\"z\"}")));
@@ -78,24 +79,27 @@ final class OpenTsdbGrammar implements Grammar {
         b.text("}");
     }
 
-    private static byte[] tags(Dice r, List<byte[]> values) {
+    private static byte[] tags(Dice r, List<byte[]> values, Twins twins) {
         if (r.odd() && chance(r, 0.2)) {
             return Spellings.ascii(pick(r, "{}", "null", "[]", "\"x\""));
         }
-        Bytes b = new Bytes().text("{");
+        return new Bytes().text("{").raw(Twins.join(twins.next(r, () -> tagList(r, values)), ",")).text("}").toArray();
+    }
+
+    private static List<byte[]> tagList(Dice r, List<byte[]> values) {
+        List<byte[]> out = new ArrayList<>();
         int n = 1 + r.nextInt(3);
         for (int i = 0; i < n; i++) {
-            if (i > 0) {
-                b.text(",");
-            }
+            Bytes b = new Bytes();
             b.text("\"").text(r.odd() ? pick(r, TAG_KEYS) : List.of("host", "dc", "az").get(i)).text("\":");
             if (r.odd() && chance(r, 0.2)) {
                 b.text(pick(r, "1", "null", "\"\""));
             } else {
                 b.text("\"").raw(pick(r, values)).text("\"");
             }
+            out.add(b.toArray());
         }
-        return b.text("}").toArray();
+        return out;
     }
 
     private static byte[] member(String key, String value) {

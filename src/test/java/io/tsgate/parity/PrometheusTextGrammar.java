@@ -32,13 +32,14 @@ final class PrometheusTextGrammar implements Grammar {
         List<byte[]> values = Spellings.pool(r, 2 + r.nextInt(3), VALUE_ATOMS);
         List<String> names = List.of(name(r), name(r));
         Bytes b = new Bytes();
+        Twins twins = new Twins();
         int lines = 1 + r.nextInt(6);
         for (int i = 0; i < lines; i++) {
             if (r.odd()) {
                 b.text(pick(r, "# HELP m x", "#", "# TYPE m counter", " # m 1", "\t# m 1", "#m 1", "  ", "\t"))
                         .text(Spellings.lineBreak(r));
             }
-            line(r, b, names, values);
+            line(r, b, names, values, twins);
             if (i + 1 < lines || chance(r, 0.7)) {
                 b.text(Spellings.lineBreak(r));
             }
@@ -46,7 +47,7 @@ final class PrometheusTextGrammar implements Grammar {
         return new Draft("/api/v1/import/prometheus", List.of(), b.toArray(), "");
     }
 
-    private static void line(Dice r, Bytes b, List<String> names, List<byte[]> values) {
+    private static void line(Dice r, Bytes b, List<String> names, List<byte[]> values, Twins twins) {
         if (r.odd()) {
             b.text(pick(r, " ", "\t", "  "));
         }
@@ -56,15 +57,9 @@ final class PrometheusTextGrammar implements Grammar {
                 b.text(" ");
             }
             b.text("{");
-            int labels = r.nextInt(4);
-            for (int j = 0; j < labels; j++) {
-                if (j > 0) {
-                    b.text(r.odd() ? ", " : ",");
-                }
-                b.text(r.odd() ? pick(r, LABEL_NAMES) : "abcd".substring(j, j + 1)).text(r.odd() ? pick(r, " =", "= ", " = ") : "=");
-                b.text("\"").raw(pick(r, values)).text("\"");
-            }
-            if (labels > 0 && r.odd()) {
+            List<byte[]> labels = twins.next(r, () -> labels(r, values));
+            b.raw(Twins.join(labels, r.odd() ? ", " : ","));
+            if (!labels.isEmpty() && r.odd()) {
                 b.text(",");
             }
             b.text("}");
@@ -77,6 +72,17 @@ final class PrometheusTextGrammar implements Grammar {
         if (r.odd()) {
             b.raw(ascii(pick(r, " ", "\t", " # c", "#c", " x", " 1 2", " {")));
         }
+    }
+
+    private static List<byte[]> labels(Dice r, List<byte[]> values) {
+        List<byte[]> out = new java.util.ArrayList<>();
+        int labels = r.nextInt(4);
+        for (int j = 0; j < labels; j++) {
+            out.add(new Bytes().text(r.odd() ? pick(r, LABEL_NAMES) : "abcd".substring(j, j + 1))
+                    .text(r.odd() ? pick(r, " =", "= ", " = ") : "=").text("\"").raw(pick(r, values)).text("\"")
+                    .toArray());
+        }
+        return out;
     }
 
     private static String timestamp(Dice r) {

@@ -25,9 +25,10 @@ final class RemoteWriteGrammar implements Grammar {
     public Draft draft(Dice r) {
         List<byte[]> values = Spellings.pool(r, 2 + r.nextInt(3), List.of());
         Protobuf request = new Protobuf();
+        Twins twins = new Twins();
         int series = 1 + r.nextInt(4);
         for (int i = 0; i < series; i++) {
-            request.bytes(1, timeSeries(r, values));
+            request.bytes(1, timeSeries(r, values, twins));
             if (r.odd()) {
                 request.bytes(3, new Protobuf().int64(1, 1).bytes(2, ascii("m")).toArray()); // MetricMetadata
             }
@@ -39,14 +40,8 @@ final class RemoteWriteGrammar implements Grammar {
                 request.toArray(), "");
     }
 
-    private static byte[] timeSeries(Dice r, List<byte[]> values) {
-        List<byte[]> fields = new ArrayList<>();
-        fields.add(new Protobuf().bytes(1, label(r, ascii("__name__"), !r.odd() ? ascii(pick(r, "m", "n"))
-                : pick(r, values))).toArray());
-        int labels = r.nextInt(3);
-        for (int i = 0; i < labels; i++) {
-            fields.add(new Protobuf().bytes(1, label(r, ascii(r.odd() ? pick(r, NAMES) : "abc".substring(i, i + 1)), pick(r, values))).toArray());
-        }
+    private static byte[] timeSeries(Dice r, List<byte[]> values, Twins twins) {
+        List<byte[]> fields = new ArrayList<>(twins.next(r, () -> labels(r, values)));
         int samples = r.odd() && chance(r, 0.2) ? 0 : 1 + r.nextInt(3);
         for (int i = 0; i < samples; i++) {
             fields.add(new Protobuf().bytes(2, sample(r, i)).toArray());
@@ -60,6 +55,18 @@ final class RemoteWriteGrammar implements Grammar {
             ts.bytes(3, new Protobuf().fixed64(2, Double.doubleToLongBits(1)).toArray()); // an exemplar
         }
         return ts.toArray();
+    }
+
+    private static List<byte[]> labels(Dice r, List<byte[]> values) {
+        List<byte[]> out = new ArrayList<>();
+        out.add(new Protobuf().bytes(1, label(r, ascii("__name__"), !r.odd() ? ascii(pick(r, "m", "n"))
+                : pick(r, values))).toArray());
+        int labels = r.nextInt(3);
+        for (int i = 0; i < labels; i++) {
+            out.add(new Protobuf().bytes(1, label(r, ascii(r.odd() ? pick(r, NAMES) : "abc".substring(i, i + 1)),
+                    pick(r, values))).toArray());
+        }
+        return out;
     }
 
     private static byte[] label(Dice r, byte[] name, byte[] value) {
