@@ -15,6 +15,11 @@ final class ByteScratch {
         used = 0;
     }
 
+    /** Forgets the bytes from {@code size} on; ranges below it stay valid. */
+    void truncate(int size) {
+        used = size;
+    }
+
     /** Where the next appended byte goes. */
     int size() {
         return used;

@@ -178,7 +178,7 @@ final class InfluxLineCounter implements FormatCounter {
             }
         }
 
-        private void emit(int measurementAt, int measurementLen) {
+        private void emit(int measurementAt, int measurementLen) throws MalformedBodyException {
             boolean dbTag = false;
             for (int t = 0; t < tagCount; t++) {
                 dbTag |= java.util.Arrays.equals(scratch.array(), tags[t * 3], tags[t * 3 + 1], DB, 0, DB.length);
@@ -203,6 +203,7 @@ final class InfluxLineCounter implements FormatCounter {
                     tally.key.add(DB, 0, DB.length, db, 0, db.length);
                 }
                 tally.series(1);
+                scratch.truncate(nameAt); // hashed: the next field's name reuses the space
             }
         }
 

@@ -11,6 +11,7 @@ import java.util.Arrays;
  */
 final class SeriesKey {
     private static final byte[] NAME = "__name__".getBytes(StandardCharsets.US_ASCII);
+    private static final int INSERTION_SORT_MAX = 32;
 
     private byte[] buf = new byte[512];
     private int used;
@@ -98,6 +99,15 @@ final class SeriesKey {
         n++;
     }
 
+    /** Bytes of the sample's own label names and values added since {@link #reset()}. */
+    long sampleBytes() {
+        long b = 0;
+        for (int i = 0; i < n; i++) {
+            b += nameLen[i] + valLen[i];
+        }
+        return b;
+    }
+
     /** Hash of the labels added since {@link #reset()}, with the extra labels applied. */
     long hash() {
         sortByName();
@@ -150,7 +160,15 @@ final class SeriesKey {
         return at + len;
     }
 
+    /**
+     * Stable, so repeated names keep their order and the key stays a function of the whole label sequence.
+     * Insertion sort for the usual handful of labels; TimSort beyond, since a single line may carry many thousands.
+     */
     private void sortByName() {
+        if (n > INSERTION_SORT_MAX) {
+            sortManyByName();
+            return;
+        }
         for (int i = 1; i < n; i++) {
             if (compareNames(i - 1, i) <= 0) {
                 continue;
@@ -174,6 +192,32 @@ final class SeriesKey {
             valOff[j + 1] = vo;
             valLen[j + 1] = vl;
         }
+    }
+
+    private void sortManyByName() {
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, this::compareNames);
+        byte[][] ns = new byte[n][];
+        byte[][] vs = new byte[n][];
+        int[] no = new int[n], nl = new int[n], vo = new int[n], vl = new int[n];
+        for (int i = 0; i < n; i++) {
+            int k = order[i];
+            ns[i] = nameSrc[k];
+            vs[i] = valSrc[k];
+            no[i] = nameOff[k];
+            nl[i] = nameLen[k];
+            vo[i] = valOff[k];
+            vl[i] = valLen[k];
+        }
+        System.arraycopy(ns, 0, nameSrc, 0, n);
+        System.arraycopy(vs, 0, valSrc, 0, n);
+        System.arraycopy(no, 0, nameOff, 0, n);
+        System.arraycopy(nl, 0, nameLen, 0, n);
+        System.arraycopy(vo, 0, valOff, 0, n);
+        System.arraycopy(vl, 0, valLen, 0, n);
     }
 
     private int compareNames(int a, int b) {

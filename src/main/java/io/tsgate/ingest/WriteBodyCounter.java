@@ -47,7 +47,7 @@ public final class WriteBodyCounter {
         }
         BodyDecoder.Decoded decoded = decoder.decode(format, contentEncoding, body);
         Tally tally = tallies.get();
-        tally.reset(extraLabels);
+        tally.reset(extraLabels, decoded.length());
         try {
             counter.count(decoded.bytes(), decoded.length(), args, tally);
             if (format == WriteFormat.PROMETHEUS_REMOTE_WRITE && "zstd".equals(contentEncoding)) {
