@@ -1,12 +1,11 @@
 package io.tsgate.ingest;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tsgate.auth.Label;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import io.tsgate.auth.Label;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,8 +28,8 @@ class ParityCounterexamplesTest {
 
     private void assertChargedAtLeast(long rows, int series, WriteCount c) {
         if (c != null) {
-            assertEquals(true, c.rows() >= rows, "rows charged " + c.rows() + ", stored " + rows);
-            assertEquals(true, c.series() >= series, "series charged " + c.series() + ", stored " + series);
+            assertTrue(c.rows() >= rows, "rows charged " + c.rows() + ", stored " + rows);
+            assertTrue(c.series() >= series, "series charged " + c.series() + ", stored " + series);
         }
     }
 
@@ -47,5 +46,86 @@ class ParityCounterexamplesTest {
         byte[] body = latin1("{\"metric\":{\"__name__\":\"x\",\"\":\"y\"},\"values\":[1],\"timestamps\":[1700000000000]}\n"
                 + "{\"metric\":{\"\":\"y\",\"__name__\":\"x\"},\"values\":[1],\"timestamps\":[1700000000000]}\n");
         assertChargedAtLeast(2, 2, count(WriteFormat.VM_JSON_LINE, null, Map.of(), body));
+    }
+
+    /** The same in remote write: a label with an empty name is the metric name, and the last of the two wins. */
+    @Test
+    void remoteWriteEmptyLabelNameAndMetricNameInEitherOrderAreTwoSeries() {
+        byte[] first = concat(label("__name__", "x"), label("", "y"), sample());
+        byte[] second = concat(label("", "y"), label("__name__", "x"), sample());
+        byte[] request = concat(field(1, first), field(1, second));
+        assertChargedAtLeast(2, 2, count(WriteFormat.PROMETHEUS_REMOTE_WRITE, null, Map.of(), Fixtures.snappy(request)));
+    }
+
+    /**
+     * OpenTSDB drops a tag with an empty name (opentsdbhttp unmarshalTags), so it must not become the metric name:
+     * these objects store m and x, whichever member comes first.
+     */
+    @Test
+    void openTsdbTagWithAnEmptyNameIsDroppedNotTheMetricName() {
+        byte[] body = latin1("[{\"metric\":\"m\",\"value\":1,\"timestamp\":1700000000,\"tags\":{\"\":\"x\",\"h\":\"1\"}},"
+                + "{\"tags\":{\"\":\"m\",\"h\":\"1\"},\"metric\":\"x\",\"value\":1,\"timestamp\":1700000000}]");
+        assertChargedAtLeast(2, 2, count(WriteFormat.OPENTSDB_HTTP, null, Map.of(), body));
+    }
+
+    /** VictoriaMetrics stores a quoted string field (parseFieldValue: fastfloat.ParseBestEffort, 0 when no number). */
+    @Test
+    void influxStringFieldIsARow() {
+        byte[] body = latin1("cpu,a=b f=t\ncpu f=\"str\" 1700000609000000000\n");
+        assertChargedAtLeast(2, 2, count(WriteFormat.INFLUX, null, Map.of("db", "y"), body));
+    }
+
+    /** A leading tab belongs to the measurement (1.79.5 splits at the first space only): "\tm_f" is its own series. */
+    @Test
+    void influxLeadingTabIsPartOfTheMeasurement() {
+        byte[] body = latin1("m,a=c f=1\n\tm,a=c f=2 1700000827000000000\n\t#m f=3\n");
+        assertChargedAtLeast(3, 3, count(WriteFormat.INFLUX, null, Map.of(), body));
+    }
+
+    /**
+     * fastjson's Object.Get unescapes keys, so "\\u0076alues" is a second "values" and the first wins: the second
+     * line stores one row.
+     */
+    @Test
+    void jsonLineEscapedRepeatOfValuesKeyDoesNotHideTheFirst() {
+        byte[] body = latin1("{\"metric\":{\"__name__\":\"m\",\"a\":\"c1\"},\"values\":[2.5],\"timestamps\":[1700000000604]}\n"
+                + "{\"metric\":{\"__name__\":\"m\",\"b\":\"c1\"},\"values\":[0],\"timestamps\":[1700000000227],"
+                + "\"\\u0076alues\":[]}\n");
+        assertChargedAtLeast(2, 2, count(WriteFormat.VM_JSON_LINE, null, Map.of(), body));
+    }
+
+    private static byte[] label(String name, String value) {
+        return field(1, concat(field(1, latin1(name)), field(2, latin1(value))));
+    }
+
+    private static byte[] sample() {
+        byte[] s = new byte[10 + 7];
+        s[0] = 0x09; // value, fixed64: 1.0
+        long bits = Double.doubleToLongBits(1.0);
+        for (int i = 0; i < 8; i++) {
+            s[1 + i] = (byte) (bits >>> (8 * i));
+        }
+        s[9] = 0x10; // timestamp, varint 1700000000000
+        long ts = 1_700_000_000_000L;
+        int k = 10;
+        while (ts >= 0x80) {
+            s[k++] = (byte) (ts | 0x80);
+            ts >>>= 7;
+        }
+        s[k++] = (byte) ts;
+        return field(2, java.util.Arrays.copyOf(s, k));
+    }
+
+    /** A length-delimited protobuf field (lengths here stay below 128). */
+    private static byte[] field(int number, byte[] payload) {
+        return concat(new byte[] {(byte) (number << 3 | 2), (byte) payload.length}, payload);
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
     }
 }
