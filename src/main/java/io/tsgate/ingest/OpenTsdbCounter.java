@@ -106,7 +106,10 @@ final class OpenTsdbCounter implements FormatCounter {
             if (p.nextToken() != JsonToken.VALUE_STRING) {
                 throw bad(n, "tag values must be strings");
             }
-            key.add(name, JsonText.checked(p.getText(), FORMAT));
+            String value = JsonText.checked(p.getText(), FORMAT);
+            if (!name.isEmpty()) { // opentsdbhttp's unmarshalTags drops a tag with an empty name
+                key.add(name, value);
+            }
         }
     }
 

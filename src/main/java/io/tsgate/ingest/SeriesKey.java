@@ -53,8 +53,19 @@ final class SeriesKey {
         add(src, nOff, nLen, src, vOff, vLen);
     }
 
-    /** A label whose name and value lie in arrays that must stay unchanged until {@link #hash()}. */
+    /**
+     * A label whose name and value lie in arrays that must stay unchanged until {@link #hash()}. An empty name is the
+     * metric name, as VictoriaMetrics stores it (InsertCtx keeps such labels, MarshalMetricNameRaw writes __name__ as
+     * an empty key and MetricName.UnmarshalRaw makes the last empty key the metric group): sorted as __name__, the
+     * order between it and __name__ labels stays, so which came last still tells series apart. Formats whose parsers
+     * drop empty names (Prometheus text, Influx, OpenTSDB) must not add them.
+     */
     void add(byte[] names, int nOff, int nLen, byte[] values, int vOff, int vLen) {
+        if (nLen == 0) {
+            names = NAME;
+            nOff = 0;
+            nLen = NAME.length;
+        }
         ensureLabel();
         nameSrc[n] = names;
         nameOff[n] = nOff;
@@ -71,6 +82,10 @@ final class SeriesKey {
     }
 
     void add(String name, String value) {
+        if (name.isEmpty()) {
+            addMetricName(value); // see add(byte[], …): an empty name is the metric name
+            return;
+        }
         ensureLabel();
         // put() may grow buf; an earlier array keeps its bytes, so labels already added stay valid.
         int nOff = used;
