@@ -68,6 +68,17 @@ class ParityCounterexamplesTest {
         assertChargedAtLeast(2, 2, count(WriteFormat.OPENTSDB_HTTP, null, Map.of(), body));
     }
 
+    /**
+     * OpenTSDB adds the metric name first and the tags after it whatever the member order (opentsdbhttp
+     * insertRows), so a tag named __name__ renames the series: these objects store b and a.
+     */
+    @Test
+    void openTsdbNameTagRenamesTheSeriesWhateverTheMemberOrder() {
+        byte[] body = latin1("[{\"metric\":\"a\",\"value\":1,\"timestamp\":1700000000,\"tags\":{\"__name__\":\"b\",\"h\":\"1\"}},"
+                + "{\"tags\":{\"__name__\":\"a\",\"h\":\"1\"},\"metric\":\"b\",\"value\":1,\"timestamp\":1700000000}]");
+        assertChargedAtLeast(2, 2, count(WriteFormat.OPENTSDB_HTTP, null, Map.of(), body));
+    }
+
     /** VictoriaMetrics stores a quoted string field (parseFieldValue: fastfloat.ParseBestEffort, 0 when no number). */
     @Test
     void influxStringFieldIsARow() {
