@@ -63,7 +63,8 @@ final class OpenTsdbCounter implements FormatCounter {
                     if (v != JsonToken.VALUE_STRING || p.getText().isEmpty()) {
                         throw bad(n, "needs a metric name");
                     }
-                    tally.key.addMetricName(JsonText.checked(p.getText(), FORMAT));
+                    // opentsdbhttp adds the metric name before the tags, whatever the member order: a __name__ tag wins.
+                    tally.key.addMetricNameFirst(JsonText.checked(p.getText(), FORMAT));
                 }
                 case "value" -> {
                     if (value) {

@@ -114,6 +114,29 @@ final class SeriesKey {
         n++;
     }
 
+    /**
+     * The metric name, before the labels already added: for formats whose VictoriaMetrics handler adds the metric
+     * name first whatever its place in the body (OpenTSDB), so a later {@code __name__} label still wins as there.
+     */
+    void addMetricNameFirst(String value) {
+        addMetricName(value);
+        int last = n - 1;
+        byte[] ns = nameSrc[last], vs = valSrc[last];
+        int no = nameOff[last], nl = nameLen[last], vo = valOff[last], vl = valLen[last];
+        System.arraycopy(nameSrc, 0, nameSrc, 1, last);
+        System.arraycopy(valSrc, 0, valSrc, 1, last);
+        System.arraycopy(nameOff, 0, nameOff, 1, last);
+        System.arraycopy(nameLen, 0, nameLen, 1, last);
+        System.arraycopy(valOff, 0, valOff, 1, last);
+        System.arraycopy(valLen, 0, valLen, 1, last);
+        nameSrc[0] = ns;
+        valSrc[0] = vs;
+        nameOff[0] = no;
+        nameLen[0] = nl;
+        valOff[0] = vo;
+        valLen[0] = vl;
+    }
+
     /** Bytes of the sample's own label names and values added since {@link #reset()}. */
     long sampleBytes() {
         long b = 0;
