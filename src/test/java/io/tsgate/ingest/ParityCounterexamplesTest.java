@@ -79,6 +79,20 @@ class ParityCounterexamplesTest {
         assertChargedAtLeast(2, 2, count(WriteFormat.OPENTSDB_HTTP, null, Map.of(), body));
     }
 
+    /**
+     * CSV labels are added in column order, whatever the order of the format's entries, and of a repeated label name
+     * the last wins (csvimport parseRows, MetricName.sortTags): these two writes store a=y and a=x, two series, so
+     * their series hashes must differ or active_series undercounts across writes.
+     */
+    @Test
+    void csvRepeatedLabelNameFollowsColumnOrderNotFormatOrder() throws MalformedBodyException {
+        WriteCount first = counter.count(WriteFormat.CSV, null, Map.of("format", "1:metric:m,2:label:a,3:label:a"), CASE,
+                latin1("1,x,y\n"));
+        WriteCount second = counter.count(WriteFormat.CSV, null, Map.of("format", "1:metric:m,3:label:a,2:label:a"), CASE,
+                latin1("1,y,x\n"));
+        assertTrue(first.seriesHashes()[0] != second.seriesHashes()[0], "stored as two series, counted as one");
+    }
+
     /** VictoriaMetrics stores a quoted string field (parseFieldValue: fastfloat.ParseBestEffort, 0 when no number). */
     @Test
     void influxStringFieldIsARow() {
