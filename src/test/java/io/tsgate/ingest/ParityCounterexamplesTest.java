@@ -93,6 +93,30 @@ class ParityCounterexamplesTest {
         assertTrue(first.seriesHashes()[0] != second.seriesHashes()[0], "stored as two series, counted as one");
     }
 
+    /**
+     * VictoriaMetrics 1.79 keeps the first 30 labels of a series (-maxLabelsPerTimeseries, MarshalMetricNameRaw) and
+     * adds the extra labels last, so a confined write with 29 own labels stored {team="ops"} without the token's
+     * team="dev": a write whose series would pass that many labels is refused. Found by WriteParityIT's confinement
+     * check (every stored series must carry its case label).
+     */
+    @Test
+    void confinedSeriesWithMoreLabelsThanVictoriaMetricsKeepsIsRefused() throws MalformedBodyException {
+        ExtraLabels team = ExtraLabels.of(List.of(new Label("team", "dev")));
+        StringBuilder labels = new StringBuilder("team=\"ops\"");
+        for (int i = 0; i < 28; i++) {
+            labels.append(",l").append(i).append("=\"v\"");
+        }
+        byte[] thirty = latin1("m{" + labels + "} 1\n"); // name + 29 labels + team="dev" = 31
+        MalformedBodyException e = org.junit.jupiter.api.Assertions.assertThrows(MalformedBodyException.class,
+                () -> counter.count(WriteFormat.PROMETHEUS_TEXT, null, Map.of(), team, thirty));
+        org.junit.jupiter.api.Assertions.assertEquals("write_too_many_labels", e.reason());
+        byte[] fits = latin1("m{" + labels.substring(0, labels.lastIndexOf(",")) + "} 1\n"); // 30
+        org.junit.jupiter.api.Assertions.assertEquals(1, counter.count(WriteFormat.PROMETHEUS_TEXT, null, Map.of(), team,
+                fits).series());
+        org.junit.jupiter.api.Assertions.assertEquals(1, counter.count(WriteFormat.PROMETHEUS_TEXT, null, Map.of(),
+                ExtraLabels.NONE, thirty).series(), "a write no extra label confines is not refused for it");
+    }
+
     /** VictoriaMetrics stores a quoted string field (parseFieldValue: fastfloat.ParseBestEffort, 0 when no number). */
     @Test
     void influxStringFieldIsARow() {
