@@ -137,6 +137,20 @@ final class SeriesKey {
         valLen[0] = vl;
     }
 
+    /**
+     * The labels VictoriaMetrics' InsertCtx would hold for this sample: every label added with a non-empty value
+     * (repeats included) and the extra labels, which it adds last.
+     */
+    int labelCount() {
+        int count = extra.size();
+        for (int i = 0; i < n; i++) {
+            if (valLen[i] > 0) {
+                count++;
+            }
+        }
+        return count;
+    }
+
     /** Bytes of the sample's own label names and values added since {@link #reset()}. */
     long sampleBytes() {
         long b = 0;
