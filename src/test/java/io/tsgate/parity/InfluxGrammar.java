@@ -61,9 +61,9 @@ final class InfluxGrammar implements Grammar {
 
     private static List<byte[]> tags(Dice r, List<byte[]> values) {
         List<byte[]> out = new java.util.ArrayList<>();
-        int tags = r.nextInt(3);
+        int tags = Spellings.labelCount(r, 3);
         for (int i = 0; i < tags; i++) {
-            out.add(new Bytes().text(r.odd() ? pick(r, TAG_KEYS) : "abc".substring(i, i + 1)).text("=")
+            out.add(new Bytes().text(r.odd() ? pick(r, TAG_KEYS) : Spellings.labelName(i)).text("=")
                     .raw(r.odd() && chance(r, 0.2) ? new byte[0] : pick(r, values)).toArray());
         }
         return out;

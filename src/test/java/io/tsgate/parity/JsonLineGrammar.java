@@ -77,10 +77,10 @@ final class JsonLineGrammar implements Grammar {
 
     private static List<byte[]> labels(Dice r, List<byte[]> values) {
         List<byte[]> out = new ArrayList<>();
-        int labels = 1 + r.nextInt(3);
+        int labels = 1 + Spellings.labelCount(r, 3);
         for (int i = 0; i < labels; i++) {
             Bytes b = new Bytes();
-            b.text("\"").text(r.odd() ? pick(r, KEYS) : i == 0 ? "__name__" : "abc".substring(i - 1, i)).text("\":").text(ws(r));
+            b.text("\"").text(r.odd() ? pick(r, KEYS) : i == 0 ? "__name__" : Spellings.labelName(i - 1)).text("\":").text(ws(r));
             if (r.odd() && chance(r, 0.2)) {
                 b.text(pick(r, "1", "null", "true", "[]", "{}"));
             } else {

@@ -88,10 +88,11 @@ final class OpenTsdbGrammar implements Grammar {
 
     private static List<byte[]> tagList(Dice r, List<byte[]> values) {
         List<byte[]> out = new ArrayList<>();
-        int n = 1 + r.nextInt(3);
+        int n = 1 + Spellings.labelCount(r, 3);
         for (int i = 0; i < n; i++) {
             Bytes b = new Bytes();
-            b.text("\"").text(r.odd() ? pick(r, TAG_KEYS) : List.of("host", "dc", "az").get(i)).text("\":");
+            b.text("\"").text(r.odd() ? pick(r, TAG_KEYS) : i < 3 ? List.of("host", "dc", "az").get(i)
+                    : Spellings.labelName(i)).text("\":");
             if (r.odd() && chance(r, 0.2)) {
                 b.text(pick(r, "1", "null", "\"\""));
             } else {

@@ -76,9 +76,9 @@ final class PrometheusTextGrammar implements Grammar {
 
     private static List<byte[]> labels(Dice r, List<byte[]> values) {
         List<byte[]> out = new java.util.ArrayList<>();
-        int labels = r.nextInt(4);
+        int labels = Spellings.labelCount(r, 4);
         for (int j = 0; j < labels; j++) {
-            out.add(new Bytes().text(r.odd() ? pick(r, LABEL_NAMES) : "abcd".substring(j, j + 1))
+            out.add(new Bytes().text(r.odd() ? pick(r, LABEL_NAMES) : Spellings.labelName(j))
                     .text(r.odd() ? pick(r, " =", "= ", " = ") : "=").text("\"").raw(pick(r, values)).text("\"")
                     .toArray());
         }

@@ -61,9 +61,9 @@ final class RemoteWriteGrammar implements Grammar {
         List<byte[]> out = new ArrayList<>();
         out.add(new Protobuf().bytes(1, label(r, ascii("__name__"), !r.odd() ? ascii(pick(r, "m", "n"))
                 : pick(r, values))).toArray());
-        int labels = r.nextInt(3);
+        int labels = Spellings.labelCount(r, 3);
         for (int i = 0; i < labels; i++) {
-            out.add(new Protobuf().bytes(1, label(r, ascii(r.odd() ? pick(r, NAMES) : "abc".substring(i, i + 1)),
+            out.add(new Protobuf().bytes(1, label(r, ascii(r.odd() ? pick(r, NAMES) : Spellings.labelName(i)),
                     pick(r, values))).toArray());
         }
         return out;

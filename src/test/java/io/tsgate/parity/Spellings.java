@@ -84,6 +84,19 @@ final class Spellings {
         return List.of(p);
     }
 
+    /**
+     * How many labels a record gets besides its name: below {@code usual} mostly; now and then, at the case's risk,
+     * around VictoriaMetrics' -maxLabelsPerTimeseries (30 in 1.79.5, 40 now), past which extra labels were dropped.
+     */
+    static int labelCount(Dice r, int usual) {
+        return r.odd() && chance(r, 0.1) ? 26 + r.nextInt(18) : r.nextInt(usual);
+    }
+
+    /** The ordinary name of a record's label number {@code i}: a, b, c, then l3, l4, … */
+    static String labelName(int i) {
+        return i < 3 ? "abc".substring(i, i + 1) : "l" + i;
+    }
+
     /** Between records: mostly newline, sometimes CRLF, blank lines or whitespace-only lines. */
     static String lineBreak(Dice r) {
         return !r.odd() ? "\n" : pick(r, "\r\n", "\n\n", "\r\n\r\n", "\n \n", "\n\t\n", "\r", "\n\r\n", "\n\n\n");
