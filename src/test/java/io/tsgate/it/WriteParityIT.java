@@ -61,7 +61,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WriteParityIT {
     static final long DEFAULT_SEED = 0x7e57_9a7eL;
-    static final int DEFAULT_CASES = 10_000;
+    static final int DEFAULT_CASES = 20_000;
     private static final int BATCH = 250;
     private static final int SHOWN_FAILURES = 8;
     private static final String REPORT = "target/write-parity-report.txt";
