@@ -14,7 +14,8 @@ import java.util.List;
  */
 final class InfluxGrammar implements Grammar {
     private static final List<byte[]> ATOMS = Spellings.asciiAll("\\,", "\\ ", "\\=", "\\\\", "\\t", "\\n", "\\\"",
-            "\"", "\\x", "\\é", "=", "#", "\t", "\\\\\\ ");
+            "\"", "\\x", "\\é", "=", "#", "\t", "\\\\\\ ",
+            "t", "x", "n", ",", " ", "\\");
     private static final List<String> MEASUREMENTS = List.of("m", "cpu", "m\\ x", "m\\,y", "m\\=z", "m\\\\", "m\\x",
             "é", "m_", "#m", "m#", "\tm", "m\"");
     private static final List<String> TAG_KEYS = List.of("a", "b", "a", "db", "a\\ b", "a\\=b", "", "__name__", "A");

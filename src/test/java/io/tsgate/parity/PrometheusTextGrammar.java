@@ -13,7 +13,8 @@ import java.util.List;
  */
 final class PrometheusTextGrammar implements Grammar {
     private static final List<byte[]> VALUE_ATOMS = Spellings.asciiAll("\\\\", "\\\"", "\\n", "\\t", "\\x", "\\u00e9",
-            "\\\\n", "\\ ", "#", "{", "}", ",", "=", "\\'", "'", "\\é", "\t", " ");
+            "\\\\n", "\\ ", "#", "{", "}", ",", "=", "\\'", "'", "\\é", "\t", " ",
+            "t", "x", "n", "\\");
     private static final List<String> NAMES = List.of("m", "m_a", "m:b", "_m", "m.x", "m-x", "m#x", "m1", "M", "é",
             "m\\x", "m}", "m=", "m\"");
     private static final List<String> LABEL_NAMES = List.of("a", "b", "a", "l", "__name__", "A", "a b", "", "é", "a.b");

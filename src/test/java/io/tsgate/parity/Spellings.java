@@ -63,15 +63,25 @@ final class Spellings {
      * (escapes, quotes, separators), so that values in one body often differ only in a spelling.
      */
     static byte[] value(Dice r, List<byte[]> formatAtoms) {
-        Bytes b = new Bytes();
+        return join(atoms(r, formatAtoms));
+    }
+
+    private static List<byte[]> atoms(Dice r, List<byte[]> formatAtoms) {
+        List<byte[]> atoms = new java.util.ArrayList<>();
         int n = 1 + r.nextInt(3);
         for (int i = 0; i < n; i++) {
             if (!r.odd()) {
-                b.raw(pick(r, TAME));
+                atoms.add(pick(r, TAME));
             } else {
-                b.raw(chance(r, 0.5) || formatAtoms.isEmpty() ? pick(r, RAW) : pick(r, formatAtoms));
+                atoms.add(chance(r, 0.5) || formatAtoms.isEmpty() ? pick(r, RAW) : pick(r, formatAtoms));
             }
         }
+        return atoms;
+    }
+
+    private static byte[] join(List<byte[]> atoms) {
+        Bytes b = new Bytes();
+        atoms.forEach(b::raw);
         return b.toArray();
     }
 
@@ -79,10 +89,71 @@ final class Spellings {
     static List<byte[]> pool(Dice r, int size, List<byte[]> formatAtoms) {
         byte[][] p = new byte[size][];
         for (int i = 0; i < size; i++) {
-            p[i] = value(r, formatAtoms);
+            List<byte[]> atoms = atoms(r, formatAtoms);
+            if (i + 1 < size && chance(r, 0.35)) {
+                // Two values alike but for sibling spellings at one place: what a folding parser counts as one.
+                List<byte[]> family = pick(r, FAMILIES);
+                int at = r.nextInt(atoms.size() + 1);
+                List<byte[]> twin = new java.util.ArrayList<>(atoms);
+                atoms.add(at, pick(r, family));
+                twin.add(at, pick(r, family));
+                p[i++] = join(atoms);
+                p[i] = join(twin);
+            } else {
+                p[i] = join(atoms);
+            }
         }
         return List.of(p);
     }
+
+    /**
+     * Spellings a parser may read alike but VictoriaMetrics stores apart (or the reverse): invalid UTF-8 sequences
+     * and U+FFFD, composed and decomposed é, an escape and the character it names.
+     */
+    private static final List<List<byte[]>> FAMILIES = List.of(
+            List.of(hex("ff"), hex("c3"), hex("c0af"), hex("eda080"), hex("e282"), hex("efbfbd"), hex("fe")),
+            List.of(hex("c3a9"), hex("65cc81"), ascii("\\u00e9"), ascii("e"), ascii("\\é")),
+            List.of(ascii("\\t"), ascii("t"), ascii("\t")),
+            List.of(ascii("\\x"), ascii("x"), ascii("\\x41"), ascii("A")),
+            List.of(ascii("\\n"), ascii("n"), ascii("\\\\n")),
+            List.of(ascii("\\\\"), ascii("\\")),
+            List.of(ascii("\\\""), ascii("\"")),
+            List.of(ascii("\\/"), ascii("/")),
+            List.of(ascii("\\ud800"), ascii("\\udc00"), hex("efbfbd"), hex("eda080")),
+            List.of(ascii("\\,"), ascii(",")),
+            List.of(ascii("\\ "), ascii(" ")),
+            List.of(ascii("\\="), ascii("=")));
+
+    /**
+     * {@code rendered} with one occurrence of a family member replaced by a sibling, or null when it holds none:
+     * applied to a record's rendered label, it makes a near-twin that only a folding parser reads as the same.
+     */
+    static byte[] mutate(Dice r, byte[] rendered) {
+        List<int[]> hits = new java.util.ArrayList<>(); // {family, member, offset}
+        for (int f = 0; f < FAMILIES.size(); f++) {
+            List<byte[]> family = FAMILIES.get(f);
+            for (int m = 0; m < family.size(); m++) {
+                byte[] member = family.get(m);
+                if (member.length == 1 && member[0] >= 0) {
+                    continue; // a lone ASCII character is mostly syntax: swapping it tells little
+                }
+                for (int at = 0; at + member.length <= rendered.length; at++) {
+                    if (java.util.Arrays.equals(rendered, at, at + member.length, member, 0, member.length)) {
+                        hits.add(new int[] {f, m, at});
+                    }
+                }
+            }
+        }
+        if (hits.isEmpty()) {
+            return null;
+        }
+        int[] hit = pick(r, hits);
+        byte[] from = FAMILIES.get(hit[0]).get(hit[1]);
+        byte[] to = pick(r, FAMILIES.get(hit[0]));
+        return new Bytes().raw(java.util.Arrays.copyOfRange(rendered, 0, hit[2])).raw(to)
+                .raw(java.util.Arrays.copyOfRange(rendered, hit[2] + from.length, rendered.length)).toArray();
+    }
+
 
     /**
      * How many labels a record gets besides its name: below {@code usual} mostly; now and then, at the case's risk,
