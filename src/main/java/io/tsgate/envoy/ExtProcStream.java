@@ -48,6 +48,7 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
     private String subject = "";
     private String path = "";
     private String contentEncoding;
+    private int contentEncodings;
     private WriteFormat format;
     private Map<String, String> args = Map.of();
     private ExtraLabels extraLabels = ExtraLabels.NONE;
@@ -128,10 +129,10 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
                 path = q < 0 ? p : p.substring(0, q);
                 query = q < 0 ? "" : p.substring(q + 1);
             } else if (h.getKey().equals("content-encoding")) {
-                // Envoy passes repeated Content-Encoding headers as separate entries; VictoriaMetrics (Go's
-                // Header.Get) reads only the first. Joined, they are a list the counter refuses, never a value
-                // tsgate reads differently from VictoriaMetrics.
-                contentEncoding = contentEncoding == null ? value(h) : contentEncoding + "," + value(h);
+                contentEncodings++;
+                if (contentEncoding == null) {
+                    contentEncoding = value(h);
+                }
             }
         }
         return query;
@@ -151,6 +152,11 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
         if (endOfStream) {
             service.skipped("empty_body");
             return ProcessingResponses.CONTINUE_REQUEST_HEADERS;
+        }
+        if (contentEncodings > 1) {
+            // VictoriaMetrics reads the first (Go's Header.Get); a proxy on the way may keep another or join them.
+            return deny(new Deny(400, "write_encoding_unsupported", "Content-Encoding is sent " + contentEncodings
+                    + " times; a counted write must send it once", tenant.toString(), subject));
         }
         try {
             readArgs(query);

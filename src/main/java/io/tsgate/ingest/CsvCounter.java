@@ -213,6 +213,8 @@ final class CsvCounter implements FormatCounter {
         if (!metric) {
             throw MalformedBodyException.malformed("CSV format needs at least one metric column");
         }
+        // csvimport adds a line's labels in column order, and of a repeated name the last wins: hash them that way.
+        out.sort(java.util.Comparator.comparingInt(Column::index));
         return out;
     }
 }

@@ -63,7 +63,8 @@ final class OpenTsdbCounter implements FormatCounter {
                     if (v != JsonToken.VALUE_STRING || p.getText().isEmpty()) {
                         throw bad(n, "needs a metric name");
                     }
-                    tally.key.addMetricName(JsonText.checked(p.getText(), FORMAT));
+                    // opentsdbhttp adds the metric name before the tags, whatever the member order: a __name__ tag wins.
+                    tally.key.addMetricNameFirst(JsonText.checked(p.getText(), FORMAT));
                 }
                 case "value" -> {
                     if (value) {
@@ -106,7 +107,10 @@ final class OpenTsdbCounter implements FormatCounter {
             if (p.nextToken() != JsonToken.VALUE_STRING) {
                 throw bad(n, "tag values must be strings");
             }
-            key.add(name, JsonText.checked(p.getText(), FORMAT));
+            String value = JsonText.checked(p.getText(), FORMAT);
+            if (!name.isEmpty()) { // opentsdbhttp's unmarshalTags drops a tag with an empty name
+                key.add(name, value);
+            }
         }
     }
 

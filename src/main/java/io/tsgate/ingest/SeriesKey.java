@@ -53,8 +53,19 @@ final class SeriesKey {
         add(src, nOff, nLen, src, vOff, vLen);
     }
 
-    /** A label whose name and value lie in arrays that must stay unchanged until {@link #hash()}. */
+    /**
+     * A label whose name and value lie in arrays that must stay unchanged until {@link #hash()}. An empty name is the
+     * metric name, as VictoriaMetrics stores it (InsertCtx keeps such labels, MarshalMetricNameRaw writes __name__ as
+     * an empty key and MetricName.UnmarshalRaw makes the last empty key the metric group): sorted as __name__, the
+     * order between it and __name__ labels stays, so which came last still tells series apart. Formats whose parsers
+     * drop empty names (Prometheus text, Influx, OpenTSDB) must not add them.
+     */
     void add(byte[] names, int nOff, int nLen, byte[] values, int vOff, int vLen) {
+        if (nLen == 0) {
+            names = NAME;
+            nOff = 0;
+            nLen = NAME.length;
+        }
         ensureLabel();
         nameSrc[n] = names;
         nameOff[n] = nOff;
@@ -71,6 +82,10 @@ final class SeriesKey {
     }
 
     void add(String name, String value) {
+        if (name.isEmpty()) {
+            addMetricName(value); // see add(byte[], …): an empty name is the metric name
+            return;
+        }
         ensureLabel();
         // put() may grow buf; an earlier array keeps its bytes, so labels already added stay valid.
         int nOff = used;
@@ -97,6 +112,43 @@ final class SeriesKey {
         valOff[n] = vOff;
         valLen[n] = vLen;
         n++;
+    }
+
+    /**
+     * The metric name, before the labels already added: for formats whose VictoriaMetrics handler adds the metric
+     * name first whatever its place in the body (OpenTSDB), so a later {@code __name__} label still wins as there.
+     */
+    void addMetricNameFirst(String value) {
+        addMetricName(value);
+        int last = n - 1;
+        byte[] ns = nameSrc[last], vs = valSrc[last];
+        int no = nameOff[last], nl = nameLen[last], vo = valOff[last], vl = valLen[last];
+        System.arraycopy(nameSrc, 0, nameSrc, 1, last);
+        System.arraycopy(valSrc, 0, valSrc, 1, last);
+        System.arraycopy(nameOff, 0, nameOff, 1, last);
+        System.arraycopy(nameLen, 0, nameLen, 1, last);
+        System.arraycopy(valOff, 0, valOff, 1, last);
+        System.arraycopy(valLen, 0, valLen, 1, last);
+        nameSrc[0] = ns;
+        valSrc[0] = vs;
+        nameOff[0] = no;
+        nameLen[0] = nl;
+        valOff[0] = vo;
+        valLen[0] = vl;
+    }
+
+    /**
+     * The labels VictoriaMetrics' InsertCtx would hold for this sample: every label added with a non-empty value
+     * (repeats included) and the extra labels, which it adds last.
+     */
+    int labelCount() {
+        int count = extra.size();
+        for (int i = 0; i < n; i++) {
+            if (valLen[i] > 0) {
+                count++;
+            }
+        }
+        return count;
     }
 
     /** Bytes of the sample's own label names and values added since {@link #reset()}. */

@@ -11,6 +11,11 @@ package io.tsgate.ingest;
  */
 final class Tally {
     static final int WORK_PER_BODY_BYTE = 32;
+    /**
+     * VictoriaMetrics 1.79's default -maxLabelsPerTimeseries: MarshalMetricNameRaw keeps the first 30 labels and drops
+     * the rest, and the extra labels that confine a write come last (current releases ignore such a series instead).
+     */
+    static final int MAX_LABELS = 30;
     static final int WORK_BASE_BYTES = 4 << 20;
 
     final SeriesKey key = new SeriesKey();
@@ -37,6 +42,13 @@ final class Tally {
             key.reset();
             throw new MalformedBodyException(413, "write_body_too_complex", "the write body's series repeat more label"
                     + " bytes than " + WORK_PER_BODY_BYTE + " times its size: split it, or use fewer fields per line");
+        }
+        if (key.extraLabels().size() > 0 && key.labelCount() > MAX_LABELS) {
+            int count = key.labelCount();
+            key.reset();
+            throw new MalformedBodyException(400, "write_too_many_labels", "a series has " + count + " labels with the "
+                    + "token's extra labels; VictoriaMetrics 1.79 keeps the first " + MAX_LABELS + " and drops the rest, "
+                    + "the extra labels first: send at most " + MAX_LABELS + " including them");
         }
         rows += samples;
         series.add(key.hash());
