@@ -55,6 +55,8 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
     private boolean awaitingBody;
     private boolean oneBodyMessage;
     private boolean bodyTaken;
+    /** Read the body for what confinement needs, charge nothing: the tenant has no write limits. */
+    private boolean checkOnly;
     private ByteString bodySoFar = ByteString.EMPTY;
     private boolean pending;
     private WriteCountingPool.Ticket ticket;
@@ -113,8 +115,14 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
             return deny(new Deny(403, "ext_proc_bad_authz_metadata", "ext_authz metadata carries no valid tenant", "", subject));
         }
         if (!service.limiter.countsWrites(tenant)) {
-            service.skipped("no_write_limits");
-            return ProcessingResponses.CONTINUE_REQUEST_HEADERS;
+            if (!format.countable() || !confinedByPath(query)) {
+                service.skipped("no_write_limits");
+                return ProcessingResponses.CONTINUE_REQUEST_HEADERS;
+            }
+            // A confined write of a tenant without write limits: nothing is charged, but its body is still read,
+            // because VictoriaMetrics 1.79 keeps only the first 30 labels of a series and adds the token's extra
+            // labels last, so a series with many labels of its own would be stored without them.
+            checkOnly = true;
         }
         return limitedWrite(headers.getEndOfStream(), query);
     }
@@ -165,6 +173,20 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
         }
         awaitingBody = true;
         return ProcessingResponses.BUFFER_REQUEST_BODY;
+    }
+
+    /** True when the authorized path adds labels to what is written (extra_label): the write is confined. */
+    private static boolean confinedByPath(String query) {
+        try {
+            for (QueryParam p : QueryStrings.parse(query)) {
+                if (p.name().equals("extra_label")) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (BadRequestException e) {
+            return true; // limitedWrite refuses it with the reason
+        }
     }
 
     private void readArgs(String query) throws BadRequestException {
@@ -263,7 +285,11 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
         }
         if (disarmed()) {
             service.counted(format, count.rows(), count.series(), body.size(), count.decodedBytes());
-            admit(count);
+            if (checkOnly) {
+                answerBody(() -> ProcessingResponses.CONTINUE_REQUEST_BODY);
+            } else {
+                admit(count);
+            }
         }
     }
 

@@ -259,6 +259,31 @@ class ExtProcServiceTest {
         assertEquals(List.of(), limiter.admissions());
     }
 
+    /**
+     * VictoriaMetrics 1.79 keeps the first 30 labels of a series and adds extra_label last, so 29 labels of the
+     * client's own would push the token's team label out. A confined write is read for that even when its tenant has
+     * no write limits (nothing charged); an unconfined one still streams untouched.
+     */
+    @Test
+    void confinedWriteOfATenantWithoutLimitsIsReadForItsLabelCountButNotCharged() throws Exception {
+        RowBudgetLimiter limiter = budget(1);
+        ExtProcStandIn envoy = start(limiter);
+        StringBuilder many = new StringBuilder("m{");
+        for (int i = 0; i < 30; i++) {
+            many.append(i == 0 ? "" : ",").append("l").append(i).append("=\"v\"");
+        }
+        many.append("} 1\n");
+        LocalReply refused = assertInstanceOf(LocalReply.class, envoy.process(
+                headers("/api/v1/import/prometheus?extra_label=team%3Ddev"), utf8(many.toString()), authz(FREE, "write")));
+        assertEquals(400, refused.status());
+        assertEquals("tsgate_write_too_many_labels", refused.details());
+
+        Continue fine = assertInstanceOf(Continue.class, envoy.process(
+                headers("/api/v1/import/prometheus?extra_label=team%3Ddev"), utf8(THREE_LINES), authz(FREE, "write")));
+        assertTrue(fine.bodySent(), "the body was read before it went on");
+        assertEquals(List.of(), limiter.admissions(), "nothing charged to a tenant without write limits");
+    }
+
     @Test
     void readsAreNeverBuffered() throws Exception {
         RowBudgetLimiter limiter = budget(1);
