@@ -146,4 +146,54 @@ class FailSafeLimiterTest {
         l.probe();
         assertEquals(1.0, up(registry));
     }
+
+    /** Fails while {@code down}, then answers; asynchronously, as the Redis backend completes on its own threads. */
+    private static final class Flaky implements Limiter {
+        volatile boolean down = true;
+
+        @Override
+        public CompletionStage<LimitVerdict> acquireQuery(Tenant tenant) {
+            return CompletableFuture.supplyAsync(() -> {
+                if (down) {
+                    throw new IllegalStateException("timeout", new java.io.IOException("connection reset"));
+                }
+                return new LimitVerdict(true, "queries", 5, 4, 60);
+            });
+        }
+
+        @Override
+        public CompletionStage<LimitVerdict> admitWrite(Tenant tenant, long rows, long[] seriesHashes) {
+            return acquireQuery(tenant);
+        }
+
+        @Override
+        public boolean countsWrites(Tenant tenant) {
+            return tenant.accountId() == 2;
+        }
+
+        @Override
+        public String unavailableReason() {
+            return down ? "down" : null;
+        }
+    }
+
+    @Test
+    void failuresAreCountedAndTheBackendIsReportedDownUntilItAnswers() {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Flaky backend = new Flaky();
+        FailSafeLimiter l = new FailSafeLimiter(backend, "redis", FailureMode.CLOSED, registry);
+        assertEquals(1, MetricText.value(registry, "tsgate_ratelimit_backend_up", "backend=\"redis\""));
+        assertEquals(FailSafeLimiter.UNAVAILABLE, l.acquireQuery(T).toCompletableFuture().join());
+        assertEquals(FailSafeLimiter.UNAVAILABLE, l.admitWrite(T, 1, new long[0]).toCompletableFuture().join());
+        assertEquals(2, MetricText.value(registry, "tsgate_ratelimit_backend_failures_total",
+                "backend=\"redis\",failure_mode=\"closed\""));
+        assertEquals(0, MetricText.value(registry, "tsgate_ratelimit_backend_up", "backend=\"redis\""));
+        assertEquals("down", l.unavailableReason());
+        backend.down = false;
+        assertEquals(new LimitVerdict(true, "queries", 5, 4, 60), l.acquireQuery(T).toCompletableFuture().join());
+        assertEquals(1, MetricText.value(registry, "tsgate_ratelimit_backend_up", "backend=\"redis\""));
+        assertEquals(null, l.unavailableReason());
+        assertEquals(true, l.countsWrites(T));
+        assertEquals(false, l.countsWrites(new Tenant(7, 3)));
+    }
 }
