@@ -51,13 +51,14 @@ class FailSafeLimiterTest {
      * (answered later, as Redis does), a write is answered from memory (as for a tenant without limits).
      */
     private static final class Switchable implements Limiter {
+        final Later later = new Later();
         volatile String down;
         /** Checks time out although the backend says it is connected. */
         volatile boolean timingOut;
 
         @Override
         public CompletionStage<LimitVerdict> acquireQuery(Tenant tenant) {
-            return down == null && !timingOut ? CompletableFuture.supplyAsync(() -> LimitVerdict.UNLIMITED)
+            return down == null && !timingOut ? later.answer(() -> LimitVerdict.UNLIMITED)
                     : CompletableFuture.failedFuture(new IllegalStateException(down == null ? "timeout" : down));
         }
 
@@ -74,6 +75,27 @@ class FailSafeLimiterTest {
         @Override
         public String unavailableReason() {
             return down;
+        }
+    }
+
+    /**
+     * A backend's answer that arrives after the call returned, as Redis' does: completed only when the test joins,
+     * so the decorator always sees it pending (an answer completed before it looks reads as one from memory).
+     */
+    private static final class Later {
+        private final java.util.Queue<Runnable> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+        CompletableFuture<LimitVerdict> answer(java.util.function.Supplier<LimitVerdict> verdict) {
+            CompletableFuture<LimitVerdict> f = new CompletableFuture<>();
+            pending.add(() -> f.complete(verdict.get()));
+            return f;
+        }
+
+        <V> V join(CompletionStage<V> stage) {
+            for (Runnable r; (r = pending.poll()) != null; ) {
+                r.run();
+            }
+            return stage.toCompletableFuture().join();
         }
     }
 
@@ -114,7 +136,7 @@ class FailSafeLimiterTest {
         assertEquals(LimitVerdict.UNLIMITED, l.admitWrite(T, 1, new long[0]).toCompletableFuture().join());
         assertEquals(0.0, up(registry), "an answer from memory proves nothing");
         backend.timingOut = false;
-        assertEquals(LimitVerdict.UNLIMITED, l.acquireQuery(T).toCompletableFuture().join());
+        assertEquals(LimitVerdict.UNLIMITED, backend.later.join(l.acquireQuery(T)));
         assertEquals(1.0, up(registry));
     }
 
@@ -147,18 +169,18 @@ class FailSafeLimiterTest {
         assertEquals(1.0, up(registry));
     }
 
-    /** Fails while {@code down}, then answers; asynchronously, as the Redis backend completes on its own threads. */
+    /** Fails while {@code down}, then answers later, as the Redis backend completes on its own threads. */
     private static final class Flaky implements Limiter {
+        final Later later = new Later();
         volatile boolean down = true;
 
         @Override
         public CompletionStage<LimitVerdict> acquireQuery(Tenant tenant) {
-            return CompletableFuture.supplyAsync(() -> {
-                if (down) {
-                    throw new IllegalStateException("timeout", new java.io.IOException("connection reset"));
-                }
-                return new LimitVerdict(true, "queries", 5, 4, 60);
-            });
+            if (down) {
+                return CompletableFuture.failedFuture(
+                        new IllegalStateException("timeout", new java.io.IOException("connection reset")));
+            }
+            return later.answer(() -> new LimitVerdict(true, "queries", 5, 4, 60));
         }
 
         @Override
@@ -190,7 +212,7 @@ class FailSafeLimiterTest {
         assertEquals(0, MetricText.value(registry, "tsgate_ratelimit_backend_up", "backend=\"redis\""));
         assertEquals("down", l.unavailableReason());
         backend.down = false;
-        assertEquals(new LimitVerdict(true, "queries", 5, 4, 60), l.acquireQuery(T).toCompletableFuture().join());
+        assertEquals(new LimitVerdict(true, "queries", 5, 4, 60), backend.later.join(l.acquireQuery(T)));
         assertEquals(1, MetricText.value(registry, "tsgate_ratelimit_backend_up", "backend=\"redis\""));
         assertEquals(null, l.unavailableReason());
         assertEquals(true, l.countsWrites(T));
