@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Verifies compact JWS tokens against a {@link KeySource} and turns their claims into {@link Access}.
  *
- * <p>Order of checks: size and shape (strict base64url segments, {@link CompactJwsShape}, before the cache is consulted,
- * so altered spellings of a token are refused without a cache lookup or a signature check) → header ({@code alg: none}, JWE, {@code crit}, algorithm) → key chosen by
+ * <p>Order of checks: size and shape (strict base64url segments, {@link CompactJwsShape}, checked on every cache miss
+ * before any key is consulted, so altered spellings of a token are refused without a signature check) → header ({@code alg: none}, JWE, {@code crit}, algorithm) → key chosen by
  * {@code kid} and key type → signature → claims. Verified tokens are cached by the SHA-256 of the token (the token
  * itself is never kept) until their {@code exp}; a hit is re-checked against the injected clock and against the
  * current key snapshot, so neither expiry nor a key rotation is outlived by the cache. Rejections are not cached.
@@ -73,7 +73,6 @@ public final class JwtVerifier implements TokenVerifier {
         if (token == null || token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
             throw new CredentialRejectedException("malformed_token", "token is empty or too long");
         }
-        CompactJwsShape.check(token);
         KeySet keySet = keys.keySet();
         TokenHash hash = cache == null ? null : hash(token);
         if (hash != null) {
@@ -82,6 +81,11 @@ public final class JwtVerifier implements TokenVerifier {
                 hits.increment();
                 return c.access();
             }
+        }
+        // Only on a miss: a cached token passed this when it was verified, and an altered spelling hashes apart, so
+        // it misses and is refused here before any key is consulted (the scan costs a hit nothing).
+        CompactJwsShape.check(token);
+        if (hash != null) {
             misses.increment();
         }
         Access access = verifyUncached(token, keySet);
