@@ -40,6 +40,7 @@ import java.util.function.Supplier;
 public final class AdminHttpServer implements AutoCloseable {
     /** How long {@link #close()} lets owed responses finish before closing what is left. */
     private static final long GRACE_MILLIS = 5000;
+    private final java.util.concurrent.CompletableFuture<Void> drainsStarted = new java.util.concurrent.CompletableFuture<>();
     private final EventLoopGroup acceptor;
     private final EventLoopGroup loops;
     private final ExecutorService metricsThread;
@@ -94,6 +95,11 @@ public final class AdminHttpServer implements AutoCloseable {
         }
     }
 
+    /** Completes once {@link #close} has told every open connection to drain (for tests of the shutdown order). */
+    java.util.concurrent.CompletableFuture<Void> drainsStarted() {
+        return drainsStarted;
+    }
+
     public int port() {
         return ((InetSocketAddress) listener.localAddress()).getPort();
     }
@@ -105,16 +111,19 @@ public final class AdminHttpServer implements AutoCloseable {
     @Override
     public void close() {
         listener.close().awaitUninterruptibly();
+        java.util.List<java.util.concurrent.CompletableFuture<Void>> drains = new java.util.ArrayList<>();
         for (Channel ch : connections) {
-            ch.eventLoop().execute(() -> {
+            drains.add(java.util.concurrent.CompletableFuture.runAsync(() -> {
                 ExchangeHandler h = ch.pipeline().get(ExchangeHandler.class);
                 if (h == null) {
                     ch.close();
                 } else {
                     h.drain();
                 }
-            });
+            }, ch.eventLoop()));
         }
+        java.util.concurrent.CompletableFuture.allOf(drains.toArray(java.util.concurrent.CompletableFuture[]::new))
+                .whenComplete((v, e) -> drainsStarted.complete(null));
         connections.newCloseFuture().awaitUninterruptibly(GRACE_MILLIS);
         connections.close().awaitUninterruptibly(1000);
         shutdownThreads();

@@ -51,6 +51,8 @@ class GracefulCloseTest {
             assertTrue(idle.closedByServerWithin(Duration.ofSeconds(2)), "an idle connection is closed at once");
             assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close(), "no new connections");
 
+            // close() tells each connection to drain on its own event loop; the scrape's answer must come after that.
+            server.drainsStarted().get(5, TimeUnit.SECONDS);
             release.countDown();
             RawHttp.Response r = busy.read();
             assertEquals(200, r.status());
