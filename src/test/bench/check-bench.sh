@@ -6,7 +6,7 @@
 # Both servers run side by side (one is idle while the other is measured). For each: an unmeasured JIT warm-up,
 # then the best of BENCH_ROUNDS full-speed runs (alternating servers) gives max req/s, and a run at half that
 # rate (h2load --rps per client) gives p50/p99 latency from h2load's per-request log. Prints a table and "ratio tsgate/noop".
-# Targets (DESIGN/README): ratio >= 0.8, p99 <= 2 ms at half of max rate, server limited to 2 cores.
+# Targets (README "Performance"): ratio >= 0.8, p99 <= 2 ms at half of max rate, server limited to 2 cores.
 #
 # Usage: src/test/bench/check-bench.sh
 # Env:   BENCH_SERVER=tsgate|noop   what to compare with the no-op server (noop = check this script; ratio ~1)

@@ -34,7 +34,7 @@ public record VerificationKey(String kid, KeyType type, Set<JWSAlgorithm> algori
 
     /**
      * BouncyCastle verifies ECDSA about five times faster than the JDK 17 provider (ES256 on one core of the build
-     * machine: JDK ~0.5k/s, BC ~2.6k/s; DESIGN.md §4 has 1.2k vs 6k). It is only the ECDSA verifier's JCA provider,
+     * machine: JDK ~0.5k/s, BC ~2.6k/s). It is only the ECDSA verifier's JCA provider,
      * never registered globally. RSA stays on the JDK provider, which is as fast.
      */
     private static final Provider ECDSA_PROVIDER = new BouncyCastleProvider();

@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One immutable snapshot of the limit file. A tenant gets the global entries, except that a tenant-specific entry
- * replaces the global one of the same type and resolution (DESIGN §7). The rules a tenant gets are worked out once
+ * replaces the global one of the same type and resolution, as in vmgateway's limit file. The rules a tenant gets are worked out once
  * per tenant and snapshot, so the hot path only does a map lookup.
  */
 public final class LimitRules {

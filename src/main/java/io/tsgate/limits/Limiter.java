@@ -4,7 +4,7 @@ import io.tsgate.auth.Tenant;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Per-tenant rate limits (DESIGN §7) behind one narrow interface, with {@code local}, {@code redis} and
+ * Per-tenant rate limits (vmgateway's limit file: queries, rows_inserted, new_series, active_series) behind one narrow interface, with {@code local}, {@code redis} and
  * {@code datasource} implementations. Calls never block the caller: a backend that needs I/O completes the stage
  * later on its own threads; the local backend returns an already completed stage.
  */

@@ -1,5 +1,5 @@
 /**
- * Per-tenant rate limits (DESIGN §7): vmgateway's limit file and its reloads, epoch-aligned windows, HyperLogLog
+ * Per-tenant rate limits: vmgateway's limit file and its reloads, epoch-aligned windows, HyperLogLog
  * series sketches, the {@link io.tsgate.limits.Limiter} interface with the {@code local} and {@code datasource}
  * backends, the failure mode and per-tenant metrics. No Redis or HTTP client types: backends that need them live in
  * {@code io.tsgate.ratelimit} behind the same interface.

@@ -48,7 +48,8 @@ public record RequestTarget(String path, List<QueryParam> query) {
     }
 
     /**
-     * Checks a path (without query) against the rules in DESIGN §5.
+     * Checks a path (without query) against the path rules: no tenant prefix, no dot segments, no encoded slashes or
+     * dots, no doubled slashes.
      *
      * @throws BadRequestException naming the first rule the path breaks
      */
