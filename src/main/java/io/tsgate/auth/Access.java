@@ -1,5 +1,7 @@
 package io.tsgate.auth;
 
+import io.tsgate.request.Label;
+import io.tsgate.request.Tenant;
 import java.time.Instant;
 import java.util.List;
 

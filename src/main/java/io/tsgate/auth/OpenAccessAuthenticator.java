@@ -1,6 +1,7 @@
 package io.tsgate.auth;
 
 import io.tsgate.request.RequestAttributes;
+import io.tsgate.request.Tenant;
 import java.util.List;
 
 /** {@code -enable.auth=false}: every request gets full access to tenant 0:0, as vmgateway without auth. */

@@ -1,6 +1,8 @@
 package io.tsgate.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tsgate.request.Label;
+import io.tsgate.request.Tenant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

@@ -11,8 +11,8 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.tsgate.auth.Label;
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Label;
+import io.tsgate.request.Tenant;
 import io.tsgate.ingest.ExtraLabels;
 import io.tsgate.ingest.MalformedBodyException;
 import io.tsgate.ingest.WriteCount;
@@ -426,9 +426,8 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
     }
 
     private static Tenant tenant(String s) {
-        int colon = s.indexOf(':');
         try {
-            return colon < 0 ? null : new Tenant(Long.parseLong(s.substring(0, colon)), Long.parseLong(s.substring(colon + 1)));
+            return Tenant.parse(s);
         } catch (IllegalArgumentException e) {
             return null;
         }

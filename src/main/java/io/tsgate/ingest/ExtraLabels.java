@@ -1,6 +1,6 @@
 package io.tsgate.ingest;
 
-import io.tsgate.auth.Label;
+import io.tsgate.request.Label;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;

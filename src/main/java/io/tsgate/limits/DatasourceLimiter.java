@@ -1,6 +1,6 @@
 package io.tsgate.limits;
 
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;

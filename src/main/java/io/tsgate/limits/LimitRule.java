@@ -1,6 +1,6 @@
 package io.tsgate.limits;
 
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 
 /**
  * One entry of the limit file.

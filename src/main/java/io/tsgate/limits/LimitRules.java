@@ -1,6 +1,6 @@
 package io.tsgate.limits;
 
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;

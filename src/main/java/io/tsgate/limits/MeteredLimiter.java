@@ -4,7 +4,7 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import java.util.concurrent.CompletionStage;
 
 /**

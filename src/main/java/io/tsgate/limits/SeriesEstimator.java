@@ -1,6 +1,6 @@
 package io.tsgate.limits;
 
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import java.util.Set;
 
 /** Series estimates a backend can report per tenant, for the {@code tsgate_tenant_*_series} gauges. */

@@ -1,6 +1,6 @@
 package io.tsgate.limits;
 
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 

@@ -1,6 +1,6 @@
 package io.tsgate.limits;
 
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import java.util.Map;
 
 /** Runs one instant PromQL query and returns a value per tenant (from the {@code account_id}/{@code project_id} labels). */

@@ -1,7 +1,7 @@
 package io.tsgate.policy;
 
 import io.tsgate.auth.Access;
-import io.tsgate.auth.Label;
+import io.tsgate.request.Label;
 import io.tsgate.request.QueryParam;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,7 +6,7 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.JdkSslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import io.grpc.netty.shaded.io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import io.tsgate.config.ConfigException;
 import io.tsgate.config.DatasourceConfig;
 import io.tsgate.limits.UsageSource;

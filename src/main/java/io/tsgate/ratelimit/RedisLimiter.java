@@ -16,7 +16,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import java.util.concurrent.TimeUnit;
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import io.tsgate.limits.LimitRule;
 import io.tsgate.limits.LimitRules;
 import io.tsgate.limits.LimitType;

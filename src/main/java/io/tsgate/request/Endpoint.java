@@ -1,6 +1,5 @@
 package io.tsgate.request;
 
-import io.tsgate.auth.Tenant;
 import java.util.Objects;
 
 /**

@@ -2,6 +2,8 @@ package io.tsgate.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.tsgate.request.Label;
+import io.tsgate.request.Tenant;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.tsgate.auth;
 
+import io.tsgate.request.Label;
 import io.tsgate.testing.MutableClock;
 import static io.tsgate.auth.TestKeys.NOW;
 import static org.junit.jupiter.api.Assertions.assertEquals;

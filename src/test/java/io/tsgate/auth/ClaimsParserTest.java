@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tsgate.request.Label;
+import io.tsgate.request.Tenant;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

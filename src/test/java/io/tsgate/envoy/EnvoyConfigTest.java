@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
 import io.tsgate.request.EndpointCatalogue;
 import io.tsgate.request.RequestClass;
 import io.tsgate.request.Endpoint;
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

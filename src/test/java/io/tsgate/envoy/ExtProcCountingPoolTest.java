@@ -24,7 +24,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import io.tsgate.ingest.WriteBodyCounter;
 import io.tsgate.it.Await;
 import io.tsgate.limits.RowBudgetLimiter;

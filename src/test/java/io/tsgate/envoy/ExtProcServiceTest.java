@@ -16,7 +16,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import io.tsgate.ingest.Fixtures;
 import io.tsgate.ingest.WriteBodyCounter;
 import io.tsgate.it.ExtProcStandIn;

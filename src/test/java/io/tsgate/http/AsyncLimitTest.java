@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsgate.auth.OpenAccessAuthenticator;
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import io.tsgate.config.HttpServerConfig;
 import io.tsgate.limits.LimitVerdict;
 import io.tsgate.limits.Limiter;

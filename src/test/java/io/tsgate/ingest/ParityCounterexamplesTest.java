@@ -2,7 +2,7 @@ package io.tsgate.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tsgate.auth.Label;
+import io.tsgate.request.Label;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;

@@ -17,7 +17,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsgate.Gateway;
 import io.tsgate.auth.KeyPairFiles;
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import io.tsgate.envoy.ExtProcService;
 import io.tsgate.ingest.Fixtures;
 import io.tsgate.ingest.WriteBodyCounter;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,6 +1,6 @@
 package io.tsgate.limits;
 
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import org.junit.jupiter.api.Test;
 
 /** {@link LimiterBoundaries} on the local backend ({@code RedisLimiterBoundaryIT} runs the same on Redis). */

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.stream.LongStream;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import io.tsgate.testing.MutableClock;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;

@@ -1,6 +1,6 @@
 package io.tsgate.parity;
 
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import io.tsgate.limits.LimitVerdict;
 import io.tsgate.limits.Limiter;
 import java.util.concurrent.CompletableFuture;

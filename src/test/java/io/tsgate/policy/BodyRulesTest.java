@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import io.tsgate.auth.Access;
 import io.tsgate.auth.BearerTokenAuthenticator;
-import io.tsgate.auth.Label;
+import io.tsgate.request.Label;
 import io.tsgate.auth.Mode;
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import io.tsgate.request.RequestAttributes;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;

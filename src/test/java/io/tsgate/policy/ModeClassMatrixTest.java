@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import io.tsgate.auth.Access;
 import io.tsgate.auth.BearerTokenAuthenticator;
 import io.tsgate.auth.Mode;
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import io.tsgate.request.RequestAttributes;
 import io.tsgate.request.RequestClass;
 import java.util.ArrayList;

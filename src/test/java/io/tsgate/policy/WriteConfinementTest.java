@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tsgate.auth.Access;
 import io.tsgate.auth.ApiKeyParser;
 import io.tsgate.auth.Authenticator;
-import io.tsgate.auth.Label;
+import io.tsgate.request.Label;
 import io.tsgate.auth.VmAccessClaim;
 import io.tsgate.request.RequestAttributes;
 import java.time.Instant;

@@ -2,7 +2,7 @@ package io.tsgate.ratelimit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.tsgate.auth.Tenant;
+import io.tsgate.request.Tenant;
 import io.tsgate.it.RedisServer;
 import io.tsgate.limits.LimitFile;
 import io.tsgate.limits.LimitRules;

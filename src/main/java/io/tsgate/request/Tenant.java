@@ -1,4 +1,4 @@
-package io.tsgate.auth;
+package io.tsgate.request;
 
 /** A VictoriaMetrics tenant: unsigned 32-bit account and project ids. */
 public record Tenant(long accountId, long projectId) {
@@ -14,5 +14,18 @@ public record Tenant(long accountId, long projectId) {
     @Override
     public String toString() {
         return accountId + ":" + projectId;
+    }
+
+    /**
+     * Reads the {@link #toString()} form back.
+     *
+     * @throws IllegalArgumentException when {@code s} is not two unsigned 32-bit decimal ids joined by a colon
+     */
+    public static Tenant parse(String s) {
+        int colon = s.indexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("want account:project, got \"" + s + "\"");
+        }
+        return new Tenant(Long.parseLong(s.substring(0, colon)), Long.parseLong(s.substring(colon + 1)));
     }
 }

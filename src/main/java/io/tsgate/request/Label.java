@@ -1,4 +1,4 @@
-package io.tsgate.auth;
+package io.tsgate.request;
 
 /** One label name and value to enforce on reads and writes. */
 public record Label(String name, String value) {
