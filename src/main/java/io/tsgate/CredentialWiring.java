@@ -3,7 +3,7 @@ package io.tsgate;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.tsgate.apikeys.RedisApiKeyLoader;
+import io.tsgate.backends.RedisApiKeyLoader;
 import io.tsgate.auth.ApiKeyAuthenticator;
 import io.tsgate.auth.ApiKeyFileLoader;
 import io.tsgate.auth.ApiKeyLoader;

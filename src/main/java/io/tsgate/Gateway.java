@@ -28,7 +28,6 @@ import io.tsgate.http.ServerTls;
 import io.tsgate.log.LogSettings;
 import io.tsgate.policy.DecisionObserver;
 import io.tsgate.policy.RequestAuthorizer;
-import io.tsgate.ratelimit.RateLimits;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;

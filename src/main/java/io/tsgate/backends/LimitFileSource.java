@@ -1,4 +1,4 @@
-package io.tsgate.ratelimit;
+package io.tsgate.backends;
 
 import io.tsgate.limits.LimitFileReloader;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package io.tsgate.ratelimit;
+package io.tsgate;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -1,4 +1,4 @@
-package io.tsgate.ratelimit;
+package io.tsgate.backends;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;

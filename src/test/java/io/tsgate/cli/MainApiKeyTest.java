@@ -1,4 +1,4 @@
-package io.tsgate;
+package io.tsgate.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

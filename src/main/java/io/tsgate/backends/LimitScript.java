@@ -1,4 +1,4 @@
-package io.tsgate.ratelimit;
+package io.tsgate.backends;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,9 @@
-package io.tsgate.ratelimit;
+package io.tsgate;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.tsgate.DaemonScheduler;
+import io.tsgate.backends.LimitFileSource;
+import io.tsgate.backends.PromQlUsageSource;
+import io.tsgate.backends.RedisLimiter;
 import io.tsgate.config.ConfigException;
 import io.tsgate.config.LimitsConfig;
 import io.tsgate.limits.DatasourceLimiter;

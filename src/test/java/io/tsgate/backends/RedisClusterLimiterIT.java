@@ -1,4 +1,4 @@
-package io.tsgate.ratelimit;
+package io.tsgate.backends;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

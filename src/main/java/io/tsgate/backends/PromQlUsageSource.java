@@ -1,4 +1,4 @@
-package io.tsgate.ratelimit;
+package io.tsgate.backends;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

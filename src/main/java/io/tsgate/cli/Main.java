@@ -1,8 +1,6 @@
-package io.tsgate;
+package io.tsgate.cli;
 
-import io.tsgate.cli.CheckCommand;
-import io.tsgate.cli.EnvoyConfigCommand;
-import io.tsgate.cli.TokenCommand;
+import io.tsgate.Gateway;
 import io.tsgate.config.ConfigException;
 import io.tsgate.config.FlagCatalogue;
 import io.tsgate.config.FlagSpec;
