@@ -3,7 +3,6 @@ package io.tsgate;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.tsgate.backends.RedisApiKeyLoader;
 import io.tsgate.auth.ApiKeyAuthenticator;
 import io.tsgate.auth.ApiKeyFileLoader;
 import io.tsgate.auth.ApiKeyLoader;
@@ -11,12 +10,20 @@ import io.tsgate.auth.ApiKeyOrTokenAuthenticator;
 import io.tsgate.auth.ApiKeyParser;
 import io.tsgate.auth.ApiKeySync;
 import io.tsgate.auth.Authenticator;
+import io.tsgate.auth.BearerTokenAuthenticator;
 import io.tsgate.auth.CombinedKeySource;
 import io.tsgate.auth.JwksKeySource;
 import io.tsgate.auth.JwksSettings;
+import io.tsgate.auth.JwtSettings;
+import io.tsgate.auth.JwtVerifier;
 import io.tsgate.auth.KeySource;
+import io.tsgate.auth.OpenAccessAuthenticator;
+import io.tsgate.auth.PemKeySource;
+import io.tsgate.backends.RedisApiKeyLoader;
+import io.tsgate.config.ApiKeysConfig;
 import io.tsgate.config.ConfigException;
-import io.tsgate.config.CredentialSourcesConfig;
+import io.tsgate.config.GatewayConfig;
+import io.tsgate.config.TokenKeysConfig;
 import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -25,17 +32,20 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Wires the credential sources of issue 4 — JWKS and OIDC discovery keys, API keys from a file or Redis — into
- * the gateway: background schedules, metrics and readiness. Everything here runs at start-up; the request path only
- * sees the resulting {@link KeySource} and {@link Authenticator}.
+ * Wires every credential source into the one {@link Authenticator} the gateway asks for: key files and inline keys,
+ * JWKS and OIDC discovery keys, API keys from a file or Redis, or open access when {@code -enable.auth=false}. It owns
+ * their background schedules, metrics and readiness, and closes them. Everything here runs at start-up; the request
+ * path only sees the resulting {@link Authenticator}.
  */
 final class CredentialWiring implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CredentialWiring.class);
-    private final CredentialSourcesConfig config;
+    private final TokenKeysConfig tokenKeys;
+    private final ApiKeysConfig apiKeyConfig;
     private final Clock clock;
     private final PrometheusRegistry registry;
     private final ScheduledExecutorService background;
     private final List<JwksKeySource> remote = new ArrayList<>();
+    private final Authenticator authenticator;
     private ApiKeySync apiKeys;
     private RedisApiKeyLoader redis;
     /** JWKS fetches get their own thread: a slow identity provider must not delay API key syncs or key files. */
@@ -43,31 +53,33 @@ final class CredentialWiring implements AutoCloseable {
     /** Redis API key syncs, likewise. */
     private ScheduledExecutorService apiKeyFetcher;
 
-    CredentialWiring(CredentialSourcesConfig config, Clock clock, PrometheusRegistry registry,
+    CredentialWiring(GatewayConfig config, Clock clock, PrometheusRegistry registry,
                      ScheduledExecutorService background) throws ConfigException {
-        this.config = config;
+        this.tokenKeys = config.tokenKeys();
+        this.apiKeyConfig = config.apiKeys();
         this.clock = clock;
         this.registry = registry;
         this.background = background;
-        if (config.hasRemoteKeys()) {
+        if (!config.authEnabled()) {
+            LOG.warn("-enable.auth=false: every request gets full access to tenant 0:0");
+            authenticator = new OpenAccessAuthenticator(tokenKeys.header());
+            return;
+        }
+        if (tokenKeys.hasRemoteKeys()) {
             startRemoteKeys();
         }
-        if (config.hasApiKeys()) {
+        if (apiKeyConfig.configured()) {
             startApiKeys();
         }
+        Authenticator tokens = !tokenKeys.configured() ? null
+                : new BearerTokenAuthenticator(tokenKeys.header(), verifier());
+        authenticator = apiKeys == null ? tokens
+                : new ApiKeyOrTokenAuthenticator(new ApiKeyAuthenticator(apiKeyConfig.header(), apiKeys, clock), tokens);
     }
 
-    /** The key files plus every JWKS source, as the JWT verifier's one key source. */
-    KeySource keySource(KeySource files) {
-        return new CombinedKeySource(files, remote, keyFetcher == null ? background : keyFetcher);
-    }
-
-    /** {@code tokens} (may be null) alone, or side by side with API keys when they are configured. */
-    Authenticator authenticator(Authenticator tokens) {
-        if (apiKeys == null) {
-            return tokens;
-        }
-        return new ApiKeyOrTokenAuthenticator(new ApiKeyAuthenticator(config.apiKeyHeader(), apiKeys, clock), tokens);
+    /** Tokens alone, API keys alone, or API keys beside tokens; open access when auth is off. */
+    Authenticator authenticator() {
+        return authenticator;
     }
 
     /** Null when ready; else why not (JWKS keys or Redis API keys not loaded yet). */
@@ -97,18 +109,50 @@ final class CredentialWiring implements AutoCloseable {
         }
     }
 
+    /** Key files and inline keys, refreshed in the background, plus every JWKS source, behind one verifier. */
+    private JwtVerifier verifier() throws ConfigException {
+        JwtSettings settings = tokenKeys.jwtSettings();
+        PemKeySource keys;
+        try {
+            keys = PemKeySource.load(settings);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        if (tokenKeys.skipSignatureVerification()) {
+            LOG.warn("-auth.insecureSkipSignatureVerification: token signatures are NOT checked; anyone can mint a token");
+        }
+        GaugeWithCallback.builder().name("tsgate_auth_signature_verification_disabled")
+                .help("1 when -auth.insecureSkipSignatureVerification is set")
+                .callback(cb -> cb.call(tokenKeys.skipSignatureVerification() ? 1 : 0)).register(registry);
+        GaugeWithCallback.builder().name("tsgate_auth_keys").help("Verification keys and secrets currently loaded")
+                .callback(cb -> cb.call(keys.keyCount())).register(registry);
+        CounterWithCallback.builder().name("tsgate_auth_key_reload_errors_total")
+                .help("Key or secret files that failed to load on a refresh (the last good keys stay in force)")
+                .callback(cb -> cb.call(keys.reloadErrors())).register(registry);
+        long every = tokenKeys.keyFilesCheckInterval().toMillis();
+        background.scheduleWithFixedDelay(keys::refresh, every, every, TimeUnit.MILLISECONDS);
+        KeySource all = new CombinedKeySource(keys, remote, keyFetcher == null ? background : keyFetcher);
+        JwtVerifier verifier = new JwtVerifier(settings, all, clock);
+        CounterWithCallback.builder().name("tsgate_token_cache_hits_total").help("Verified-token cache hits")
+                .callback(cb -> cb.call(verifier.cacheHits())).register(registry);
+        CounterWithCallback.builder().name("tsgate_token_cache_misses_total").help("Verified-token cache misses")
+                .callback(cb -> cb.call(verifier.cacheMisses())).register(registry);
+        return verifier;
+    }
+
     private void startRemoteKeys() throws ConfigException {
         JwksSettings settings;
         try {
-            settings = new JwksSettings(config.jwksRefreshInterval(), config.jwksMinRefreshInterval(),
-                    config.jwksTimeout(), config.jwksCAFile() == null ? null : JwksSettings.trusting(config.jwksCAFile()));
+            settings = new JwksSettings(tokenKeys.jwksRefreshInterval(), tokenKeys.jwksMinRefreshInterval(),
+                    tokenKeys.jwksTimeout(),
+                    tokenKeys.jwksCAFile() == null ? null : JwksSettings.trusting(tokenKeys.jwksCAFile()));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("-auth.jwksTLSCAFile: " + e.getMessage());
         }
-        for (URI u : config.jwksEndpoints()) {
+        for (URI u : tokenKeys.jwksEndpoints()) {
             remote.add(JwksKeySource.jwks(u, settings, clock));
         }
-        for (URI u : config.discoveryEndpoints()) {
+        for (URI u : tokenKeys.discoveryEndpoints()) {
             remote.add(JwksKeySource.discovery(u, settings, clock));
         }
         for (JwksKeySource s : remote) {
@@ -116,7 +160,7 @@ final class CredentialWiring implements AutoCloseable {
                 LOG.warn("keys from {} are fetched over plain http: whoever can alter that traffic can mint tokens", s.endpoint());
             }
         }
-        long every = config.jwksMinRefreshInterval().toMillis();
+        long every = tokenKeys.jwksMinRefreshInterval().toMillis();
         keyFetcher = DaemonScheduler.named("tsgate-jwks");
         for (JwksKeySource s : remote) {
             keyFetcher.scheduleWithFixedDelay(s::tick, 0, every, TimeUnit.MILLISECONDS);
@@ -144,32 +188,32 @@ final class CredentialWiring implements AutoCloseable {
     }
 
     private void startApiKeys() throws ConfigException {
-        ApiKeyParser parser = new ApiKeyParser(config.apiKeyNameLabel());
+        ApiKeyParser parser = new ApiKeyParser(apiKeyConfig.nameLabel());
         ApiKeyLoader loader;
         String source;
-        if (config.apiKeyFile() != null) {
-            loader = new ApiKeyFileLoader(config.apiKeyFile(), parser);
-            source = config.apiKeyFile().toString();
+        if (apiKeyConfig.file() != null) {
+            loader = new ApiKeyFileLoader(apiKeyConfig.file(), parser);
+            source = apiKeyConfig.file().toString();
         } else {
-            redis = new RedisApiKeyLoader(config.apiKeyRedisUrl(), config.apiKeyRedisKey(), parser,
+            redis = new RedisApiKeyLoader(apiKeyConfig.redisUrl(), apiKeyConfig.redisKey(), parser,
                     java.time.Duration.ofSeconds(5));
             loader = redis;
-            source = "Redis hash " + config.apiKeyRedisKey();
+            source = "Redis hash " + apiKeyConfig.redisKey();
         }
         apiKeys = new ApiKeySync(loader, source, clock);
-        if (config.apiKeyFile() != null) {
+        if (apiKeyConfig.file() != null) {
             String why = apiKeys.sync();
             if (why != null) {
                 throw new ConfigException("-apikeys.file: " + why);
             }
         }
-        long every = config.apiKeySyncInterval().toMillis();
+        long every = apiKeyConfig.syncInterval().toMillis();
         if (redis != null) {
             // Its own thread: an unreachable Redis blocks each sync for seconds.
             apiKeyFetcher = DaemonScheduler.named("tsgate-apikeys");
         }
         (redis != null ? apiKeyFetcher : background).scheduleWithFixedDelay(apiKeys::sync,
-                config.apiKeyFile() != null ? every : 0, every, TimeUnit.MILLISECONDS);
+                apiKeyConfig.file() != null ? every : 0, every, TimeUnit.MILLISECONDS);
         ApiKeySync sync = apiKeys;
         GaugeWithCallback.builder().name("tsgate_apikeys").help("API keys in force")
                 .callback(cb -> cb.call(sync.current().size())).register(registry);

@@ -1,30 +1,23 @@
 package io.tsgate;
 
 import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.health.v1.HealthCheckResponse;
-import io.prometheus.metrics.core.metrics.CounterWithCallback;
-import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsgate.auth.Authenticator;
-import io.tsgate.auth.BearerTokenAuthenticator;
-import io.tsgate.auth.JwtSettings;
-import io.tsgate.auth.JwtVerifier;
-import io.tsgate.auth.OpenAccessAuthenticator;
-import io.tsgate.auth.PemKeySource;
 import io.tsgate.config.ConfigException;
 import io.tsgate.config.FlagParser;
 import io.tsgate.config.GatewayConfig;
 import io.tsgate.envoy.ExtAuthzService;
 import io.tsgate.envoy.ExtProcService;
 import io.tsgate.envoy.WriteCountingPool;
-import io.tsgate.ingest.WriteBodyCounter;
-import io.tsgate.limits.Limiter;
-import io.tsgate.limits.UnlimitedLimiter;
 import io.tsgate.http.AdminHttpServer;
 import io.tsgate.http.ForwardAuthHandler;
 import io.tsgate.http.ServerTls;
+import io.tsgate.ingest.WriteBodyCounter;
+import io.tsgate.limits.Limiter;
+import io.tsgate.limits.UnlimitedLimiter;
 import io.tsgate.log.LogSettings;
 import io.tsgate.policy.DecisionObserver;
 import io.tsgate.policy.RequestAuthorizer;
@@ -66,16 +59,16 @@ public final class Gateway implements AutoCloseable {
     }
 
     public static Gateway start(GatewayConfig config, Clock clock) throws ConfigException, IOException {
-        LogSettings.configure(config.loggerFormat(), config.loggerLevel());
+        LogSettings.configure(config.log().format(), config.log().level());
         PrometheusRegistry registry = new PrometheusRegistry();
         ScheduledExecutorService background = DaemonScheduler.named("tsgate-background");
         RateLimits limits = RateLimits.start(config.limits(), clock, registry);
         Components c = components(config, clock, registry, background, limits == null ? null : limits.limiter());
         HealthStatusManager health = new HealthStatusManager();
-        DecisionObserver observer = new DecisionObserver(registry, config.trustedProxyHops(), config.accessLog());
+        DecisionObserver observer = new DecisionObserver(registry, config.trustedProxyHops(), config.log().accessLog());
         NettyServerBuilder grpcBuilder = NettyServerBuilder.forAddress(config.grpcListen().socketAddress());
         if (config.tls() != null) {
-            grpcBuilder.sslContext(ServerTls.grpc(config.tls(), config.credentialSources().grpcClientCAFile()));
+            grpcBuilder.sslContext(ServerTls.grpc(config.tls()));
         }
         // Without rate limits nothing needs counting; the ext_proc service then never asks for a body.
         Limiter limiter = limits == null ? new UnlimitedLimiter() : limits.limiter();
@@ -145,52 +138,10 @@ public final class Gateway implements AutoCloseable {
     static Components components(GatewayConfig config, Clock clock, PrometheusRegistry registry,
                                  ScheduledExecutorService background, io.tsgate.limits.Limiter limiter)
             throws ConfigException {
-        Authenticator authenticator;
-        CredentialWiring wiring = null;
-        if (!config.authEnabled()) {
-            LOG.warn("-enable.auth=false: every request gets full access to tenant 0:0");
-            authenticator = new OpenAccessAuthenticator(config.authHeader());
-        } else {
-            wiring = new CredentialWiring(config.credentialSources(), clock, registry, background);
-            authenticator = wiring.authenticator(!config.hasTokenKeys() ? null : new BearerTokenAuthenticator(config.authHeader(),
-                    verifier(config, clock, registry, background, wiring)));
-        }
-        CredentialWiring w = wiring;
+        CredentialWiring credentials = new CredentialWiring(config, clock, registry, background);
+        Authenticator authenticator = credentials.authenticator();
         return new Components(new RequestAuthorizer(authenticator, config.clusterMode(), limiter),
-                authenticator.credentialHeader(), w == null ? () -> null : w::notReady, w == null ? () -> { } : w);
-    }
-
-    private static JwtVerifier verifier(GatewayConfig config, Clock clock, PrometheusRegistry registry,
-                                        ScheduledExecutorService background, CredentialWiring wiring)
-            throws ConfigException {
-        JwtSettings settings = new JwtSettings(config.publicKeysPem(), config.publicKeyFiles(), config.hmacSecretFiles(),
-                config.issuer(), config.audience(), config.clockSkew(), config.skipSignatureVerification(),
-                config.tokenCacheSize());
-        PemKeySource keys;
-        try {
-            keys = PemKeySource.load(settings);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(e.getMessage());
-        }
-        if (config.skipSignatureVerification()) {
-            LOG.warn("-auth.insecureSkipSignatureVerification: token signatures are NOT checked; anyone can mint a token");
-        }
-        GaugeWithCallback.builder().name("tsgate_auth_signature_verification_disabled")
-                .help("1 when -auth.insecureSkipSignatureVerification is set")
-                .callback(cb -> cb.call(config.skipSignatureVerification() ? 1 : 0)).register(registry);
-        GaugeWithCallback.builder().name("tsgate_auth_keys").help("Verification keys and secrets currently loaded")
-                .callback(cb -> cb.call(keys.keyCount())).register(registry);
-        CounterWithCallback.builder().name("tsgate_auth_key_reload_errors_total")
-                .help("Key or secret files that failed to load on a refresh (the last good keys stay in force)")
-                .callback(cb -> cb.call(keys.reloadErrors())).register(registry);
-        long every = config.keyFilesCheckInterval().toMillis();
-        background.scheduleWithFixedDelay(keys::refresh, every, every, TimeUnit.MILLISECONDS);
-        JwtVerifier verifier = new JwtVerifier(settings, wiring.keySource(keys), clock);
-        CounterWithCallback.builder().name("tsgate_token_cache_hits_total").help("Verified-token cache hits")
-                .callback(cb -> cb.call(verifier.cacheHits())).register(registry);
-        CounterWithCallback.builder().name("tsgate_token_cache_misses_total").help("Verified-token cache misses")
-                .callback(cb -> cb.call(verifier.cacheMisses())).register(registry);
-        return verifier;
+                authenticator.credentialHeader(), credentials::notReady, credentials);
     }
 
     /** Reloads the rate-limit file now, as SIGHUP does; false when it is invalid (or limits are off). */

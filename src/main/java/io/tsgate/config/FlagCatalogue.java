@@ -57,7 +57,7 @@ public final class FlagCatalogue {
             FlagSpec.of("loggerFormat", STRING, "default", "Log format: default (text) or json"),
             FlagSpec.of("loggerLevel", STRING, "INFO", "Minimum log level: DEBUG, INFO, WARN, ERROR"),
             FlagSpec.of("accessLog", BOOL, "false", "Log one line per allowed request too (denials are always logged)"),
-            // forward-auth (issue 3)
+            // forward-auth
             FlagSpec.of("forwardAuth.proxyAppliesPath", BOOL, "false", "The proxy in front of /authz/… (Envoy http_service) "
                     + "and /authz-forwarded (Traefik, Caddy) forwards x-tsgate-path as the request target (an Envoy Lua filter, "
                     + "a Caddy rewrite). Unset, those endpoints deny (403) requests whose rewrite carries the confinement "
@@ -103,7 +103,7 @@ public final class FlagCatalogue {
             FlagSpec.of("datasource.tlsCertFile", STRING, "", "Client certificate (PEM) for an https -datasource.url"),
             FlagSpec.of("datasource.tlsKeyFile", STRING, "", "Client key (PEM, PKCS#8) for -datasource.tlsCertFile"),
             FlagSpec.of("datasource.tlsInsecureSkipVerify", BOOL, "false", "Do not verify the certificate of an https -datasource.url (insecure)"),
-            // key sources, API keys, mutual TLS (issue 4)
+            // key sources, API keys, mutual TLS
             FlagSpec.of("auth.jwksEndpoints", LIST, "", "JWKS URLs whose keys verify JWTs; fetched in the background, never on the request path"),
             FlagSpec.of("auth.oidcDiscoveryEndpoints", LIST, "", "OpenID Connect discovery URLs (…/.well-known/openid-configuration); their jwks_uri is fetched like -auth.jwksEndpoints"),
             FlagSpec.of("auth.jwksRefreshInterval", DURATION, "5m", "How often JWKS keys are re-fetched; the last good key set stays in force when a fetch fails"),

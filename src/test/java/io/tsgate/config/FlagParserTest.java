@@ -86,7 +86,7 @@ class FlagParserTest {
         assertTrue(e.getMessage().contains("-auth.publicKeyFiles"), e.getMessage());
         GatewayConfig insecure = GatewayConfig.from(FlagParser.parse(
                 List.of("-auth.insecureSkipSignatureVerification"), Map.of()));
-        assertTrue(insecure.skipSignatureVerification());
+        assertTrue(insecure.tokenKeys().skipSignatureVerification());
     }
 
     @Test

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Flags of the JWKS, API key and mutual TLS sources: accepted values, and one clear error naming the flag. */
-class CredentialSourcesConfigTest {
+class CredentialConfigTest {
     @TempDir
     static Path dir;
 
@@ -30,11 +30,11 @@ class CredentialSourcesConfigTest {
         GatewayConfig c = config("-auth.jwksEndpoints=https://idp/keys,http://127.0.0.1:1/jwks",
                 "-auth.oidcDiscoveryEndpoints=https://idp/.well-known/openid-configuration",
                 "-auth.jwksRefreshInterval=1m", "-auth.jwksMinRefreshInterval=10s");
-        CredentialSourcesConfig s = c.credentialSources();
+        TokenKeysConfig s = c.tokenKeys();
         assertEquals(List.of(URI.create("https://idp/keys"), URI.create("http://127.0.0.1:1/jwks")), s.jwksEndpoints());
         assertEquals(Duration.ofSeconds(10), s.jwksMinRefreshInterval());
-        assertTrue(config("-apikeys.redisUrl=redis://:secret@127.0.0.1:6379").credentialSources().hasApiKeys());
-        assertTrue(!config("-apikeys.redisUrl=redis://:secret@127.0.0.1:6379").credentialSources().toString()
+        assertTrue(config("-apikeys.redisUrl=redis://:secret@127.0.0.1:6379").apiKeys().configured());
+        assertTrue(!config("-apikeys.redisUrl=redis://:secret@127.0.0.1:6379").apiKeys().toString()
                 .contains("secret"), "the Redis URL may hold a password and is never printed");
         ConfigException none = assertThrows(ConfigException.class, () -> config());
         assertTrue(none.getMessage().contains("-auth.jwksEndpoints"), none.getMessage());
