@@ -15,8 +15,8 @@ import io.envoyproxy.envoy.type.v3.StatusCode;
 import io.tsgate.policy.Allow;
 import io.tsgate.policy.Decision;
 import io.tsgate.policy.Deny;
-import io.tsgate.request.RequestClass;
 import io.tsgate.policy.ResponseHeaders;
+import io.tsgate.request.RequestClass;
 import java.util.Map;
 
 /**
@@ -58,10 +58,10 @@ final class CheckResponses {
                 .addHeaders(CLASS_HEADERS[c])
                 .addAllHeadersToRemove(a.removeHeaders());
         Struct metadata = Struct.newBuilder()
-                .putFields("tenant", str(tenant))
-                .putFields("subject", str(a.access().subject()))
-                .putFields("class", CLASS_VALUES[c])
-                .putFields("key_id", str(a.access().keyId()))
+                .putFields(AuthzMetadata.TENANT, str(tenant))
+                .putFields(AuthzMetadata.SUBJECT, str(a.access().subject()))
+                .putFields(AuthzMetadata.CLASS, CLASS_VALUES[c])
+                .putFields(AuthzMetadata.KEY_ID, str(a.access().keyId()))
                 .build();
         return CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok).setDynamicMetadata(metadata).build();
     }

@@ -8,16 +8,16 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsgate.ingest.WriteBodyCounter;
-import io.tsgate.ingest.WriteFormat;
 import io.tsgate.limits.Limiter;
 import io.tsgate.policy.Deny;
+import io.tsgate.request.WriteFormat;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code envoy.service.ext_proc.v3.ExternalProcessor/Process}: write accounting. On request headers it reads the
- * tenant from the ext_authz dynamic metadata Envoy forwards (namespace {@value #AUTHZ_NAMESPACE}; clients cannot
+ * tenant from the ext_authz dynamic metadata Envoy forwards (namespace {@value AuthzMetadata#NAMESPACE}; clients cannot
  * forge it, unlike a header) and asks for the body (mode override BUFFERED) only for writes of tenants with row or
  * series limits. On the body it counts rows and series and asks the {@link Limiter}; a write over a limit ends with
  * an immediate 429, so nothing of it is stored. Headers are handled on the transport thread; a body is counted on
@@ -25,7 +25,6 @@ import org.slf4j.LoggerFactory;
  * whichever thread it arrives on.
  */
 public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcessorImplBase {
-    static final String AUTHZ_NAMESPACE = "envoy.filters.http.ext_authz";
     private static final Logger LOG = LoggerFactory.getLogger("io.tsgate.decision");
 
     final WriteBodyCounter counter;

@@ -2,7 +2,6 @@ package io.tsgate.envoy;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Struct;
-import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
@@ -11,19 +10,20 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.tsgate.request.Label;
-import io.tsgate.request.Tenant;
 import io.tsgate.ingest.ExtraLabels;
 import io.tsgate.ingest.MalformedBodyException;
 import io.tsgate.ingest.WriteCount;
-import io.tsgate.ingest.WriteFormat;
 import io.tsgate.limits.FailSafeLimiter;
 import io.tsgate.limits.LimitVerdict;
 import io.tsgate.policy.Deny;
 import io.tsgate.policy.LimitDenials;
 import io.tsgate.request.BadRequestException;
+import io.tsgate.request.EndpointCatalogue;
+import io.tsgate.request.Label;
 import io.tsgate.request.QueryParam;
 import io.tsgate.request.QueryStrings;
+import io.tsgate.request.Tenant;
+import io.tsgate.request.WriteFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -90,27 +90,27 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
     private ProcessingResponse onHeaders(HttpHeaders headers, ProcessingRequest request) {
         oneBodyMessage = sendsBodyInOneMessage(request);
         String query = readHeaders(headers);
-        format = WriteFormat.ofPath(path);
-        Struct authz = request.getMetadataContext().getFilterMetadataMap().get(ExtProcService.AUTHZ_NAMESPACE);
+        format = EndpointCatalogue.writeFormat(path);
+        Struct authz = request.getMetadataContext().getFilterMetadataMap().get(AuthzMetadata.NAMESPACE);
         if (authz == null) {
             if (format == null) {
                 service.skipped("not_write");
                 return ProcessingResponses.CONTINUE_REQUEST_HEADERS;
             }
             // Without ext_authz's verdict the tenant is unknown; counting cannot be skipped safely.
-            return deny(new Deny(403, "ext_proc_no_authz_metadata", "ext_proc received no " + ExtProcService.AUTHZ_NAMESPACE
-                    + " metadata: set metadata_options.forwarding_namespaces.untyped: [" + ExtProcService.AUTHZ_NAMESPACE
+            return deny(new Deny(403, "ext_proc_no_authz_metadata", "ext_proc received no " + AuthzMetadata.NAMESPACE
+                    + " metadata: set metadata_options.forwarding_namespaces.untyped: [" + AuthzMetadata.NAMESPACE
                     + "] in the ext_proc filter and keep ext_authz before it", "", ""));
         }
-        subject = string(authz, "subject");
-        if (!"write".equals(string(authz, "class")) || format == WriteFormat.STORES_NOTHING) {
+        subject = AuthzMetadata.subject(authz);
+        if (!AuthzMetadata.isWrite(authz) || format == WriteFormat.STORES_NOTHING) {
             service.skipped("not_write");
             return ProcessingResponses.CONTINUE_REQUEST_HEADERS;
         }
         if (format == null) {
             format = WriteFormat.UNCOUNTABLE; // a write endpoint tsgate has no decoder for: never passed as countable
         }
-        tenant = tenant(string(authz, "tenant"));
+        tenant = AuthzMetadata.tenant(authz);
         if (tenant == null) {
             return deny(new Deny(403, "ext_proc_bad_authz_metadata", "ext_authz metadata carries no valid tenant", "", subject));
         }
@@ -418,18 +418,5 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
 
     private static String value(HeaderValue h) {
         return h.getRawValue().isEmpty() ? h.getValue() : h.getRawValue().toString(StandardCharsets.UTF_8);
-    }
-
-    private static String string(Struct s, String field) {
-        Value v = s.getFieldsMap().get(field);
-        return v == null ? "" : v.getStringValue();
-    }
-
-    private static Tenant tenant(String s) {
-        try {
-            return Tenant.parse(s);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 }

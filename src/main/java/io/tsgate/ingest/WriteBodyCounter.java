@@ -1,5 +1,6 @@
 package io.tsgate.ingest;
 
+import io.tsgate.request.WriteFormat;
 import java.util.EnumMap;
 import java.util.Map;
 

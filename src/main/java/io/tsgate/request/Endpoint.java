@@ -19,8 +19,10 @@ import java.util.Objects;
  * @param clusterPrefix what VictoriaMetrics cluster puts in front of {@link #path()}, with {@code {tenant}} standing
  *                      for {@code account:project} (e.g. {@code /select/{tenant}/prometheus}); null when the endpoint
  *                      has no tenant-scoped cluster route
+ * @param writeFormat   the body format of a write endpoint (what ext_proc counts it as); null for reads and admin
  */
-public record Endpoint(String path, RequestClass requestClass, boolean confinable, String clusterPrefix) {
+public record Endpoint(String path, RequestClass requestClass, boolean confinable, String clusterPrefix,
+                       WriteFormat writeFormat) {
 
     /** The placeholder in {@link #clusterPrefix()} that {@link #clusterPath(Tenant)} replaces. */
     public static final String TENANT_PLACEHOLDER = "{tenant}";
@@ -31,6 +33,14 @@ public record Endpoint(String path, RequestClass requestClass, boolean confinabl
         if (clusterPrefix != null && !clusterPrefix.contains(TENANT_PLACEHOLDER)) {
             throw new IllegalArgumentException("clusterPrefix must contain " + TENANT_PLACEHOLDER);
         }
+        if ((requestClass == RequestClass.WRITE) != (writeFormat != null)) {
+            throw new IllegalArgumentException("a write endpoint names its body format, and only a write endpoint");
+        }
+    }
+
+    /** A read or admin endpoint: no body format. */
+    public Endpoint(String path, RequestClass requestClass, boolean confinable, String clusterPrefix) {
+        this(path, requestClass, confinable, clusterPrefix, null);
     }
 
     /**

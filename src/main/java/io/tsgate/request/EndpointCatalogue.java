@@ -66,6 +66,29 @@ public final class EndpointCatalogue {
     }
 
     /**
+     * The body format of a write to {@code path} as ext_authz authorized it (query string ignored): single-node, or
+     * cluster {@code /insert/{tenant}/…}, which routes {@code /insert/{tenant}/prometheus} itself to remote write.
+     * Null when the path is no write endpoint. Classification is the one ext_authz used, so both sides agree on
+     * what the endpoint is (aliases, the {@code /prometheus} prefix, Datadog's trailing slash).
+     */
+    public static WriteFormat writeFormat(String path) {
+        int q = path.indexOf('?');
+        String p = q < 0 ? path : path.substring(0, q);
+        if (p.startsWith("/insert/")) {
+            int slash = p.indexOf('/', "/insert/".length());
+            if (slash < 0) {
+                return null;
+            }
+            p = p.substring(slash);
+            if (p.equals("/prometheus") || p.equals("/prometheus/")) {
+                return WriteFormat.PROMETHEUS_REMOTE_WRITE;
+            }
+        }
+        Endpoint e = classify("POST", p);
+        return e == null ? null : e.writeFormat();
+    }
+
+    /**
      * Every fixed path (aliases included, without variable parts such as label names) that classifies as
      * {@code cls} for some method, as a client may send it: vminsert and vmstorage paths as listed, vmselect paths
      * bare and under {@code /prometheus}. Lets tests check that proxy configs route every such path as intended.

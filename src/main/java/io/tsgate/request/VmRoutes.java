@@ -3,6 +3,15 @@ package io.tsgate.request;
 import static io.tsgate.request.RequestClass.ADMIN;
 import static io.tsgate.request.RequestClass.READ;
 import static io.tsgate.request.RequestClass.WRITE;
+import static io.tsgate.request.WriteFormat.CSV;
+import static io.tsgate.request.WriteFormat.INFLUX;
+import static io.tsgate.request.WriteFormat.NATIVE;
+import static io.tsgate.request.WriteFormat.OPENTSDB_HTTP;
+import static io.tsgate.request.WriteFormat.PROMETHEUS_REMOTE_WRITE;
+import static io.tsgate.request.WriteFormat.PROMETHEUS_TEXT;
+import static io.tsgate.request.WriteFormat.STORES_NOTHING;
+import static io.tsgate.request.WriteFormat.UNCOUNTABLE;
+import static io.tsgate.request.WriteFormat.VM_JSON_LINE;
 
 import java.util.Collections;
 import java.util.HashMap;
@@ -27,10 +36,14 @@ final class VmRoutes {
             return methods.contains(method) ? endpoint : null;
         }
 
-        /** The same route for a path with a variable part (label name, tag name, pushgateway labels). */
+        /**
+         * The same route for a path with a variable part (label name, tag name, pushgateway labels). A write's
+         * variable part carries labels the body counters do not read, so such a write is counted as uncountable.
+         */
         Endpoint match(String method, String path) {
             Endpoint e = match(method);
-            return e == null ? null : new Endpoint(path, e.requestClass(), e.confinable(), e.clusterPrefix());
+            return e == null ? null : new Endpoint(path, e.requestClass(), e.confinable(), e.clusterPrefix(),
+                    e.writeFormat() == null ? null : UNCOUNTABLE);
         }
     }
 
@@ -57,38 +70,39 @@ final class VmRoutes {
     /** vmstorage matches the raw path. None of these has a tenant-scoped cluster route. */
     static final Map<String, Route> STORAGE_ROUTES = Collections.unmodifiableMap(STORAGES);
 
-    static final Route PROMETHEUS_IMPORT = route("/api/v1/import/prometheus", WRITE, true, INSERT_PROMETHEUS, WRITES);
-    static final Route LABEL_VALUES = route("/api/v1/label/{name}/values", READ, true, SELECT_PROMETHEUS, READS);
-    static final Route GRAPHITE_TAG_VALUES = route("/tags/{name}", READ, false, SELECT_GRAPHITE, READS);
-    static final Route GRAPHITE_FUNCTIONS = route("/functions", READ, false, SELECT_GRAPHITE, READS);
+    static final Route PROMETHEUS_IMPORT = route("/api/v1/import/prometheus", WRITE, true, INSERT_PROMETHEUS, WRITES,
+            PROMETHEUS_TEXT);
+    static final Route LABEL_VALUES = route("/api/v1/label/{name}/values", READ, true, SELECT_PROMETHEUS, READS, null);
+    static final Route GRAPHITE_TAG_VALUES = route("/tags/{name}", READ, false, SELECT_GRAPHITE, READS, null);
+    static final Route GRAPHITE_FUNCTIONS = route("/functions", READ, false, SELECT_GRAPHITE, READS, null);
 
     static {
         // Every vminsert handler in v1.79.5 and master appends extra_label after the row's own labels, and
         // storage keeps the last value of a duplicated label, so the extra label wins: confinable.
-        insert(INSERT_PROMETHEUS, true, WRITES, "/api/v1/write", "/prometheus/api/v1/write");
-        insert(INSERT_PROMETHEUS, true, WRITES, "/api/v1/push", "/prometheus/api/v1/push");
-        insert(INSERT_PROMETHEUS, true, WRITES, "/api/v1/import", "/prometheus/api/v1/import");
-        insert(INSERT_PROMETHEUS, true, WRITES, "/api/v1/import/csv", "/prometheus/api/v1/import/csv");
-        insert(INSERT_PROMETHEUS, true, WRITES, "/api/v1/import/native", "/prometheus/api/v1/import/native");
-        insert(INSERT, true, WRITES, "/influx/write", "/write");
-        insert(INSERT, true, WRITES, "/influx/api/v2/write", "/api/v2/write");
-        insert(INSERT, false, STUBS, "/influx/query", "/query");
-        insert(INSERT, false, STUBS, "/influx/health");
+        insert(INSERT_PROMETHEUS, true, WRITES, PROMETHEUS_REMOTE_WRITE, "/api/v1/write", "/prometheus/api/v1/write");
+        insert(INSERT_PROMETHEUS, true, WRITES, PROMETHEUS_REMOTE_WRITE, "/api/v1/push", "/prometheus/api/v1/push");
+        insert(INSERT_PROMETHEUS, true, WRITES, VM_JSON_LINE, "/api/v1/import", "/prometheus/api/v1/import");
+        insert(INSERT_PROMETHEUS, true, WRITES, CSV, "/api/v1/import/csv", "/prometheus/api/v1/import/csv");
+        insert(INSERT_PROMETHEUS, true, WRITES, NATIVE, "/api/v1/import/native", "/prometheus/api/v1/import/native");
+        insert(INSERT, true, WRITES, INFLUX, "/influx/write", "/write");
+        insert(INSERT, true, WRITES, INFLUX, "/influx/api/v2/write", "/api/v2/write");
+        insert(INSERT, false, STUBS, STORES_NOTHING, "/influx/query", "/query");
+        insert(INSERT, false, STUBS, STORES_NOTHING, "/influx/health");
         // Single-node serves OpenTSDB HTTP on -opentsdbHTTPListenAddr, not on the main port.
-        insert(INSERT, true, WRITES, "/opentsdb/api/put", "/api/put");
-        insert(INSERT, true, WRITES, "/datadog/api/v1/series");
-        insert(INSERT, true, WRITES, "/datadog/api/v2/series");
-        insert(INSERT, true, WRITES, "/datadog/api/beta/sketches");
-        insert(INSERT, false, STUBS, "/datadog/api/v1/validate");
-        insert(INSERT, false, STUBS, "/datadog/api/v1/check_run");
-        insert(INSERT, false, STUBS, "/datadog/intake");
-        insert(INSERT, false, STUBS, "/datadog/api/v1/metadata");
-        insert(INSERT, true, WRITES, "/opentelemetry/v1/metrics");
-        insert(INSERT, true, WRITES, "/opentelemetry/api/v1/push");
-        insert(INSERT, true, WRITES, "/newrelic/infra/v2/metrics/events/bulk");
-        insert(INSERT, false, STUBS, "/newrelic");
-        insert(INSERT, false, STUBS, "/newrelic/inventory/deltas");
-        insert(INSERT, true, WRITES, "/zabbixconnector/api/v1/history");
+        insert(INSERT, true, WRITES, OPENTSDB_HTTP, "/opentsdb/api/put", "/api/put");
+        insert(INSERT, true, WRITES, UNCOUNTABLE, "/datadog/api/v1/series");
+        insert(INSERT, true, WRITES, UNCOUNTABLE, "/datadog/api/v2/series");
+        insert(INSERT, true, WRITES, UNCOUNTABLE, "/datadog/api/beta/sketches");
+        insert(INSERT, false, STUBS, STORES_NOTHING, "/datadog/api/v1/validate");
+        insert(INSERT, false, STUBS, STORES_NOTHING, "/datadog/api/v1/check_run");
+        insert(INSERT, false, STUBS, STORES_NOTHING, "/datadog/intake");
+        insert(INSERT, false, STUBS, STORES_NOTHING, "/datadog/api/v1/metadata");
+        insert(INSERT, true, WRITES, UNCOUNTABLE, "/opentelemetry/v1/metrics");
+        insert(INSERT, true, WRITES, UNCOUNTABLE, "/opentelemetry/api/v1/push");
+        insert(INSERT, true, WRITES, UNCOUNTABLE, "/newrelic/infra/v2/metrics/events/bulk");
+        insert(INSERT, false, STUBS, STORES_NOTHING, "/newrelic");
+        insert(INSERT, false, STUBS, STORES_NOTHING, "/newrelic/inventory/deltas");
+        insert(INSERT, true, WRITES, UNCOUNTABLE, "/zabbixconnector/api/v1/history");
 
         // Reads that VictoriaMetrics narrows with extra_label/extra_filters (prometheus.go: getCommonParams,
         // QueryHandler, QueryRangeHandler).
@@ -141,27 +155,29 @@ final class VmRoutes {
     }
 
     private static Route route(String path, RequestClass cls, boolean confinable, String clusterPrefix,
-                               Set<String> methods) {
-        return new Route(new Endpoint(path, cls, confinable, clusterPrefix), methods);
+                               Set<String> methods, WriteFormat format) {
+        return new Route(new Endpoint(path, cls, confinable, clusterPrefix, format), methods);
     }
 
-    /** The first alias is the canonical path. */
-    private static void insert(String clusterPrefix, boolean confinable, Set<String> methods, String... aliases) {
-        Route r = route(aliases[0], WRITE, confinable, clusterPrefix, methods);
+    /** The first alias is the canonical path; {@code format} is how ext_proc reads the body. */
+    private static void insert(String clusterPrefix, boolean confinable, Set<String> methods, WriteFormat format,
+                               String... aliases) {
+        Route r = route(aliases[0], WRITE, confinable, clusterPrefix, methods, format);
         for (String alias : aliases) {
             INSERTS.put(alias, r);
         }
     }
 
+    /** Writes served by vmselect (Graphite tag registration) have no body tsgate decodes: uncountable. */
     private static void select(RequestClass cls, boolean confinable, String clusterPrefix, Set<String> methods,
                                String... aliases) {
-        Route r = route(aliases[0], cls, confinable, clusterPrefix, methods);
+        Route r = route(aliases[0], cls, confinable, clusterPrefix, methods, cls == WRITE ? UNCOUNTABLE : null);
         for (String alias : aliases) {
             SELECTS.put(alias, r);
         }
     }
 
     private static void storage(String path) {
-        STORAGES.put(path, route(path, ADMIN, false, null, ADMINS));
+        STORAGES.put(path, route(path, ADMIN, false, null, ADMINS, null));
     }
 }

@@ -9,11 +9,12 @@ import io.tsgate.bench.WriteCountingLoad.Write;
 import io.tsgate.config.CountingPoolConfig;
 import io.tsgate.config.FlagParser;
 import io.tsgate.config.GatewayConfig;
-import io.tsgate.it.ExtProcStandIn;
 import io.tsgate.ingest.ExtraLabels;
 import io.tsgate.ingest.MalformedBodyException;
 import io.tsgate.ingest.WriteBodyCounter;
-import io.tsgate.ingest.WriteFormat;
+import io.tsgate.it.ExtProcStandIn;
+import io.tsgate.request.EndpointCatalogue;
+import io.tsgate.request.WriteFormat;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
@@ -131,7 +132,7 @@ public final class WriteLoadBenchmark {
                     args.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
                 }
             }
-            WriteFormat format = WriteFormat.ofPath(b.path());
+            WriteFormat format = EndpointCatalogue.writeFormat(b.path());
             long[] wall = new long[COST_REPEATS];
             long[] cpuTime = new long[COST_REPEATS];
             String verdict = "";

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tsgate.request.Label;
 import io.tsgate.ingest.ExtraLabels;
 import io.tsgate.ingest.MalformedBodyException;
 import io.tsgate.ingest.WriteBodyCounter;
 import io.tsgate.ingest.WriteCount;
-import io.tsgate.ingest.WriteFormat;
+import io.tsgate.request.Label;
+import io.tsgate.request.WriteFormat;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.URLEncoder;

@@ -26,4 +26,14 @@ class EndpointTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new Endpoint("/api/v1/query", RequestClass.READ, true, "/select/0/prometheus"));
     }
+
+    @Test
+    void aWriteNamesItsBodyFormatAndNothingElseDoes() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new Endpoint("/api/v1/write", RequestClass.WRITE, true, "/insert/{tenant}/prometheus"));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Endpoint("/api/v1/query", RequestClass.READ, true, null, WriteFormat.CSV));
+        assertEquals(WriteFormat.PROMETHEUS_TEXT, EndpointCatalogue.classify("POST", "/api/v1/import/prometheus").writeFormat());
+        assertNull(EndpointCatalogue.classify("GET", "/api/v1/query").writeFormat());
+    }
 }

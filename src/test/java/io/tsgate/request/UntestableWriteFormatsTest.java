@@ -3,7 +3,6 @@ package io.tsgate.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tsgate.ingest.WriteFormat;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -39,6 +38,6 @@ class UntestableWriteFormatsTest {
         Endpoint e = EndpointCatalogue.classify("POST", path);
         assertEquals(RequestClass.WRITE, e.requestClass());
         assertTrue(e.confinable(), "extra_label is applied last by the current handler");
-        assertEquals(WriteFormat.UNCOUNTABLE, WriteFormat.ofPath(path), "no decoder: refused for counted tenants");
+        assertEquals(WriteFormat.UNCOUNTABLE, EndpointCatalogue.writeFormat(path), "no decoder: refused for counted tenants");
     }
 }

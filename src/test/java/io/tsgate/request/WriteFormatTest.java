@@ -1,7 +1,8 @@
-package io.tsgate.ingest;
+package io.tsgate.request;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.tsgate.request.WriteFormat;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -43,6 +44,6 @@ class WriteFormatTest {
         "/insert/1:5, null",
     })
     void formatFollowsThePathVictoriaMetricsRoutes(String path, WriteFormat want) {
-        assertEquals(want, WriteFormat.ofPath(path));
+        assertEquals(want, EndpointCatalogue.writeFormat(path));
     }
 }
