@@ -24,7 +24,7 @@ import java.util.Map;
  * {@code OkHttpResponse.headers} with OVERWRITE_IF_EXISTS_OR_ADD (query_parameters_to_set keeps one value per key, so
  * repeated {@code extra_filters[]} need the whole path), sets x-tsgate-tenant/x-tsgate-class and removes the
  * credential, tenant and forged x-tsgate-* headers. A deny carries the HTTP status, a Prometheus-style JSON body,
- * WWW-Authenticate on 401 and the configured security headers.
+ * its own headers (WWW-Authenticate on 401, Retry-After on 429) and the configured security headers.
  */
 final class CheckResponses {
     private static final Status OK = Status.newBuilder().setCode(Code.OK_VALUE).build();
@@ -71,9 +71,6 @@ final class CheckResponses {
                 .setStatus(HttpStatus.newBuilder().setCode(StatusCode.forNumber(d.status())))
                 .addHeaders(overwrite("content-type", "application/json"))
                 .setBody(ResponseHeaders.errorBody(d));
-        if (d.status() == 401) {
-            denied.addHeaders(overwrite("www-authenticate", "Bearer error=\"invalid_token\""));
-        }
         d.headers().forEach((k, v) -> denied.addHeaders(overwrite(k, v)));
         securityHeaders.forEach((k, v) -> denied.addHeaders(overwrite(k, v)));
         Status status = Status.newBuilder().setCode(grpcCode(d.status())).setMessage(d.reason()).build();

@@ -4,9 +4,7 @@ import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.stub.StreamObserver;
-import io.tsgate.limits.FailSafeLimiter;
 import io.tsgate.policy.Decision;
-import io.tsgate.policy.LimitDenials;
 import io.tsgate.policy.DecisionObserver;
 import io.tsgate.policy.RequestAuthorizer;
 import io.tsgate.request.RequestAttributes;
@@ -35,11 +33,10 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
         long start = System.nanoTime();
         RequestAttributes attrs = CheckRequests.toAttributes(request);
         CompletableFuture<Decision> stage = authorizer.decideLimited(attrs).toCompletableFuture();
-        if (stage.isDone() && !stage.isCompletedExceptionally()) {
+        if (stage.isDone()) {
             respond(attrs, stage.join(), out, start);
         } else {
-            stage.whenComplete((d, e) -> respond(attrs, e == null ? d : LimitDenials.of(FailSafeLimiter.UNAVAILABLE),
-                    out, start));
+            stage.thenAccept(d -> respond(attrs, d, out, start));
         }
     }
 

@@ -3,9 +3,7 @@ package io.tsgate.http;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.tsgate.policy.Allow;
-import io.tsgate.limits.FailSafeLimiter;
 import io.tsgate.policy.Decision;
-import io.tsgate.policy.LimitDenials;
 import io.tsgate.policy.DecisionObserver;
 import io.tsgate.policy.Deny;
 import io.tsgate.policy.RequestAuthorizer;
@@ -129,11 +127,10 @@ public final class ForwardAuthHandler {
             return CompletableFuture.completedFuture(finish(style, attrs, original.misconfigured(), start));
         }
         CompletableFuture<Decision> stage = decisions.decide(attrs);
-        if (stage.isDone() && !stage.isCompletedExceptionally()) {
+        if (stage.isDone()) {
             return CompletableFuture.completedFuture(finish(style, attrs, stage.join(), start));
         }
-        return stage.handle((d, e) -> finish(style, attrs, e == null ? d : LimitDenials.of(FailSafeLimiter.UNAVAILABLE),
-                start));
+        return stage.thenApply(d -> finish(style, attrs, d, start));
     }
 
     private FullHttpResponse finish(ForwardAuthStyle style, RequestAttributes attrs, Decision decision, long start) {
@@ -275,9 +272,6 @@ public final class ForwardAuthHandler {
         out.set(STATUS_HEADER, Integer.toString(n.status()));
         out.set(REASON_HEADER, n.reason());
         out.set("Content-Type", "application/json");
-        if (n.status() == 401) {
-            out.set("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-        }
         if (!style.passesRealStatus()) {
             out.set(ERROR_HEADER, asciiOnly(body));
         }

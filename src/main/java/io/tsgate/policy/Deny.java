@@ -8,12 +8,23 @@ package io.tsgate.policy;
  * @param message human-readable explanation returned to the client; never contains a credential
  * @param tenant  tenant in {@code a:p} form when known, else empty
  * @param subject credential subject when known, else empty
- * @param headers extra response headers (lower-case names), e.g. {@code retry-after} and {@code ratelimit-*} on 429
+ * @param headers extra response headers (lower-case names), e.g. {@code retry-after} and {@code ratelimit-*} on 429;
+ *                a 401 always carries {@code www-authenticate}
  */
 public record Deny(int status, String reason, String message, String tenant, String subject,
                    java.util.Map<String, String> headers) implements Decision {
 
+    /** The challenge every 401 carries (RFC 6750), whichever adapter answers it. */
+    public static final String WWW_AUTHENTICATE = "www-authenticate";
+    static final String BEARER_CHALLENGE = "Bearer error=\"invalid_token\"";
+
     public Deny {
+        if (status == 401 && !headers.containsKey(WWW_AUTHENTICATE)) {
+            java.util.Map<String, String> withChallenge = new java.util.LinkedHashMap<>();
+            withChallenge.put(WWW_AUTHENTICATE, BEARER_CHALLENGE);
+            withChallenge.putAll(headers);
+            headers = withChallenge;
+        }
         headers = java.util.Map.copyOf(headers);
     }
 

@@ -13,6 +13,11 @@ public final class LimitDenials {
     private LimitDenials() {
     }
 
+    /** The 429 when the limiter could not answer at all (its stage failed). */
+    public static Deny unavailable() {
+        return of(FailSafeLimiter.UNAVAILABLE);
+    }
+
     public static Deny of(LimitVerdict v) {
         return of(v, "");
     }

@@ -50,15 +50,18 @@ public final class RequestAuthorizer {
     /**
      * {@link #decide}, then counts an allowed read against the tenant's {@code queries} limits: over a limit it
      * becomes a 429. The stage is already complete unless the limiter needs I/O (redis); callers must not block on it
-     * on a transport thread. Writes are counted by the ext_proc path, which sees their bodies.
+     * on a transport thread. It never completes exceptionally: a limiter stage that fails becomes the 429
+     * {@code limit_backend_unavailable}, so adapters only translate. Writes are counted by the ext_proc path, which
+     * sees their bodies.
      */
     public CompletionStage<Decision> decideLimited(RequestAttributes r) {
         Decision d = decide(r);
         if (limiter == null || !(d instanceof Allow a) || a.requestClass() != io.tsgate.request.RequestClass.READ) {
             return CompletableFuture.completedFuture(d);
         }
-        return limiter.acquireQuery(a.access().tenant()).thenApply(v -> v.allowed() ? d
-                : LimitDenials.of(v).withIdentity(a.access().tenant().toString(), a.access().subject()));
+        return limiter.acquireQuery(a.access().tenant()).handle((v, failure) -> failure != null
+                ? LimitDenials.unavailable()
+                : v.allowed() ? d : LimitDenials.of(v).withIdentity(a.access().tenant().toString(), a.access().subject()));
     }
 
     /** The decision without rate limits (also what {@code tsgate check} explains). */
