@@ -1,9 +1,9 @@
 package io.tsgate.cli;
 
-import io.tsgate.envoy.BackendAddress;
-import io.tsgate.envoy.EnvoyConfigGenerator;
-import io.tsgate.envoy.EnvoyConfigOptions;
-import io.tsgate.envoy.InvalidEnvoyConfigException;
+import io.tsgate.envoy.bootstrap.BackendAddress;
+import io.tsgate.envoy.bootstrap.EnvoyConfigGenerator;
+import io.tsgate.envoy.bootstrap.EnvoyConfigOptions;
+import io.tsgate.envoy.bootstrap.InvalidEnvoyConfigException;
 import java.io.PrintStream;
 import java.util.List;
 

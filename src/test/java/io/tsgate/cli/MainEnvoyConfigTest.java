@@ -3,7 +3,7 @@ package io.tsgate.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tsgate.envoy.EnvoyBootstrapValidator;
+import io.tsgate.envoy.bootstrap.EnvoyBootstrapValidator;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -8,6 +8,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.tsgate.config.FlagParser;
 import io.tsgate.config.GatewayConfig;
+import io.tsgate.envoy.bootstrap.EnvoyBootstrapValidator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.tsgate.envoy;
+package io.tsgate.envoy.bootstrap;
 
 import java.net.URI;
 import java.net.URISyntaxException;

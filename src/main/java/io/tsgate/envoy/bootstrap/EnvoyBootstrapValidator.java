@@ -1,4 +1,4 @@
-package io.tsgate.envoy;
+package io.tsgate.envoy.bootstrap;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,5 @@
-package io.tsgate.envoy;
+package io.tsgate.envoy.bootstrap;
+
 
 /**
  * What {@code tsgate envoy-config} generates.

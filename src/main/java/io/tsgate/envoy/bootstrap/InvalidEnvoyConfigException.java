@@ -1,4 +1,4 @@
-package io.tsgate.envoy;
+package io.tsgate.envoy.bootstrap;
 
 /** An Envoy bootstrap that Envoy would refuse, or that cannot work with tsgate; the message names the field. */
 public final class InvalidEnvoyConfigException extends Exception {

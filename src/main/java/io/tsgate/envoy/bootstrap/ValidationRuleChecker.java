@@ -1,4 +1,4 @@
-package io.tsgate.envoy;
+package io.tsgate.envoy.bootstrap;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
@@ -8,8 +8,8 @@ import com.google.protobuf.Duration;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
-import io.envoyproxy.pgv.validate.Validate;
 import io.envoyproxy.pgv.validate.Validate.FieldRules;
+import io.envoyproxy.pgv.validate.Validate;
 import java.util.ArrayList;
 import java.util.List;
 
