@@ -10,11 +10,14 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** STYLE: the core (request, auth, policy, limits) imports no gRPC, protobuf, Envoy, HTTP server or Redis types. */
+/** The core (request, auth, policy, limits, ingest) imports no gRPC, protobuf, Envoy, HTTP server or Redis types. */
 class CoreIsTransportFreeTest {
-    private static final List<String> CORE = List.of("request", "auth", "policy", "limits");
+    private static final List<String> CORE = List.of("request", "auth", "policy", "limits", "ingest");
     private static final List<String> FORBIDDEN = List.of("io.grpc", "com.google.protobuf", "com.google.rpc",
             "io.envoyproxy", "com.sun.net.httpserver", "io.lettuce", "io.netty", "java.net.http");
+    /** Prometheus remote write bodies are protobuf: ingest reads that wire format itself, never a transport message. */
+    private static final List<String> ALLOWED = List.of("src/main/java/io/tsgate/ingest/RemoteWriteCounter.java: "
+            + "import com.google.protobuf.CodedInputStream;");
 
     @Test
     void corePackagesImportNoTransportTypes() throws IOException {
@@ -36,6 +39,7 @@ class CoreIsTransportFreeTest {
                 }
             }
         }
+        offenders.removeAll(ALLOWED);
         assertEquals(List.of(), offenders);
     }
 }

@@ -13,4 +13,11 @@ import io.netty.handler.codec.http.HttpHeaders;
  */
 record ReceivedRequest(String method, String rawPath, String rawQuery, HttpHeaders headers, byte[] body,
                        String remoteAddress) {
+
+    /** Header names and body size only: the values and the body carry credentials. */
+    @Override
+    public String toString() {
+        return "ReceivedRequest[" + method + " " + rawPath + (rawQuery == null ? "" : "?" + rawQuery) + ", headers="
+                + headers.names() + " (values ****), body=" + body.length + " bytes, from " + remoteAddress + "]";
+    }
 }

@@ -30,22 +30,16 @@ final class CsvCounter implements FormatCounter {
             needed = Math.max(needed, c.index() + 1);
         }
         Fields fields = new Fields();
-        int lineNo = 0;
-        for (int start = 0; start < length; ) {
-            int end = start;
-            while (end < length && body[end] != '\n') {
-                end++;
-            }
-            lineNo++;
-            int stop = end > start && body[end - 1] == '\r' ? end - 1 : end;
-            if (stop > start) {
-                fields.split(body, start, stop, lineNo);
+        Lines lines = new Lines(body, length);
+        while (lines.next()) {
+            if (!lines.isEmpty()) {
+                int lineNo = lines.number();
+                fields.split(body, lines.start(), lines.stop(), lineNo);
                 if (fields.count < needed) {
                     throw bad(lineNo, "has " + fields.count + " columns, the format names column " + needed);
                 }
                 line(columns, fields, lineNo, tally);
             }
-            start = end + 1;
         }
     }
 

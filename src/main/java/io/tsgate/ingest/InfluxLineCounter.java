@@ -31,18 +31,11 @@ final class InfluxLineCounter implements FormatCounter {
         byte[] db = dbArg == null ? new byte[0] : dbArg.getBytes(StandardCharsets.UTF_8);
         tally.key.extraLabels(tally.key.extraLabels().withoutMetricName());
         Line line = new Line(body, db, tally);
-        int lineNo = 0;
-        for (int start = 0; start < length; ) {
-            int end = start;
-            while (end < length && body[end] != '\n') {
-                end++;
+        Lines lines = new Lines(body, length);
+        while (lines.next()) {
+            if (!lines.isEmpty() && body[lines.start()] != '#') {
+                line.parse(lines.start(), lines.stop(), lines.number());
             }
-            lineNo++;
-            int stop = end > start && body[end - 1] == '\r' ? end - 1 : end;
-            if (stop > start && body[start] != '#') {
-                line.parse(start, stop, lineNo);
-            }
-            start = end + 1;
         }
     }
 

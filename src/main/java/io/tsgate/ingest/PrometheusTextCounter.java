@@ -19,17 +19,10 @@ final class PrometheusTextCounter implements FormatCounter {
     @Override
     public void count(byte[] body, int length, Map<String, String> args, Tally tally) throws MalformedBodyException {
         ByteScratch values = new ByteScratch();
-        int lineNo = 0;
-        for (int start = 0; start < length; ) {
-            int end = start;
-            while (end < length && body[end] != '\n') {
-                end++;
-            }
-            lineNo++;
-            int stop = end > start && body[end - 1] == '\r' ? end - 1 : end;
+        Lines lines = new Lines(body, length);
+        while (lines.next()) {
             values.reset();
-            line(body, start, stop, lineNo, tally, values);
-            start = end + 1;
+            line(body, lines.start(), lines.stop(), lines.number(), tally, values);
         }
     }
 

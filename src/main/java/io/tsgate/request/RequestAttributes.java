@@ -25,6 +25,17 @@ public record RequestAttributes(String method, String rawPath, Map<String, Strin
         peer = peer == null ? "" : peer;
     }
 
+    /**
+     * Method, target, header names, body size and peer: never a header value or the body, which carry credentials
+     * (bearer tokens, API keys, cookies) and tenant data.
+     */
+    @Override
+    public String toString() {
+        return "RequestAttributes[" + method + " " + rawPath + ", headers=" + new java.util.TreeSet<>(headers.keySet())
+                + " (values ****), body=" + body.length + " bytes" + (bodyComplete ? "" : " (incomplete)") + ", peer="
+                + peer + "]";
+    }
+
     /** Header value by case-insensitive name, or null. */
     public String header(String name) {
         return headers.get(name.toLowerCase(Locale.ROOT));
