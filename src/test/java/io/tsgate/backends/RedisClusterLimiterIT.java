@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tsgate.request.Tenant;
 import io.tsgate.it.Await;
 import io.tsgate.it.DebianPackages;
 import io.tsgate.it.FreePort;
@@ -13,6 +12,7 @@ import io.tsgate.it.RedisServer;
 import io.tsgate.limits.LimitFile;
 import io.tsgate.limits.LimitRules;
 import io.tsgate.limits.LimitVerdict;
+import io.tsgate.request.Tenant;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

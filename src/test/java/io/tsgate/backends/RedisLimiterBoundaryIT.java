@@ -2,11 +2,11 @@ package io.tsgate.backends;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.tsgate.request.Tenant;
 import io.tsgate.it.RedisServer;
 import io.tsgate.limits.LimitFile;
 import io.tsgate.limits.LimitRules;
 import io.tsgate.limits.LimiterBoundaries;
+import io.tsgate.request.Tenant;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tsgate.request.Tenant;
 import io.tsgate.it.RedisServer;
 import io.tsgate.limits.LimitFile;
 import io.tsgate.limits.LimitRules;
 import io.tsgate.limits.LimitVerdict;
+import io.tsgate.request.Tenant;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

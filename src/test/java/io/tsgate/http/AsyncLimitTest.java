@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsgate.auth.OpenAccessAuthenticator;
-import io.tsgate.request.Tenant;
 import io.tsgate.config.HttpServerConfig;
 import io.tsgate.limits.LimitVerdict;
 import io.tsgate.limits.Limiter;
 import io.tsgate.policy.DecisionObserver;
 import io.tsgate.policy.RequestAuthorizer;
+import io.tsgate.request.Tenant;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;

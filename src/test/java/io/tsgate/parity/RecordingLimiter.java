@@ -1,8 +1,8 @@
 package io.tsgate.parity;
 
-import io.tsgate.request.Tenant;
 import io.tsgate.limits.LimitVerdict;
 import io.tsgate.limits.Limiter;
+import io.tsgate.request.Tenant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 

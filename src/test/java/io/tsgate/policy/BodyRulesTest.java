@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import io.tsgate.auth.Access;
 import io.tsgate.auth.BearerTokenAuthenticator;
-import io.tsgate.request.Label;
 import io.tsgate.auth.Mode;
-import io.tsgate.request.Tenant;
+import io.tsgate.request.Label;
 import io.tsgate.request.RequestAttributes;
+import io.tsgate.request.Tenant;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
