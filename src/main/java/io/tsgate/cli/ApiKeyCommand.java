@@ -28,6 +28,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Option;
 
 /**
  * {@code tsgate apikey create NAME [options]} makes a new API key, stores only its SHA-256 with the grant — in the
@@ -58,8 +59,13 @@ public final class ApiKeyCommand {
             return 2;
         }
         String name = args.get(1);
+        Request r = new Request();
+        Integer done = SubcommandOptions.parse(r, "tsgate apikey", args.subList(2, args.size()), () -> usage(out), err);
+        if (done != null) {
+            return done;
+        }
         try {
-            Request r = Request.parse(name, args.subList(2, args.size()));
+            r.check(name);
             byte[] raw = new byte[32];
             random.nextBytes(raw);
             String key = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
@@ -112,42 +118,37 @@ public final class ApiKeyCommand {
         }
     }
 
-    private static final class Request {
+    /** The options of {@code tsgate apikey create NAME}, checked by {@link #check} once picocli has read them. */
+    static final class Request {
         String name;
-        Path file;
-        String redisUrl;
-        String redisKey = "tsgate:apikeys";
+        @Option(names = {"-file", "--file"}) Path file;
+        @Option(names = {"-redisUrl", "--redisUrl"}) String redisUrl;
+        @Option(names = {"-redisKey", "--redisKey"}) String redisKey = "tsgate:apikeys";
+        @Option(names = {"-account", "--account"}) String accountText = "0";
+        @Option(names = {"-project", "--project"}) String projectText = "0";
+        @Option(names = {"-mode", "--mode"}) String modeText = "0";
+        @Option(names = {"-label", "--label"}) List<String> labelTexts = new ArrayList<>();
+        @Option(names = {"-filter", "--filter"}) List<String> filters = new ArrayList<>();
+        @Option(names = {"-expires", "--expires"}) String expiresText;
+        @Option(names = {"-h", "--h", "-help", "--help"}, usageHelp = true) boolean help;
         long account;
         long project;
-        int mode = 0;
+        int mode;
         Map<String, String> labels = new LinkedHashMap<>();
-        List<String> filters = new ArrayList<>();
         String expires;
 
-        static Request parse(String name, List<String> options) throws ConfigException {
-            Request r = new Request();
-            r.name = name;
-            for (String a : options) {
-                TokenCommand.Option o = TokenCommand.Option.parse(a);
-                String k = o.name();
-                String v = o.value();
-                switch (k) {
-                    case "file" -> r.file = Path.of(v);
-                    case "redisUrl" -> r.redisUrl = v;
-                    case "redisKey" -> r.redisKey = v;
-                    case "account" -> r.account = o.unsigned32();
-                    case "project" -> r.project = o.unsigned32();
-                    case "mode" -> r.mode = TokenCommand.mode(v);
-                    case "label" -> o.putLabel(r.labels);
-                    case "filter" -> r.filters.add(v);
-                    case "expires" -> r.expires = expires(v);
-                    default -> throw new ConfigException("unknown option -" + k + " (run tsgate apikey -help)");
-                }
+        void check(String keyName) throws ConfigException {
+            name = keyName;
+            account = TokenCommand.unsigned32("account", accountText);
+            project = TokenCommand.unsigned32("project", projectText);
+            mode = TokenCommand.mode(modeText);
+            for (String l : labelTexts) {
+                TokenCommand.putLabel(l, labels);
             }
-            if ((r.file == null) == (r.redisUrl == null)) {
+            expires = expiresText == null ? null : expires(expiresText);
+            if ((file == null) == (redisUrl == null)) {
                 throw new ConfigException("give exactly one of -file=KEYFILE.yaml or -redisUrl=redis://host:port");
             }
-            return r;
         }
 
         ObjectNode entry(String sha256) {

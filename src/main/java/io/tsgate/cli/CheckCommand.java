@@ -16,6 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
 
 /**
  * {@code tsgate check [server flags] -method=GET -path=/api/v1/query?query=up -token=…}: runs the decision core
@@ -26,43 +28,33 @@ public final class CheckCommand {
     }
 
     public static int run(List<String> args, PrintStream out, PrintStream err) {
-        String method = "GET";
-        String path = null;
-        String token = null;
-        byte[] body = new byte[0];
-        Map<String, String> headers = new HashMap<>();
-        List<String> serverFlags = new ArrayList<>();
-        try {
-            for (String a : args) {
-                String name = a.replaceFirst("^--?", "");
-                int eq = name.indexOf('=');
-                String key = eq < 0 ? name : name.substring(0, eq);
-                String value = eq < 0 ? "" : name.substring(eq + 1);
-                switch (key) {
-                    case "help", "h" -> {
-                        usage(out);
-                        return 0;
-                    }
-                    case "method" -> method = value;
-                    case "path" -> path = value;
-                    case "token" -> token = value;
-                    case "tokenFile" -> token = Files.readString(Path.of(value)).trim();
-                    case "body" -> body = value.getBytes(StandardCharsets.UTF_8);
-                    case "header" -> {
-                        int colon = value.indexOf(':');
-                        if (colon <= 0) {
-                            err.println("tsgate check: -header wants Name: value");
-                            return 2;
-                        }
-                        headers.put(value.substring(0, colon).trim().toLowerCase(Locale.ROOT), value.substring(colon + 1).trim());
-                    }
-                    default -> serverFlags.add(a);
-                }
-            }
-        } catch (IOException e) {
-            err.println("tsgate check: cannot read -tokenFile: " + e.getMessage());
-            return 2;
+        CheckOptions o = new CheckOptions();
+        Integer done = SubcommandOptions.parse(o, "tsgate check", args, () -> usage(out), err);
+        if (done != null) {
+            return done;
         }
+        String method = o.method;
+        String path = o.path;
+        String token = o.token;
+        byte[] body = o.body == null ? new byte[0] : o.body.getBytes(StandardCharsets.UTF_8);
+        Map<String, String> headers = new HashMap<>();
+        for (String value : o.headers) {
+            int colon = value.indexOf(':');
+            if (colon <= 0) {
+                err.println("tsgate check: -header wants Name: value");
+                return 2;
+            }
+            headers.put(value.substring(0, colon).trim().toLowerCase(Locale.ROOT), value.substring(colon + 1).trim());
+        }
+        if (o.tokenFile != null) {
+            try {
+                token = Files.readString(o.tokenFile).trim();
+            } catch (IOException e) {
+                err.println("tsgate check: cannot read -tokenFile: " + e.getMessage());
+                return 2;
+            }
+        }
+        List<String> serverFlags = o.serverFlags;
         if (path == null) {
             err.println("tsgate check: -path is required (run tsgate check -help)");
             return 2;
@@ -93,6 +85,18 @@ public final class CheckCommand {
         }
         print(d, out);
         return d instanceof Allow ? 0 : 1;
+    }
+
+    /** The options of {@code tsgate check}; everything else is a server flag, handed to the server's flag parser. */
+    static final class CheckOptions {
+        @Option(names = {"-method", "--method"}) String method = "GET";
+        @Option(names = {"-path", "--path"}) String path;
+        @Option(names = {"-token", "--token"}) String token;
+        @Option(names = {"-tokenFile", "--tokenFile"}) Path tokenFile;
+        @Option(names = {"-body", "--body"}) String body;
+        @Option(names = {"-header", "--header"}) List<String> headers = new ArrayList<>();
+        @Option(names = {"-h", "--h", "-help", "--help"}, usageHelp = true) boolean help;
+        @Unmatched List<String> serverFlags = new ArrayList<>();
     }
 
     private static void print(Decision d, PrintStream out) {

@@ -6,6 +6,7 @@ import io.tsgate.envoy.bootstrap.EnvoyConfigOptions;
 import io.tsgate.envoy.bootstrap.InvalidEnvoyConfigException;
 import java.io.PrintStream;
 import java.util.List;
+import picocli.CommandLine.Option;
 
 /**
  * {@code tsgate envoy-config [-clusterMode] [-read.url=…] [-write.url=…] [-extProc=false] …}: prints a complete Envoy
@@ -18,45 +19,23 @@ public final class EnvoyConfigCommand {
     }
 
     public static int run(List<String> args, PrintStream out, PrintStream err) {
-        boolean cluster = false;
-        boolean extProc = true;
-        String readUrl = null;
-        String writeUrl = null;
-        String tsgate = EnvoyConfigOptions.DEFAULT_TSGATE;
-        String listen = EnvoyConfigOptions.DEFAULT_LISTEN;
-        String admin = EnvoyConfigOptions.DEFAULT_ADMIN;
-        String tlsCa = null;
-        String tlsCert = null;
-        String tlsKey = null;
-        String tlsName = null;
+        Options o = new Options();
+        Integer done = SubcommandOptions.parse(o, "tsgate envoy-config", args, () -> usage(out), err);
+        if (done != null) {
+            return done;
+        }
+        boolean cluster = o.clusterMode;
+        boolean extProc = o.extProc;
         try {
-            for (String a : args) {
-                String name = a.replaceFirst("^--?", "");
-                int eq = name.indexOf('=');
-                String key = eq < 0 ? name : name.substring(0, eq);
-                String value = eq < 0 ? null : name.substring(eq + 1);
-                switch (key) {
-                    case "help", "h" -> {
-                        usage(out);
-                        return 0;
-                    }
-                    case "clusterMode" -> cluster = bool(key, value);
-                    case "extProc" -> extProc = bool(key, value);
-                    case "read.url" -> readUrl = required(key, value);
-                    case "write.url" -> writeUrl = required(key, value);
-                    case "tsgate.grpcAddr" -> tsgate = required(key, value);
-                    case "envoy.listenAddr" -> listen = required(key, value);
-                    case "envoy.adminAddr" -> admin = required(key, value);
-                    case "tsgate.tlsCAFile" -> tlsCa = required(key, value);
-                    case "tsgate.tlsCertFile" -> tlsCert = required(key, value);
-                    case "tsgate.tlsKeyFile" -> tlsKey = required(key, value);
-                    case "tsgate.tlsServerName" -> tlsName = required(key, value);
-                    default -> {
-                        err.println("tsgate envoy-config: unknown option " + a + " (run tsgate envoy-config -help)");
-                        return 2;
-                    }
-                }
-            }
+            String readUrl = optional("read.url", o.readUrl);
+            String writeUrl = optional("write.url", o.writeUrl);
+            String tsgate = required("tsgate.grpcAddr", o.tsgate);
+            String listen = required("envoy.listenAddr", o.listen);
+            String admin = required("envoy.adminAddr", o.admin);
+            String tlsCa = optional("tsgate.tlsCAFile", o.tlsCa);
+            String tlsCert = optional("tsgate.tlsCertFile", o.tlsCert);
+            String tlsKey = optional("tsgate.tlsKeyFile", o.tlsKey);
+            String tlsName = optional("tsgate.tlsServerName", o.tlsName);
             String read = readUrl != null ? readUrl
                     : cluster ? EnvoyConfigOptions.DEFAULT_VMSELECT_URL : EnvoyConfigOptions.DEFAULT_SINGLE_URL;
             String write = writeUrl != null ? writeUrl : cluster ? EnvoyConfigOptions.DEFAULT_VMINSERT_URL : read;
@@ -79,14 +58,24 @@ public final class EnvoyConfigCommand {
         }
     }
 
-    private static boolean bool(String key, String value) {
-        if (value == null || value.equals("true")) {
-            return true;
-        }
-        if (value.equals("false")) {
-            return false;
-        }
-        throw new IllegalArgumentException("-" + key + " takes true or false, not " + value);
+    /** The options of {@code tsgate envoy-config}. */
+    static final class Options {
+        @Option(names = {"-clusterMode", "--clusterMode"}, arity = "0..1", fallbackValue = "true") boolean clusterMode;
+        @Option(names = {"-extProc", "--extProc"}, arity = "0..1", fallbackValue = "true") boolean extProc = true;
+        @Option(names = {"-read.url", "--read.url"}) String readUrl;
+        @Option(names = {"-write.url", "--write.url"}) String writeUrl;
+        @Option(names = {"-tsgate.grpcAddr", "--tsgate.grpcAddr"}) String tsgate = EnvoyConfigOptions.DEFAULT_TSGATE;
+        @Option(names = {"-envoy.listenAddr", "--envoy.listenAddr"}) String listen = EnvoyConfigOptions.DEFAULT_LISTEN;
+        @Option(names = {"-envoy.adminAddr", "--envoy.adminAddr"}) String admin = EnvoyConfigOptions.DEFAULT_ADMIN;
+        @Option(names = {"-tsgate.tlsCAFile", "--tsgate.tlsCAFile"}) String tlsCa;
+        @Option(names = {"-tsgate.tlsCertFile", "--tsgate.tlsCertFile"}) String tlsCert;
+        @Option(names = {"-tsgate.tlsKeyFile", "--tsgate.tlsKeyFile"}) String tlsKey;
+        @Option(names = {"-tsgate.tlsServerName", "--tsgate.tlsServerName"}) String tlsName;
+        @Option(names = {"-h", "--h", "-help", "--help"}, usageHelp = true) boolean help;
+    }
+
+    private static String optional(String key, String value) {
+        return value == null ? null : required(key, value);
     }
 
     private static String required(String key, String value) {

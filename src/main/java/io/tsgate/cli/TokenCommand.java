@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Option;
 
 /**
  * {@code tsgate token -key=FILE [options]} prints a signed token in vmgateway's claim format;
@@ -34,43 +35,28 @@ public final class TokenCommand {
         if (!args.isEmpty() && args.get(0).equals("keygen")) {
             return keygen(args.subList(1, args.size()), out, err);
         }
-        String keyFile = null;
-        String alg = null;
-        String kid = null;
-        String sub = null;
-        String iss = null;
-        String aud = null;
-        long account = 0;
-        long project = 0;
-        int mode = -1;
-        Duration ttl = Duration.ofHours(1);
-        Long nbfOffset = null;
-        Map<String, String> labels = new LinkedHashMap<>();
-        List<String> filters = new ArrayList<>();
+        MintOptions o = new MintOptions();
+        Integer done = SubcommandOptions.parse(o, "tsgate token", args, () -> usage(out), err);
+        if (done != null) {
+            return done;
+        }
+        String keyFile = o.keyFile;
+        String alg = o.alg;
+        String kid = o.kid == null || o.kid.isEmpty() ? null : o.kid;
+        String sub = o.sub;
+        String iss = o.iss;
+        String aud = o.aud;
         try {
-            for (String a : args) {
-                Option o = Option.parse(a);
-                switch (o.name()) {
-                    case "help", "h" -> {
-                        usage(out);
-                        return 0;
-                    }
-                    case "key" -> keyFile = o.value();
-                    case "alg" -> alg = o.value();
-                    case "kid" -> kid = o.value().isEmpty() ? null : o.value();
-                    case "sub" -> sub = o.value();
-                    case "iss" -> iss = o.value();
-                    case "aud" -> aud = o.value();
-                    case "account" -> account = o.unsigned32();
-                    case "project" -> project = o.unsigned32();
-                    case "mode" -> mode = mode(o.value());
-                    case "ttl" -> ttl = signedDuration(o);
-                    case "nbf" -> nbfOffset = signedDuration(o).toSeconds();
-                    case "label" -> o.putLabel(labels);
-                    case "filter" -> filters.add(o.value());
-                    default -> throw new ConfigException("unknown option -" + o.name() + " (run tsgate token -help)");
-                }
+            long account = unsigned32("account", o.account);
+            long project = unsigned32("project", o.project);
+            int mode = o.mode == null ? -1 : mode(o.mode);
+            Duration ttl = signedDuration("ttl", o.ttl);
+            Long nbfOffset = o.nbf == null ? null : signedDuration("nbf", o.nbf).toSeconds();
+            Map<String, String> labels = new LinkedHashMap<>();
+            for (String l : o.labels) {
+                putLabel(l, labels);
             }
+            List<String> filters = o.filters;
             if (keyFile == null) {
                 throw new ConfigException("-key is required: a private key PEM file, or an HMAC secret file with -alg=HS256");
             }
@@ -139,27 +125,17 @@ public final class TokenCommand {
     }
 
     private static int keygen(List<String> args, PrintStream out, PrintStream err) {
-        String family = "RSA";
-        String dir = ".";
-        String name = "tsgate";
-        String hmac = null;
-        boolean force = false;
+        KeygenOptions o = new KeygenOptions();
+        Integer done = SubcommandOptions.parse(o, "tsgate token keygen", args, () -> usage(out), err);
+        if (done != null) {
+            return done;
+        }
+        String family = o.family;
+        String dir = o.dir;
+        String name = o.name;
+        String hmac = o.hmac;
+        boolean force = o.force;
         try {
-            for (String a : args) {
-                Option o = Option.parse(a);
-                switch (o.name()) {
-                    case "help", "h" -> {
-                        usage(out);
-                        return 0;
-                    }
-                    case "family" -> family = o.value();
-                    case "dir" -> dir = o.value();
-                    case "name" -> name = o.value();
-                    case "hmac" -> hmac = o.value();
-                    case "force" -> force = o.flag();
-                    default -> throw new ConfigException("unknown option -" + o.name() + " (run tsgate token -help)");
-                }
-            }
             SecureRandom random = new SecureRandom();
             if (hmac != null) {
                 out.println(KeyPairFiles.writeHmacSecret(Path.of(dir).resolve(hmac), 64, random, force));
@@ -168,7 +144,7 @@ public final class TokenCommand {
             KeyPairFiles files = KeyPairFiles.generate(family, Path.of(dir), name, random, force);
             out.println(files.publicKeyFile() + " " + files.privateKeyFile() + " " + files.algorithm());
             return 0;
-        } catch (ConfigException | IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {
             err.println("tsgate token keygen: " + e.getMessage());
             return 2;
         } catch (FileAlreadyExistsException e) {
@@ -181,11 +157,11 @@ public final class TokenCommand {
         }
     }
 
-    private static Duration signedDuration(Option o) throws ConfigException {
-        boolean negative = o.value().startsWith("-");
-        Duration d = Durations.parse(negative ? o.value().substring(1) : o.value());
+    private static Duration signedDuration(String option, String value) throws ConfigException {
+        boolean negative = value.startsWith("-");
+        Duration d = Durations.parse(negative ? value.substring(1) : value);
         if (d == null) {
-            throw new ConfigException("-" + o.name() + " wants a duration such as 1h, 30m or -5m, got \"" + o.value() + "\"");
+            throw new ConfigException("-" + option + " wants a duration such as 1h, 30m or -5m, got \"" + value + "\"");
         }
         return negative ? d.negated() : d;
     }
@@ -219,46 +195,53 @@ public final class TokenCommand {
         out.println("  -sub, -iss, -aud registered claims");
     }
 
-    /** One {@code -name=value} option of the {@code token} and {@code apikey} commands. */
-    record Option(String name, String value) {
-        static Option parse(String arg) throws ConfigException {
-            if (!arg.startsWith("-")) {
-                throw new ConfigException("unexpected argument \"" + arg + "\" (options look like -name=value)");
-            }
-            String s = arg.replaceFirst("^--?", "");
-            int eq = s.indexOf('=');
-            return eq < 0 ? new Option(s, "") : new Option(s.substring(0, eq), s.substring(eq + 1));
-        }
+    /** The options of {@code tsgate token}. */
+    static final class MintOptions {
+        @Option(names = {"-key", "--key"}) String keyFile;
+        @Option(names = {"-alg", "--alg"}) String alg;
+        @Option(names = {"-kid", "--kid"}) String kid;
+        @Option(names = {"-sub", "--sub"}) String sub;
+        @Option(names = {"-iss", "--iss"}) String iss;
+        @Option(names = {"-aud", "--aud"}) String aud;
+        @Option(names = {"-account", "--account"}) String account = "0";
+        @Option(names = {"-project", "--project"}) String project = "0";
+        @Option(names = {"-mode", "--mode"}) String mode;
+        @Option(names = {"-ttl", "--ttl"}) String ttl = "1h";
+        @Option(names = {"-nbf", "--nbf"}) String nbf;
+        @Option(names = {"-label", "--label"}) List<String> labels = new ArrayList<>();
+        @Option(names = {"-filter", "--filter"}) List<String> filters = new ArrayList<>();
+        @Option(names = {"-h", "--h", "-help", "--help"}, usageHelp = true) boolean help;
+    }
 
-        /** A switch: {@code -force} or {@code -force=true}; {@code -force=false} turns it off. */
-        boolean flag() throws ConfigException {
-            return switch (value) {
-                case "", "true" -> true;
-                case "false" -> false;
-                default -> throw new ConfigException("-" + name + " is a switch (give it alone, or =true/=false), got \""
-                        + value + "\"");
-            };
-        }
+    /** The options of {@code tsgate token keygen}. */
+    static final class KeygenOptions {
+        @Option(names = {"-family", "--family"}) String family = "RSA";
+        @Option(names = {"-dir", "--dir"}) String dir = ".";
+        @Option(names = {"-name", "--name"}) String name = "tsgate";
+        @Option(names = {"-hmac", "--hmac"}) String hmac;
+        /** A switch: {@code -force}, {@code -force=true}; {@code -force=false} turns it off. */
+        @Option(names = {"-force", "--force"}, arity = "0..1", fallbackValue = "true") boolean force;
+        @Option(names = {"-h", "--h", "-help", "--help"}, usageHelp = true) boolean help;
+    }
 
-        long unsigned32() throws ConfigException {
-            try {
-                long v = Long.parseLong(value);
-                if (v < 0 || v > 0xFFFF_FFFFL) {
-                    throw new NumberFormatException();
-                }
-                return v;
-            } catch (NumberFormatException e) {
-                throw new ConfigException("-" + name + " wants an unsigned 32-bit integer, got \"" + value + "\"");
+    static long unsigned32(String option, String value) throws ConfigException {
+        try {
+            long v = Long.parseLong(value);
+            if (v < 0 || v > 0xFFFF_FFFFL) {
+                throw new NumberFormatException();
             }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new ConfigException("-" + option + " wants an unsigned 32-bit integer, got \"" + value + "\"");
         }
+    }
 
-        /** A {@code -label=name=value} option into {@code labels}. */
-        void putLabel(Map<String, String> labels) throws ConfigException {
-            int eq = value.indexOf('=');
-            if (eq <= 0) {
-                throw new ConfigException("-label wants name=value, got \"" + value + "\"");
-            }
-            labels.put(value.substring(0, eq), value.substring(eq + 1));
+    /** A {@code -label=name=value} option into {@code labels}. */
+    static void putLabel(String value, Map<String, String> labels) throws ConfigException {
+        int eq = value.indexOf('=');
+        if (eq <= 0) {
+            throw new ConfigException("-label wants name=value, got \"" + value + "\"");
         }
+        labels.put(value.substring(0, eq), value.substring(eq + 1));
     }
 }
