@@ -45,9 +45,11 @@ final class ShutdownSequence {
         readiness.shutDown();
         // Every service NOT_SERVING, and no later status update (the periodic readiness publisher) can undo it.
         health.enterTerminalState();
-        LOG.info("shutting down: /ready answers 503 and gRPC health NOT_SERVING; still deciding every request for {} "
-                + "(-http.shutdownDelay)", text(config.delay()));
-        if (!config.delay().isZero()) {
+        if (config.delay().isZero()) {
+            LOG.info("shutting down: /ready answers 503 and gRPC health NOT_SERVING; no -http.shutdownDelay, draining now");
+        } else {
+            LOG.info("shutting down: /ready answers 503 and gRPC health NOT_SERVING; still deciding every request for "
+                    + "{} (-http.shutdownDelay)", text(config.delay()));
             try {
                 Thread.sleep(config.delay().toMillis());
             } catch (InterruptedException e) {

@@ -56,11 +56,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GracefulShutdownIT {
     private static final Path JAR = Path.of("target", "tsgate.jar").toAbsolutePath();
-    private static final Duration DELAY = Duration.ofSeconds(6);
+    private static final Duration DELAY = Duration.ofSeconds(8);
     private static final Duration MAX_GRACEFUL = Duration.ofSeconds(4);
-    /** Requests each load must complete after {@code /ready} turned 503, before the load stops. */
-    private static final int CHECKS_DURING_DELAY = 300;
-    private static final int HTTP_DURING_DELAY = 100;
+    /**
+     * Requests each load must complete after {@code /ready} turned 503, before the load stops: a few hundred a second
+     * each on a busy two-core machine, so well within the delay; timeouts are generous for the same reason.
+     */
+    private static final int CHECKS_DURING_DELAY = 100;
+    private static final int HTTP_DURING_DELAY = 50;
 
     @Test
     void sigtermFailsNoRequestAndExitsZero(@TempDir Path dir) throws Exception {
@@ -80,7 +83,8 @@ class GracefulShutdownIT {
             Load load = new Load(channel, keepAlive, token);
             load.start();
             Await.until("load flowing", Duration.ofSeconds(30), load::progress,
-                    n -> n.checks() >= 50 && n.http() >= 20 && load.failures() == 0);
+                    n -> n.checks() >= 50 && n.http() >= 20 || load.failures() > 0);
+            assertEquals(0, load.failures(), "failed requests before SIGTERM; first: " + load.firstFailure());
             ExtProcCall extProc = new ExtProcCall(channel);
             extProc.send(ProcessingRequest.newBuilder().setRequestHeaders(headers("/api/v1/query")).build());
             assertTrue(extProc.reply().hasRequestHeaders(), "an ext_proc stream open before SIGTERM");
@@ -238,7 +242,7 @@ class GracefulShutdownIT {
             AuthorizationGrpc.AuthorizationBlockingStub stub = AuthorizationGrpc.newBlockingStub(channel);
             while (!stopping) {
                 try {
-                    int code = stub.withDeadlineAfter(5, TimeUnit.SECONDS).check(request).getStatus().getCode();
+                    int code = stub.withDeadlineAfter(30, TimeUnit.SECONDS).check(request).getStatus().getCode();
                     if (code == 0) {
                         checks.incrementAndGet();
                     } else {
@@ -256,7 +260,7 @@ class GracefulShutdownIT {
             try {
                 OutputStream out = socket.getOutputStream();
                 InputStream in = socket.getInputStream();
-                socket.setSoTimeout(5000);
+                socket.setSoTimeout(30_000);
                 while (!stopping) {
                     out.write(request);
                     out.flush();
