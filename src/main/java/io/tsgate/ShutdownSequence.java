@@ -71,9 +71,10 @@ final class ShutdownSequence {
             LOG.info("drained: every request in flight finished in {} ms", tookMillis);
             return;
         }
-        LOG.warn("-http.maxGracefulShutdownDuration ({}) ran out after {} ms: cut {} HTTP connection(s){}",
-                text(config.maxGraceful()), tookMillis, httpLeft,
-                grpcDone ? "" : " and the gRPC calls still open");
+        String http = httpLeft == 0 ? "" : httpLeft + " HTTP connection(s) still owing a response";
+        String grpcCalls = grpcDone ? "" : "the gRPC calls still open";
+        LOG.warn("-http.maxGracefulShutdownDuration ({}) ran out after {} ms: cutting {}", text(config.maxGraceful()),
+                tookMillis, http.isEmpty() || grpcCalls.isEmpty() ? http + grpcCalls : http + " and " + grpcCalls);
         if (!grpcDone) {
             grpc.shutdownNow();
         }

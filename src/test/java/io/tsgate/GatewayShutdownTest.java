@@ -68,6 +68,48 @@ class GatewayShutdownTest {
         }
     }
 
+    /**
+     * A stream that never ends (an ext_proc stream whose Envoy hangs) does not hold the process: after
+     * {@code -http.maxGracefulShutdownDuration} it is cut and close() returns.
+     */
+    @Test
+    void closeCutsWhatIsStillOpenWhenTheGraceRunsOut() throws Exception {
+        Gateway g = Gateway.start(GatewayConfig.from(FlagParser.parse(List.of("-grpcListenAddr=127.0.0.1:0",
+                "-httpListenAddr=127.0.0.1:0", "-enable.auth=false", "-http.maxGracefulShutdownDuration=1s"), Map.of())),
+                Clock.systemUTC());
+        List<ManagedChannel> channels = new java.util.ArrayList<>();
+        CompletableFuture<Throwable> ended = new CompletableFuture<>();
+        try {
+            var stream = io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc.newStub(channel(g.grpcPort(), channels))
+                    .process(new io.grpc.stub.StreamObserver<>() {
+                        @Override
+                        public void onNext(io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse r) {
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            ended.complete(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            ended.complete(null);
+                        }
+                    });
+            stream.onNext(io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest.newBuilder()
+                    .setResponseHeaders(io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders.getDefaultInstance()).build());
+            long start = System.nanoTime();
+            g.close();
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(tookMillis >= 1000 && tookMillis < 5000, "close() took " + tookMillis + " ms");
+            Throwable cut = ended.get(10, TimeUnit.SECONDS);
+            assertTrue(cut instanceof StatusRuntimeException, "the stream was cut, not completed: " + cut);
+        } finally {
+            channels.forEach(ManagedChannel::shutdownNow);
+            g.close();
+        }
+    }
+
     private static ManagedChannel channel(int port, List<ManagedChannel> channels) {
         ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
         channels.add(ch);
