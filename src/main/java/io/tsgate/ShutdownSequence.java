@@ -71,10 +71,10 @@ final class ShutdownSequence {
             LOG.info("drained: every request in flight finished in {} ms", tookMillis);
             return;
         }
-        String http = httpLeft == 0 ? "" : httpLeft + " HTTP connection(s) still owing a response";
+        String httpCut = httpLeft == 0 ? "" : httpLeft + " HTTP connection(s) still owing a response";
         String grpcCalls = grpcDone ? "" : "the gRPC calls still open";
         LOG.warn("-http.maxGracefulShutdownDuration ({}) ran out after {} ms: cutting {}", text(config.maxGraceful()),
-                tookMillis, http.isEmpty() || grpcCalls.isEmpty() ? http + grpcCalls : http + " and " + grpcCalls);
+                tookMillis, httpCut.isEmpty() || grpcCalls.isEmpty() ? httpCut + grpcCalls : httpCut + " and " + grpcCalls);
         if (!grpcDone) {
             grpc.shutdownNow();
         }
