@@ -1,0 +1,159 @@
+package io.tsgate.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.tsgate.Gateway;
+import io.tsgate.auth.JwksFixtures;
+import io.tsgate.auth.KeyPairFiles;
+import io.tsgate.config.FlagParser;
+import io.tsgate.config.GatewayConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Faults under tsgate while Checks stream at it ({@link CheckLoad}): each asserts that no Check gets a wrong decision
+ * or fails, that tsgate stays ready and shows the documented degraded behaviour, and that it recovers without a
+ * restart. (SIGTERM under load is {@code GracefulShutdownIT}.)
+ */
+class FaultsUnderLoadIT {
+    /** Fixed inside one minute window, so no window boundary falls inside a test. */
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2030-01-01T00:00:05Z"), ZoneOffset.UTC);
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final int CHECKS_PER_PHASE = 200;
+
+    @TempDir
+    Path dir;
+
+    private String limited;
+    private String unlimited;
+    private Path pem;
+
+    private void keys() throws Exception {
+        JwksFixtures.SigningKey key = JwksFixtures.rsa("it");
+        pem = dir.resolve("it.pem");
+        Files.writeString(pem, KeyPairFiles.pem("PUBLIC KEY", key.publicJwk().toRSAKey().toPublicKey().getEncoded()));
+        limited = "Bearer " + key.token(1, 0, CLOCK.instant().plusSeconds(3600));
+        unlimited = "Bearer " + key.token(2, 0, CLOCK.instant().plusSeconds(3600));
+    }
+
+    private static Gateway start(String... flags) throws Exception {
+        List<String> args = new ArrayList<>(List.of("-grpcListenAddr=127.0.0.1:0", "-httpListenAddr=127.0.0.1:0",
+                "-enable.auth", "-enable.rateLimit"));
+        args.addAll(List.of(flags));
+        return Gateway.start(GatewayConfig.from(FlagParser.parse(args, Map.of())), CLOCK);
+    }
+
+    /** The unlimited tenant always passes; no credential, or a forged one, always gets 401. */
+    private List<CheckLoad.Kind> kinds(Set<String> limitedMay) {
+        return List.of(new CheckLoad.Kind("limited tenant", limited, limitedMay),
+                new CheckLoad.Kind("unlimited tenant", unlimited, Set.of("200")),
+                new CheckLoad.Kind("no credential", null, Set.of("401")),
+                new CheckLoad.Kind("forged token", limited.substring(0, limited.length() - 4) + "AAAA", Set.of("401")));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"open", "closed"})
+    void redisKilledAndRestartedUnderLoad(String mode) throws Exception {
+        keys();
+        Path limits = dir.resolve("limits.yaml");
+        Files.writeString(limits, "limits: [{type: queries, value: 50, resolution: minute, account_id: 1, project_id: 0}]");
+        Set<String> limitedMay = mode.equals("open") ? Set.of("200", "429:limit_queries")
+                : Set.of("200", "429:limit_queries", "429:limit_backend_unavailable");
+        try (RedisServer redis = RedisServer.start();
+             Gateway g = start("-auth.publicKeyFiles=" + pem, "-ratelimit.config=" + limits,
+                     "-ratelimit.backend=redis", "-redis.url=" + redis.uri(), "-redis.timeout=500ms",
+                     "-ratelimit.failureMode=" + mode, "-ratelimit.configCheckInterval=0")) {
+            ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", g.grpcPort()).usePlaintext().build();
+            try (CheckLoad load = CheckLoad.start(ch, 2, kinds(limitedMay))) {
+                load.awaitMore("Redis up", CHECKS_PER_PHASE, WAIT);
+                assertEquals("429:limit_queries", CheckLoad.answer(CheckLoad.query(ch, limited)), "the limit counts");
+
+                redis.kill();
+                Await.until("the outage in tsgate_ratelimit_backend_up", WAIT, () -> metrics(g),
+                        m -> m.contains("tsgate_ratelimit_backend_up{backend=\"redis\"} 0"));
+                load.awaitMore("Redis down", CHECKS_PER_PHASE, WAIT);
+                assertEquals(mode.equals("open") ? "200" : "429:limit_backend_unavailable",
+                        CheckLoad.answer(CheckLoad.query(ch, limited)), "-ratelimit.failureMode=" + mode);
+                assertEquals(200, status(g, "/ready"), "a limiter outage does not make tsgate unready");
+
+                redis.startAgain(); // empty: the counters are gone
+                Await.until("the backend back in tsgate_ratelimit_backend_up", WAIT, () -> metrics(g),
+                        m -> m.contains("tsgate_ratelimit_backend_up{backend=\"redis\"} 1"));
+                Await.until("the limit to count again", WAIT, () -> CheckLoad.answer(CheckLoad.query(ch, limited)),
+                        "429:limit_queries"::equals);
+                load.awaitMore("Redis back", CHECKS_PER_PHASE, WAIT);
+            } finally {
+                ch.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void limitFileCorruptedThenFixedUnderLoad() throws Exception {
+        keys();
+        Path limits = dir.resolve("limits.yaml");
+        Files.writeString(limits, "limits: [{type: queries, value: 1000000, resolution: minute, account_id: 1, project_id: 0}]");
+        try (Gateway g = start("-auth.publicKeyFiles=" + pem, "-ratelimit.config=" + limits,
+                "-ratelimit.configCheckInterval=200ms")) {
+            ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", g.grpcPort()).usePlaintext().build();
+            try (CheckLoad load = CheckLoad.start(ch, 2, kinds(Set.of("200", "429:limit_queries")))) {
+                load.awaitMore("valid limits", CHECKS_PER_PHASE, WAIT);
+
+                replace(limits, "limits: [{type: querys, value: 1, resolution: minute, account_id: 1}]");
+                Await.until("the failed reload in tsgate_config_last_reload_successful", WAIT, () -> metrics(g),
+                        m -> m.contains("tsgate_config_last_reload_successful{config=\"ratelimit\"} 0"));
+                load.awaitMore("corrupted file", CHECKS_PER_PHASE, WAIT);
+                assertEquals("200", CheckLoad.answer(CheckLoad.query(ch, limited)), "the last good limits stay");
+                assertEquals(200, status(g, "/ready"));
+
+                replace(limits, "limits: [{type: queries, value: 1, resolution: minute, account_id: 1, project_id: 0}]");
+                Await.until("the fixed file in force", WAIT, () -> CheckLoad.answer(CheckLoad.query(ch, limited)),
+                        "429:limit_queries"::equals);
+                load.awaitMore("fixed file", CHECKS_PER_PHASE, WAIT);
+            } finally {
+                ch.shutdownNow();
+            }
+        }
+    }
+
+    /** Replaces a file in one step, as a config management tool does, so no reload reads half of it. */
+    private static void replace(Path file, String content) throws Exception {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, content);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static int status(Gateway g, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.httpPort() + path)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static String metrics(Gateway g) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.httpPort() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (Exception e) {
+            throw new IllegalStateException("GET /metrics: " + e, e);
+        }
+    }
+}
