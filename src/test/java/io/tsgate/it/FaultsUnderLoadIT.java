@@ -135,6 +135,52 @@ class FaultsUnderLoadIT {
         }
     }
 
+    /**
+     * The JWKS endpoint fails (its document gone: 404) and comes back with a new key: tokens of the last good keys
+     * keep passing through the outage, tsgate stays ready, refresh errors show in the metrics, and the new key is
+     * taken without restart.
+     */
+    @Test
+    void jwksEndpointDownThenBackUnderLoad() throws Exception {
+        JwksFixtures.SigningKey oldKey = JwksFixtures.rsa("old");
+        JwksFixtures.SigningKey newKey = JwksFixtures.p256("new");
+        Instant exp = Instant.now().plus(Duration.ofHours(1));
+        String oldToken = "Bearer " + oldKey.token(1, 5, exp);
+        String newToken = "Bearer " + newKey.token(1, 5, exp);
+        try (NginxServer nginx = NginxServer.start(port -> "server { listen 127.0.0.1:" + port
+                + "; location / { root {root}; } }")) {
+            Path jwks = nginx.root().resolve("jwks.json");
+            replace(jwks, JwksFixtures.jwks(oldKey));
+            Files.setPosixFilePermissions(jwks, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            String url = nginx.baseUri() + "/jwks.json";
+            try (InProcessGateway g = InProcessGateway.start("-auth.jwksEndpoints=" + url,
+                    "-auth.jwksRefreshInterval=500ms", "-auth.jwksMinRefreshInterval=200ms")) {
+                Await.until("/ready", WAIT, g::readyStatus, s -> s == 200);
+                List<CheckLoad.Kind> kinds = List.of(new CheckLoad.Kind("token of the published key", oldToken, Set.of("200")),
+                        new CheckLoad.Kind("token of the key published later", newToken, Set.of("200", "401")),
+                        new CheckLoad.Kind("no credential", null, Set.of("401")),
+                        new CheckLoad.Kind("forged token", oldToken.substring(0, oldToken.length() - 4) + "AAAA",
+                                Set.of("401")));
+                try (CheckLoad load = CheckLoad.start(g.channel(), 2, kinds)) {
+                    load.awaitMore("JWKS served", CHECKS_PER_PHASE, WAIT);
+
+                    Files.delete(jwks);
+                    double errors = g.metric("tsgate_auth_jwks_refresh_errors_total", url);
+                    Await.until("refresh failures in the metric", WAIT,
+                            () -> g.metric("tsgate_auth_jwks_refresh_errors_total", url), v -> v >= errors + 2);
+                    load.awaitMore("JWKS down", CHECKS_PER_PHASE, WAIT);
+                    assertEquals(200, g.readyStatus(), "the last good keys still decide: ready");
+
+                    replace(jwks, JwksFixtures.jwks(oldKey, newKey));
+                    Files.setPosixFilePermissions(jwks, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                    Await.until("the new key taken", WAIT, () -> CheckLoad.answer(CheckLoad.query(g.channel(), newToken)),
+                            "200"::equals);
+                    load.awaitMore("JWKS back", CHECKS_PER_PHASE, WAIT);
+                }
+            }
+        }
+    }
+
     /** Replaces a file in one step, as a config management tool does, so no reload reads half of it. */
     private static void replace(Path file, String content) throws Exception {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
