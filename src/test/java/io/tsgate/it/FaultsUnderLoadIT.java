@@ -181,6 +181,62 @@ class FaultsUnderLoadIT {
         }
     }
 
+    /**
+     * The datasource (a real VictoriaMetrics) killed and started again on its port: the limited tenant passes by
+     * {@code -ratelimit.failureMode=open} meanwhile, tsgate stays ready and reports the outage, and the backend is
+     * used again without restart.
+     */
+    @Test
+    void datasourceDownThenBackUnderLoad() throws Exception {
+        keys();
+        Path limits = dir.resolve("limits.yaml");
+        Files.writeString(limits, "limits: [{type: queries, value: 1000000, resolution: minute, account_id: 1, project_id: 0}]");
+        Path binary = DebianPackages.ensureInstalled(VictoriaMetricsServer.BINARY, VictoriaMetricsServer.PACKAGE);
+        FreePort.Started<ManagedProcess> vm = FreePort.retrying(1, ports -> victoriaMetrics(binary, ports[0]));
+        int port = vm.port(0);
+        ManagedProcess victoria = vm.server();
+        try (Gateway g = start("-auth.publicKeyFiles=" + pem, "-ratelimit.config=" + limits,
+                "-ratelimit.backend=datasource", "-datasource.url=http://127.0.0.1:" + port,
+                "-ratelimit.refreshInterval=500ms")) {
+            ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", g.grpcPort()).usePlaintext().build();
+            try (CheckLoad load = CheckLoad.start(ch, 2, kinds(Set.of("200", "429:limit_queries")))) {
+                Await.until("the datasource answering", WAIT, () -> metrics(g),
+                        m -> m.contains("tsgate_ratelimit_backend_up{backend=\"datasource\"} 1"));
+                load.awaitMore("datasource up", CHECKS_PER_PHASE, WAIT);
+
+                victoria.kill();
+                Await.until("the outage in tsgate_ratelimit_backend_up", WAIT, () -> metrics(g),
+                        m -> m.contains("tsgate_ratelimit_backend_up{backend=\"datasource\"} 0"));
+                load.awaitMore("datasource down", CHECKS_PER_PHASE, WAIT);
+                assertEquals("200", CheckLoad.answer(CheckLoad.query(ch, limited)), "-ratelimit.failureMode=open");
+                assertEquals(200, status(g, "/ready"), "a limiter outage does not make tsgate unready");
+
+                victoria = victoriaMetrics(binary, port);
+                Await.until("the datasource back in tsgate_ratelimit_backend_up", WAIT, () -> metrics(g),
+                        m -> m.contains("tsgate_ratelimit_backend_up{backend=\"datasource\"} 1"));
+                load.awaitMore("datasource back", CHECKS_PER_PHASE, WAIT);
+            } finally {
+                ch.shutdownNow();
+            }
+        } finally {
+            victoria.close();
+        }
+    }
+
+    private ManagedProcess victoriaMetrics(Path binary, int port) throws java.io.IOException {
+        HttpClient probe = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        return ManagedProcess.start("victoria-metrics", List.of(binary.toString(), "-httpListenAddr=127.0.0.1:" + port,
+                        "-storageDataPath=" + dir.resolve("vm-data")), dir.resolve("vm-" + port + ".log"),
+                Duration.ofSeconds(60), () -> {
+                    try {
+                        return probe.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                                .build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+    }
+
     /** Replaces a file in one step, as a config management tool does, so no reload reads half of it. */
     private static void replace(Path file, String content) throws Exception {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
