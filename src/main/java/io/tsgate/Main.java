@@ -59,7 +59,7 @@ public final class Main {
             err.println("tsgate: cannot listen: " + e.getMessage());
             return 1;
         }
-        StopSignals.install(gateway);
+        io.tsgate.StopSignals.install(gateway);
         try {
             gateway.awaitTermination();
         } catch (InterruptedException e) {
