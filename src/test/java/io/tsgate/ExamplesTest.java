@@ -260,6 +260,19 @@ class ExamplesTest {
         }
     }
 
+    /** The shared tsgate Deployment of the Istio example: its sidecar and grace period outlast delay and drain. */
+    @Test
+    void istioTsgateRolloutOutlastsDelayAndDrain() throws Exception {
+        JsonNode template = kind(documents("istio/tsgate.yaml"), "Deployment").at("/spec/template");
+        JsonNode tsgate = container(template.get("spec"), "tsgate");
+        long stop = secondsOf(flag(tsgate, "http.shutdownDelay")) + secondsOf(flag(tsgate, "http.maxGracefulShutdownDuration"));
+        assertTrue(secondsOf(flag(tsgate, "http.shutdownDelay")) > 0, "a shared replica needs a delay");
+        JsonNode proxy = YAML.readTree(template.at("/metadata/annotations").get("proxy.istio.io/config").asText());
+        assertTrue(secondsOf(proxy.get("terminationDrainDuration").asText()) >= stop,
+                "the pod's Istio sidecar must carry connections until tsgate has drained");
+        assertTrue(template.at("/spec/terminationGracePeriodSeconds").asLong() > stop);
+    }
+
     private static String flag(JsonNode container, String name) {
         return strings(container.get("args")).stream().filter(a -> a.startsWith("-" + name + "=")).findFirst()
                 .map(a -> a.substring(name.length() + 2)).orElseThrow(() -> new AssertionError("no -" + name));
