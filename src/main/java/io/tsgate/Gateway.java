@@ -9,6 +9,7 @@ import io.tsgate.auth.Authenticator;
 import io.tsgate.config.ConfigException;
 import io.tsgate.config.FlagParser;
 import io.tsgate.config.GatewayConfig;
+import io.tsgate.config.ShutdownConfig;
 import io.tsgate.envoy.ExtAuthzService;
 import io.tsgate.envoy.ExtProcService;
 import io.tsgate.envoy.WriteCountingPool;
@@ -24,8 +25,10 @@ import io.tsgate.policy.RequestAuthorizer;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,10 +43,17 @@ public final class Gateway implements AutoCloseable {
     private final RateLimits limits;
     private final WriteCountingPool counting;
     private final AutoCloseable resources;
+    private final Readiness readiness;
+    private final ShutdownConfig shutdown;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
     private Gateway(Server grpc, AdminHttpServer http, HealthStatusManager health, ScheduledExecutorService background,
-                    RateLimits limits, WriteCountingPool counting, AutoCloseable resources) {
+                    RateLimits limits, WriteCountingPool counting, AutoCloseable resources, Readiness readiness,
+                    ShutdownConfig shutdown) {
         this.resources = resources;
+        this.readiness = readiness;
+        this.shutdown = shutdown;
         this.counting = counting;
         this.grpc = grpc;
         this.http = http;
@@ -97,7 +107,7 @@ public final class Gateway implements AutoCloseable {
                 config.tls() == null ? null : ServerTls.http(config.tls()), config.httpServer());
         LOG.info("serving ext_authz on gRPC port {}, metrics and health on HTTP port {}, cluster mode {}",
                 grpc.getPort(), http.port(), config.clusterMode());
-        return new Gateway(grpc, http, health, background, limits, counting, c.resources());
+        return new Gateway(grpc, http, health, background, limits, counting, c.resources(), readiness, config.shutdown());
     }
 
     /** gRPC health says what {@code /ready} says (HealthStatusManager notifies watchers only on a change). */
@@ -157,24 +167,39 @@ public final class Gateway implements AutoCloseable {
         return http.port();
     }
 
+    /** Returns once {@link #close()} has finished (the signal handler of {@link StopSignals} calls it). */
     public void awaitTermination() throws InterruptedException {
-        grpc.awaitTermination();
+        try {
+            stopped.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
+    /**
+     * Stops without failing a request that was sent in time: unready at once ({@code /ready} 503, gRPC health
+     * NOT_SERVING, {@code /health} still 200) while deciding for {@code -http.shutdownDelay}; then no new connection,
+     * GOAWAY on every gRPC connection and {@code Connection: close} on HTTP keep-alive, and up to
+     * {@code -http.maxGracefulShutdownDuration} for Checks, ext_proc streams and HTTP requests in flight. One log line
+     * per step. A second call waits for the first.
+     */
     @Override
     public void close() {
-        health.enterTerminalState();
-        grpc.shutdown();
-        try {
-            if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
-                grpc.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            grpc.shutdownNow();
-            Thread.currentThread().interrupt();
+        if (!closing.compareAndSet(false, true)) {
+            stopped.join();
+            return;
         }
+        try {
+            new ShutdownSequence(grpc, http, health, readiness, shutdown).run();
+            closeRest();
+            LOG.info("stopped");
+        } finally {
+            stopped.complete(null);
+        }
+    }
+
+    private void closeRest() {
         counting.close();
-        http.close();
         if (limits != null) {
             limits.close();
         }

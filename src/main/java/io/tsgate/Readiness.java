@@ -10,19 +10,26 @@ import java.util.function.Supplier;
  * down is deliberately not part of it: tsgate still decides every request, allowing uncounted under
  * {@code -ratelimit.failureMode=open} or answering 429 to limited tenants under {@code closed}, and reports the outage
  * in {@code tsgate_ratelimit_backend_up} and the log. Unreadiness would take the pod out of service, and with it
- * VictoriaMetrics in the sidecar layout, for an outage that does not stop tsgate deciding.
+ * VictoriaMetrics in the sidecar layout, for an outage that does not stop tsgate deciding. Once shutting down, it is
+ * unready for good, though it still decides for {@code -http.shutdownDelay}: that is how traffic is moved away first.
  */
 public final class Readiness implements Supplier<String> {
     private final Supplier<String> credentials;
+    private volatile boolean shuttingDown;
 
     /** @param credentials null when every credential source has loaded, else which has not */
     public Readiness(Supplier<String> credentials) {
         this.credentials = credentials;
     }
 
-    /** Null when this process can decide, else why not (one line, no secrets). */
+    /** Null when this process can decide and is not shutting down, else why not (one line, no secrets). */
     @Override
     public String get() {
-        return credentials.get();
+        return shuttingDown ? "shutting down" : credentials.get();
+    }
+
+    /** From now on unready: the process is about to stop and wants no new traffic. */
+    void shutDown() {
+        shuttingDown = true;
     }
 }

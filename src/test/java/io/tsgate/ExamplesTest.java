@@ -66,7 +66,11 @@ class ExamplesTest {
     }
 
     private static JsonNode container(JsonNode podSpec, String name) {
-        for (JsonNode c : podSpec.path("containers")) {
+        return namedIn(podSpec.path("containers"), name);
+    }
+
+    private static JsonNode namedIn(JsonNode containers, String name) {
+        for (JsonNode c : containers) {
             if (c.path("name").asText().equals(name)) {
                 return c;
             }
@@ -190,7 +194,7 @@ class ExamplesTest {
     void kubernetesRunsTsgateAsASidecarWithProbes() throws Exception {
         List<JsonNode> docs = documents("kubernetes/victoriametrics-tsgate.yaml");
         JsonNode pod = kind(docs, "StatefulSet").at("/spec/template/spec");
-        JsonNode tsgate = container(pod, "tsgate");
+        JsonNode tsgate = namedIn(pod.path("initContainers"), "tsgate");
         assertAll(
                 () -> assertEquals("/health", tsgate.at("/livenessProbe/httpGet/path").asText()),
                 () -> assertEquals("/ready", tsgate.at("/readinessProbe/httpGet/path").asText()),
@@ -216,6 +220,67 @@ class ExamplesTest {
         assertNotNull(envoyVolume, "the pod mounts the generated ConfigMap");
         assertEquals(Files.readString(Path.of("examples/kubernetes/envoy.yaml")), envoyConfig(), "examples/kubernetes/"
                 + "envoy.yaml is stale; regenerate: java -jar target/tsgate.jar envoy-config > examples/kubernetes/envoy.yaml");
+    }
+
+    /**
+     * tsgate as a native sidecar (Kubernetes 1.29+): an init container with {@code restartPolicy: Always} starts, and
+     * passes its startup probe, before the pod's containers start, and is stopped only after they have exited. The
+     * grace period covers every step of the stop the manifest's header describes, with the flags it passes.
+     */
+    @Test
+    void kubernetesStopsTsgateLastWithinTheGracePeriod() throws Exception {
+        JsonNode pod = kind(documents("kubernetes/victoriametrics-tsgate.yaml"), "StatefulSet").at("/spec/template/spec");
+        JsonNode tsgate = namedIn(pod.path("initContainers"), "tsgate");
+        JsonNode envoy = container(pod, "envoy");
+        JsonNode vm = container(pod, "victoriametrics");
+        assertEquals("Always", tsgate.path("restartPolicy").asText(), "a native sidecar");
+        List<String> main = new ArrayList<>();
+        pod.path("containers").forEach(c -> main.add(c.path("name").asText()));
+        assertEquals(List.of("victoriametrics", "envoy"), main, "tsgate is not a main container");
+        assertEquals("/ready", tsgate.at("/startupProbe/httpGet/path").asText(),
+                "Envoy starts only once tsgate can decide");
+        long envoyPreStop = Long.parseLong(strings(envoy.at("/lifecycle/preStop/exec/command")).get(1));
+        long vmDelay = secondsOf(flag(vm, "http.shutdownDelay"));
+        long tsgateDelay = secondsOf(flag(tsgate, "http.shutdownDelay"));
+        long tsgateGrace = secondsOf(flag(tsgate, "http.maxGracefulShutdownDuration"));
+        long vmFlush = 20;
+        long budget = Math.max(envoyPreStop, vmDelay) + vmFlush + tsgateDelay + tsgateGrace;
+        assertTrue(pod.path("terminationGracePeriodSeconds").asLong() >= budget, "grace period below " + budget + " s");
+        assertTrue(vmDelay >= envoyPreStop, "VictoriaMetrics serves while Envoy may still forward");
+        assertTrue(pod.at("/securityContext/runAsNonRoot").asBoolean());
+        assertEquals("RuntimeDefault", pod.at("/securityContext/seccompProfile/type").asText());
+        for (JsonNode c : List.of(tsgate, envoy, vm)) {
+            String name = c.path("name").asText();
+            assertAll(name,
+                    () -> assertFalse(c.at("/securityContext/allowPrivilegeEscalation").asBoolean(true)),
+                    () -> assertTrue(c.at("/securityContext/readOnlyRootFilesystem").asBoolean()),
+                    () -> assertEquals(List.of("ALL"), strings(c.at("/securityContext/capabilities/drop"))),
+                    () -> assertFalse(c.at("/resources/requests/memory").asText().isEmpty()),
+                    () -> assertFalse(c.at("/resources/limits/memory").asText().isEmpty()));
+        }
+    }
+
+    /** The shared tsgate Deployment of the Istio example: its sidecar and grace period outlast delay and drain. */
+    @Test
+    void istioTsgateRolloutOutlastsDelayAndDrain() throws Exception {
+        JsonNode template = kind(documents("istio/tsgate.yaml"), "Deployment").at("/spec/template");
+        JsonNode tsgate = container(template.get("spec"), "tsgate");
+        long stop = secondsOf(flag(tsgate, "http.shutdownDelay")) + secondsOf(flag(tsgate, "http.maxGracefulShutdownDuration"));
+        assertTrue(secondsOf(flag(tsgate, "http.shutdownDelay")) > 0, "a shared replica needs a delay");
+        JsonNode proxy = YAML.readTree(template.at("/metadata/annotations").get("proxy.istio.io/config").asText());
+        assertTrue(secondsOf(proxy.get("terminationDrainDuration").asText()) >= stop,
+                "the pod's Istio sidecar must carry connections until tsgate has drained");
+        assertTrue(template.at("/spec/terminationGracePeriodSeconds").asLong() > stop);
+    }
+
+    private static String flag(JsonNode container, String name) {
+        return strings(container.get("args")).stream().filter(a -> a.startsWith("-" + name + "=")).findFirst()
+                .map(a -> a.substring(name.length() + 2)).orElseThrow(() -> new AssertionError("no -" + name));
+    }
+
+    private static long secondsOf(String duration) {
+        assertTrue(duration.matches("[0-9]+s"), duration);
+        return Long.parseLong(duration.substring(0, duration.length() - 1));
     }
 
     // ---- every Envoy data plane that routes writes counts them --------------------------------------------

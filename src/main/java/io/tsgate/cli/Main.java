@@ -57,7 +57,7 @@ public final class Main {
             err.println("tsgate: cannot listen: " + e.getMessage());
             return 1;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "tsgate-shutdown"));
+        io.tsgate.StopSignals.install(gateway);
         try {
             gateway.awaitTermination();
         } catch (InterruptedException e) {

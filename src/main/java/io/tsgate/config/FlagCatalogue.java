@@ -54,6 +54,12 @@ public final class FlagCatalogue {
                     + "HTTP listener reads (VictoriaMetrics accepts 1MiB); longer ones get 414 or 431 and the connection is closed"),
             FlagSpec.of("http.maxHeaders", INT, "200", "Most header fields in one HTTP request; more get 431 and the "
                     + "connection is closed"),
+            FlagSpec.of("http.shutdownDelay", DURATION, "0s", "On SIGTERM, how long /ready answers 503 and gRPC health "
+                    + "NOT_SERVING while tsgate still decides every request, so load balancers and Envoy stop sending "
+                    + "new ones before it drains (VictoriaMetrics' flag; /health stays 200 until exit)"),
+            FlagSpec.of("http.maxGracefulShutdownDuration", DURATION, "7s", "After -http.shutdownDelay, the longest "
+                    + "wait for requests in flight (Checks, ext_proc streams, HTTP requests) once no new connection is "
+                    + "accepted, gRPC clients got GOAWAY and HTTP keep-alive ends; what is left is then cut"),
             FlagSpec.of("loggerFormat", STRING, "default", "Log format: default (text) or json"),
             FlagSpec.of("loggerLevel", STRING, "INFO", "Minimum log level: DEBUG, INFO, WARN, ERROR"),
             FlagSpec.of("accessLog", BOOL, "false", "Log one line per allowed request too (denials are always logged)"),

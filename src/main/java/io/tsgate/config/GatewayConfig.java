@@ -21,6 +21,7 @@ public record GatewayConfig(
         LogConfig log,
         ForwardAuthConfig forwardAuth,
         HttpServerConfig httpServer,
+        ShutdownConfig shutdown,
         IngestConfig ingest,
         CountingPoolConfig counting,
         LimitsConfig limits) {
@@ -46,6 +47,7 @@ public record GatewayConfig(
                 securityHeaders(f), hops, LogConfig.from(f),
                 ForwardAuthConfig.from(f),
                 HttpServerConfig.from(f),
+                ShutdownConfig.from(f),
                 IngestConfig.from(f),
                 CountingPoolConfig.from(f),
                 LimitsConfig.from(f));

@@ -23,7 +23,11 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsgate.config.HttpServerConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +44,7 @@ import java.util.function.Supplier;
 public final class AdminHttpServer implements AutoCloseable {
     /** How long {@link #close()} lets owed responses finish before closing what is left. */
     private static final long GRACE_MILLIS = 5000;
-    private final java.util.concurrent.CompletableFuture<Void> drainsStarted = new java.util.concurrent.CompletableFuture<>();
+    private final CompletableFuture<Void> drainsStarted = new CompletableFuture<>();
     private final EventLoopGroup acceptor;
     private final EventLoopGroup loops;
     private final ExecutorService metricsThread;
@@ -96,7 +100,7 @@ public final class AdminHttpServer implements AutoCloseable {
     }
 
     /** Completes once {@link #close} has told every open connection to drain (for tests of the shutdown order). */
-    java.util.concurrent.CompletableFuture<Void> drainsStarted() {
+    CompletableFuture<Void> drainsStarted() {
         return drainsStarted;
     }
 
@@ -110,10 +114,18 @@ public final class AdminHttpServer implements AutoCloseable {
      */
     @Override
     public void close() {
+        close(Duration.ofMillis(GRACE_MILLIS));
+    }
+
+    /**
+     * {@link #close()} with its own grace: returns the number of connections still owing a response when
+     * {@code grace} ran out (closed all the same), 0 when every one finished in time.
+     */
+    public int close(Duration grace) {
         listener.close().awaitUninterruptibly();
-        java.util.List<java.util.concurrent.CompletableFuture<Void>> drains = new java.util.ArrayList<>();
+        List<CompletableFuture<Void>> drains = new ArrayList<>();
         for (Channel ch : connections) {
-            drains.add(java.util.concurrent.CompletableFuture.runAsync(() -> {
+            drains.add(CompletableFuture.runAsync(() -> {
                 ExchangeHandler h = ch.pipeline().get(ExchangeHandler.class);
                 if (h == null) {
                     ch.close();
@@ -122,11 +134,13 @@ public final class AdminHttpServer implements AutoCloseable {
                 }
             }, ch.eventLoop()));
         }
-        java.util.concurrent.CompletableFuture.allOf(drains.toArray(java.util.concurrent.CompletableFuture[]::new))
+        CompletableFuture.allOf(drains.toArray(CompletableFuture[]::new))
                 .whenComplete((v, e) -> drainsStarted.complete(null));
-        connections.newCloseFuture().awaitUninterruptibly(GRACE_MILLIS);
+        connections.newCloseFuture().awaitUninterruptibly(grace.toMillis());
+        int cut = connections.size();
         connections.close().awaitUninterruptibly(1000);
         shutdownThreads();
+        return cut;
     }
 
     private void shutdownThreads() {

@@ -84,6 +84,16 @@ public final class ManagedProcess implements AutoCloseable {
         }
     }
 
+    /** SIGTERM, as Kubernetes and systemd stop a container or service; returns at once. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** The exit code once the process has ended within {@code timeout}, or null while it still runs. */
+    public Integer awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : null;
+    }
+
     /** SIGKILL, as a crash or the OOM killer ends it: no shutdown of its own, its sockets reset by the kernel. */
     public void kill() {
         try {
