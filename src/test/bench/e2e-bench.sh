@@ -256,7 +256,6 @@ cpu_ticks() { # PROC
     echo "$total"
 }
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
-requests_of() { awk '/requests in/ {print $1}' "$1"; }
 rps_of() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
 cpu_us_per_request() { # OUT PROC
     awk -v p="$2" '/requests in/ { n = $1 } $1 == "cpu" && $2 == p { c = $3 } END { printf "%.0f", c / n }' "$1"
