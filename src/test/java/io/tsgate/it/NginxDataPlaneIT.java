@@ -206,6 +206,22 @@ class NginxDataPlaneIT {
                 + "&extra_label=team=prod", token(1, "dev"))), "client-sent extra_label is replaced");
     }
 
+    /**
+     * A query longer than one memory page (nginx's default proxy_buffer_size): tsgate returns it whole in
+     * x-tsgate-path, and nginx must read that answer, not fail it as "upstream sent too big header" (500).
+     */
+    @Test
+    void longQueryIsForwardedConfined() throws Exception {
+        StringBuilder alternatives = new StringBuilder();
+        for (int i = 0; alternatives.length() < 6000; i++) {
+            alternatives.append(i == 0 ? "" : "|").append("nothing").append(i);
+        }
+        String query = METRIC + "{instance!~\"" + alternatives + "\"}";
+        HttpResponse<String> r = get("/api/v1/query?query=" + q(query), token(1, "dev"));
+        assertTrue(nginxUri("/api/v1/query?query=" + q(query)).toString().length() > 6000);
+        assertEquals(new TreeSet<>(List.of("dev")), teams(r));
+    }
+
     @Test
     void seriesAndLabelValuesAreConfinedToo() throws Exception {
         HttpResponse<String> series = get("/api/v1/series?match[]=" + METRIC + "&start=0", token(1, "dev"));
