@@ -3,6 +3,7 @@ package io.tsgate.policy;
 import io.tsgate.auth.Access;
 import io.tsgate.auth.Authenticator;
 import io.tsgate.auth.CredentialRejectedException;
+import io.tsgate.limits.FailSafeLimiter;
 import io.tsgate.limits.Limiter;
 import io.tsgate.request.BadRequestException;
 import io.tsgate.request.Endpoint;
@@ -10,6 +11,7 @@ import io.tsgate.request.EndpointCatalogue;
 import io.tsgate.request.QueryParam;
 import io.tsgate.request.QueryStrings;
 import io.tsgate.request.RequestAttributes;
+import io.tsgate.request.RequestClass;
 import io.tsgate.request.RequestTarget;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,11 +56,14 @@ public final class RequestAuthorizer {
      */
     public CompletionStage<Decision> decideLimited(RequestAttributes r) {
         Decision d = decide(r);
-        if (limiter == null || !(d instanceof Allow a) || a.requestClass() != io.tsgate.request.RequestClass.READ) {
+        if (limiter == null || !(d instanceof Allow a) || a.requestClass() != RequestClass.READ) {
             return CompletableFuture.completedFuture(d);
         }
-        return limiter.acquireQuery(a.access().tenant()).thenApply(v -> v.allowed() ? d
-                : LimitDenials.of(v).withIdentity(a.access().tenant().toString(), a.access().subject()));
+        // A refused or failed limit is still a read: counted under class "read", not the "none" of early denials.
+        return limiter.acquireQuery(a.access().tenant()).handle((v, e) -> e != null
+                ? LimitDenials.of(FailSafeLimiter.UNAVAILABLE).withClass(RequestClass.READ)
+                : v.allowed() ? d : LimitDenials.of(v).withIdentity(a.access().tenant().toString(), a.access().subject())
+                        .withClass(RequestClass.READ));
     }
 
     /** The decision without rate limits (also what {@code tsgate check} explains). */

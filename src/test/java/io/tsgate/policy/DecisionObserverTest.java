@@ -74,6 +74,9 @@ class DecisionObserverTest {
         assertEquals(1, decisions("ext_authz", "none", "deny", "unknown_endpoint"));
         assertEquals(0, decisions("ext_authz", "read", "allow", "ok"));
         assertEquals(3, sample("tsgate_decision_duration_seconds_count", "adapter=\"ext_authz\""));
+        o.record("ext_authz", REQUEST, Deny.of(429, "limit_queries", "over").withClass(RequestClass.READ), System.nanoTime());
+        assertEquals(1, decisions("ext_authz", "read", "deny", "limit_queries"), "a denial that knows its class says it");
+        assertEquals(Double.NaN, decisions("ext_authz", "none", "deny", "limit_queries"));
     }
 
     /** The time from the caller's start to now, in seconds: a decision that began two seconds ago took two seconds. */
