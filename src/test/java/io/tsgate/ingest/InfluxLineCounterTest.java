@@ -178,6 +178,9 @@ class InfluxLineCounterTest {
         assertArrayEquals(jsonHashes("{\"__name__\":\"m_f\",\"a\":\"1\",\"z\":\"2\",\"db\":\"other\"}"),
                 influxDb("other", "m,a=1,z=2 f=1").seriesHashes());
         assertArrayEquals(jsonHashes("{\"__name__\":\"m_f\",\"a\":\"1\"}"), influxDb("", "m,a=1 f=1").seriesHashes());
+        // the second line has no tags: the first line's db tag must not be looked at again
+        assertArrayEquals(jsonHashes("{\"__name__\":\"m_f\",\"db\":\"x\"}", "{\"__name__\":\"m_d\",\"db\":\"tg\"}"),
+                sorted(influxDb("tg", "m,db=x f=1\nm d=1\n").seriesHashes()));
     }
 
     /** Bodies that end without a newline are read up to their last byte and not past it. */
