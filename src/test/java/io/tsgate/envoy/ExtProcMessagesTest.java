@@ -207,4 +207,37 @@ class ExtProcMessagesTest {
         s.sendQuietly(body("m".repeat(1 << 19), false));
         assertDenied(s.send(body("m".repeat((1 << 19) + 1), false)), 413, "write_body_too_large");
     }
+
+    /** A limiter that cannot answer a write refuses it as the failure mode says: 429 limit_backend_unavailable. */
+    @Test
+    void aWriteTheLimiterCannotCheckIsRefused() throws Exception {
+        channel.shutdownNow();
+        server.shutdownNow();
+        io.tsgate.limits.Limiter failing = new io.tsgate.limits.Limiter() {
+            @Override
+            public java.util.concurrent.CompletionStage<io.tsgate.limits.LimitVerdict> acquireQuery(Tenant tenant) {
+                throw new AssertionError("no reads here");
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<io.tsgate.limits.LimitVerdict> admitWrite(Tenant tenant, long rows,
+                                                                                                  long[] seriesHashes) {
+                return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("redis down"));
+            }
+
+            @Override
+            public boolean countsWrites(Tenant tenant) {
+                return true;
+            }
+        };
+        String name = InProcessServerBuilder.generateName();
+        server = InProcessServerBuilder.forName(name).directExecutor()
+                .addService(new ExtProcService(new WriteBodyCounter(1 << 20, 4 << 20), pool, failing, true,
+                        new PrometheusRegistry(), Map.of()))
+                .build().start();
+        channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+        Stream s = new Stream();
+        assertTrue(s.send(headers("/api/v1/import/prometheus", authz("1:5", "write"), true).build()).hasModeOverride());
+        assertDenied(s.send(body("m 1\n", true)), 429, "limit_backend_unavailable");
+    }
 }
