@@ -89,13 +89,15 @@ public final class DatasourceLimiter implements Limiter, SeriesEstimator {
             if (v.isCompletedExceptionally() || !v.join().allowed()) {
                 return v;
             }
-            tightest = v.join();
+            if (v.join() != LimitVerdict.UNLIMITED) {
+                tightest = v.join(); // UNLIMITED's remaining of -1 would otherwise beat every real verdict after it
+            }
         }
         LimitRules r = rules.get();
         if (r.forTenant(tenant, LimitType.NEW_SERIES).length > 0 || r.forTenant(tenant, LimitType.ACTIVE_SERIES).length > 0) {
             tracker.recordSeries(tenant, seriesHashes);
         }
-        return CompletableFuture.completedFuture(tightest);
+        return CompletableFuture.completedFuture(tightest == null ? LimitVerdict.UNLIMITED : tightest);
     }
 
     private CompletableFuture<LimitVerdict> check(Tenant tenant, LimitType type, LimitVerdict tightest) {

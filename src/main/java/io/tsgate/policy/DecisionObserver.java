@@ -66,7 +66,8 @@ public final class DecisionObserver {
                         a.access().tenant(), quote(a.access().subject()), clientAddress(r), r.method(), pathOnly(r));
             }
         } else if (d instanceof Deny n) {
-            decisions.labelValues(adapter, "none", "deny", n.reason()).inc();
+            decisions.labelValues(adapter, n.requestClass() == null ? "none" : n.requestClass().label(), "deny",
+                    n.reason()).inc();
             LOG.info("denied status={} reason={} tenant={} subject={} client={} method={} path={}", n.status(), n.reason(),
                     n.tenant(), quote(n.subject()), clientAddress(r), r.method(), pathOnly(r));
         }

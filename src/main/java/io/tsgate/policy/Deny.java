@@ -1,5 +1,7 @@
 package io.tsgate.policy;
 
+import io.tsgate.request.RequestClass;
+
 /**
  * The request is refused.
  *
@@ -10,9 +12,11 @@ package io.tsgate.policy;
  * @param subject credential subject when known, else empty
  * @param headers extra response headers (lower-case names), e.g. {@code retry-after} and {@code ratelimit-*} on 429;
  *                a 401 always carries {@code www-authenticate}
+ * @param requestClass the class of the refused request when the refusal depends on it (a read over its queries
+ *                     limit), else null: the {@code class} label of the decision metric, {@code none} when null
  */
 public record Deny(int status, String reason, String message, String tenant, String subject,
-                   java.util.Map<String, String> headers) implements Decision {
+                   java.util.Map<String, String> headers, RequestClass requestClass) implements Decision {
 
     /** The challenge every 401 carries (RFC 6750), whichever adapter answers it. */
     public static final String WWW_AUTHENTICATE = "www-authenticate";
@@ -28,8 +32,13 @@ public record Deny(int status, String reason, String message, String tenant, Str
         headers = java.util.Map.copyOf(headers);
     }
 
+    public Deny(int status, String reason, String message, String tenant, String subject,
+                java.util.Map<String, String> headers) {
+        this(status, reason, message, tenant, subject, headers, null);
+    }
+
     public Deny(int status, String reason, String message, String tenant, String subject) {
-        this(status, reason, message, tenant, subject, java.util.Map.of());
+        this(status, reason, message, tenant, subject, java.util.Map.of(), null);
     }
 
     public static Deny of(int status, String reason, String message) {
@@ -37,14 +46,19 @@ public record Deny(int status, String reason, String message, String tenant, Str
     }
 
     public Deny withIdentity(String tenant, String subject) {
-        return new Deny(status, reason, message, tenant, subject, headers);
+        return new Deny(status, reason, message, tenant, subject, headers, requestClass);
+    }
+
+    /** The same denial, counted under the class of the request it refused. */
+    public Deny withClass(RequestClass c) {
+        return new Deny(status, reason, message, tenant, subject, headers, c);
     }
 
     /** The same denial with extra response headers (lower-case names). */
     public Deny withHeaders(java.util.Map<String, String> extra) {
         java.util.Map<String, String> all = new java.util.LinkedHashMap<>(headers);
         all.putAll(extra);
-        return new Deny(status, reason, message, tenant, subject, all);
+        return new Deny(status, reason, message, tenant, subject, all, requestClass);
     }
 
     /** Prometheus-style errorType for the JSON body. */

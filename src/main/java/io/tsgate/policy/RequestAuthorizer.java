@@ -10,6 +10,7 @@ import io.tsgate.request.EndpointCatalogue;
 import io.tsgate.request.QueryParam;
 import io.tsgate.request.QueryStrings;
 import io.tsgate.request.RequestAttributes;
+import io.tsgate.request.RequestClass;
 import io.tsgate.request.RequestTarget;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,12 +57,14 @@ public final class RequestAuthorizer {
      */
     public CompletionStage<Decision> decideLimited(RequestAttributes r) {
         Decision d = decide(r);
-        if (limiter == null || !(d instanceof Allow a) || a.requestClass() != io.tsgate.request.RequestClass.READ) {
+        if (limiter == null || !(d instanceof Allow a) || a.requestClass() != RequestClass.READ) {
             return CompletableFuture.completedFuture(d);
         }
+        // A refused or failed limit is still a read: counted under class "read", not the "none" of early denials.
         return limiter.acquireQuery(a.access().tenant()).handle((v, failure) -> failure != null
-                ? LimitDenials.unavailable()
-                : v.allowed() ? d : LimitDenials.of(v).withIdentity(a.access().tenant().toString(), a.access().subject()));
+                ? LimitDenials.unavailable().withClass(RequestClass.READ)
+                : v.allowed() ? d : LimitDenials.of(v).withIdentity(a.access().tenant().toString(), a.access().subject())
+                        .withClass(RequestClass.READ));
     }
 
     /** The decision without rate limits (also what {@code tsgate check} explains). */

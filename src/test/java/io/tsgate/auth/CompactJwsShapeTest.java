@@ -71,4 +71,23 @@ class CompactJwsShapeTest {
         assertEquals("malformed_token", assertThrows(CredentialRejectedException.class,
                 () -> CompactJwsShape.check(".e30.c2lu")).reason());
     }
+
+    /** An empty header is no compact JWS at all; the message says so before any segment is looked at. */
+    @Test
+    void aTokenStartingWithADotIsNotACompactJws() {
+        CredentialRejectedException e = assertThrows(CredentialRejectedException.class, () -> CompactJwsShape.check(".ab.cd"));
+        assertEquals("malformed_token", e.reason());
+        assertTrue(e.getMessage().contains("not a compact JWS"), e.getMessage());
+    }
+
+    /** Characters past ASCII are outside the alphabet table: refused, not looked up. */
+    @Test
+    void charactersPastAsciiAreRefused() {
+        for (char c : new char[] {'\u0080', '\u00ff', '\u0100', '\uffff'}) {
+            assertEquals(false, CompactJwsShape.isStrictBase64Url("A" + c, 0, 2), Integer.toHexString(c));
+            assertThrows(CredentialRejectedException.class, () -> CompactJwsShape.check("AA.AA.A" + c));
+        }
+        assertEquals(false, CompactJwsShape.isStrictBase64Url("A\u007f", 0, 2));
+        assertEquals(true, CompactJwsShape.isStrictBase64Url("AA", 0, 2));
+    }
 }

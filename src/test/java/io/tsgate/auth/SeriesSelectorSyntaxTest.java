@@ -1,6 +1,7 @@
 package io.tsgate.auth;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,6 +23,8 @@ class SeriesSelectorSyntaxTest {
         "{a='it\\'s'}",
         "{a=\"\"}",
         "{_b1=\"ü\"}",
+        "{a=\"\\177\\100\\0007\"}",
+        "{Z=\"1\",z=\"2\",A9_=\"3\",a0=\"\"}",
     })
     void validSelectorIsAccepted(String s) {
         assertDoesNotThrow(() -> SeriesSelectorSyntax.check(s));
@@ -53,6 +56,19 @@ class SeriesSelectorSyntaxTest {
         "{a='\\\"'x}",
         "{a=\"line\nbreak\"}",
         "{a=`unterminated}",
+        "{",
+        "{a",
+        "{a=\"\\",
+        "{a=\"\\x4",
+        "{a=\"\\1",
+        "{a=\"\\17",
+        "{a=\"\\u00e",
+        "{a=\"\\uZZZZ\"}",
+        "{a=\"\\U0001F60\"}",
+        "{a=\"\\UZZZZZZZZ\"}",
+        "{a=\"\\18\"}",
+        "{a=\"\\8\"}",
+        "{a=\"\\1/\"}",
     })
     void invalidSelectorIsRejected(String s) {
         assertThrows(IllegalArgumentException.class, () -> SeriesSelectorSyntax.check(s));
@@ -65,5 +81,26 @@ class SeriesSelectorSyntaxTest {
         assertFalse(SeriesSelectorSyntax.isLabelName(""));
         assertFalse(SeriesSelectorSyntax.isLabelName("1x"));
         assertFalse(SeriesSelectorSyntax.isLabelName("a:b"));
+    }
+
+    /** Every character at the start and inside a name, against [a-zA-Z_][a-zA-Z0-9_]*. */
+    @Test
+    void eachCharacterIsJudgedAtTheStartAndInside() {
+        for (char c = 0; c < 0x180; c++) {
+            boolean letter = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_';
+            boolean digit = c >= '0' && c <= '9';
+            assertEquals(letter, SeriesSelectorSyntax.isLabelName(String.valueOf(c)), "start " + (int) c);
+            assertEquals(letter || digit, SeriesSelectorSyntax.isLabelName("a" + c), "inside " + (int) c);
+            assertEquals(letter, isValid("{" + c + "=\"v\"}"), "selector start " + (int) c);
+        }
+    }
+
+    private static boolean isValid(String selector) {
+        try {
+            SeriesSelectorSyntax.check(selector);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 }

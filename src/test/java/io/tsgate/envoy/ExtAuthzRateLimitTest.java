@@ -159,6 +159,30 @@ class ExtAuthzRateLimitTest {
         assertEquals("limit_backend_unavailable", r.getStatus().getMessage());
     }
 
+    private double decisions(String cls, String reason) {
+        return registry.scrape().stream()
+                .filter(m -> m.getMetadata().getPrometheusName().equals("tsgate_decisions"))
+                .flatMap(m -> ((io.prometheus.metrics.model.snapshots.CounterSnapshot) m).getDataPoints().stream())
+                .filter(d -> d.getLabels().get("class").equals(cls) && d.getLabels().get("reason").equals(reason))
+                .mapToDouble(io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot::getValue)
+                .sum();
+    }
+
+    /** A read refused by its limit, or by a limiter that failed, is a read in the decision metric (it said "none"). */
+    @Test
+    void aReadRefusedByTheLimiterIsCountedAsARead() throws Exception {
+        CompletableFuture<CheckResponse> over = send(check("GET", "/api/v1/query?query=up"));
+        pending.poll(5, TimeUnit.SECONDS).complete(new LimitVerdict(false, "queries", 10, 0, 42));
+        assertEquals(429, over.get(5, TimeUnit.SECONDS).getDeniedResponse().getStatus().getCodeValue());
+        CompletableFuture<CheckResponse> failed = send(check("GET", "/api/v1/labels"));
+        pending.poll(5, TimeUnit.SECONDS).completeExceptionally(new IllegalStateException("boom"));
+        assertEquals(429, failed.get(5, TimeUnit.SECONDS).getDeniedResponse().getStatus().getCodeValue());
+        assertEquals(1.0, decisions("read", "limit_queries"));
+        assertEquals(1.0, decisions("read", "limit_backend_unavailable"));
+        assertEquals(0.0, decisions("none", "limit_queries"));
+        assertEquals(0.0, decisions("none", "limit_backend_unavailable"));
+    }
+
     @Test
     void aCheckCancelledWhileTheLimiterAnswersIsStillRecorded() throws Exception {
         io.grpc.ClientCall<CheckRequest, CheckResponse> call = channel.newCall(AuthorizationGrpc.getCheckMethod(),

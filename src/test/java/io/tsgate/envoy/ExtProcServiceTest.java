@@ -449,6 +449,73 @@ class ExtProcServiceTest {
         assertTrue(envoy.lastSent().get(0).getRequestHeaders().getEndOfStream());
     }
 
+    /** The value of the sample {@code metric{labels}} in a scrape; NaN when there is none. */
+    private double metric(String metric, String labels) throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(
+                metric + "{" + labels + "}") + " (\\S+)$").matcher(scrape());
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
+    private double outcome(String outcome, String reason) throws Exception {
+        return metric("tsgate_ext_proc_requests_total", "outcome=\"" + outcome + "\",reason=\"" + reason + "\"");
+    }
+
+    /** Each way a stream ends is counted once under its outcome and reason: what an operator alerts on. */
+    @Test
+    void everyOutcomeIsCountedUnderItsReason() throws Exception {
+        RowBudgetLimiter limiter = budget(4);
+        ExtProcStandIn envoy = start(limiter);
+        envoy.process(headers("/api/v1/query"), utf8("query=up"), authz(LIMITED, "read"));
+        envoy.process(headers("/datadog/api/v1/validate"), utf8("{}"), authz(LIMITED, "write"));
+        assertEquals(2, outcome("skip", "not_write"), "a read and a write path that stores nothing");
+        envoy.process(headers("/api/v1/import/prometheus"), utf8(THREE_LINES), authz(FREE, "write"));
+        assertEquals(1, outcome("skip", "no_write_limits"));
+        envoy.process(headers("/api/v1/write"), new byte[0], authz(LIMITED, "write"));
+        assertEquals(1, outcome("skip", "empty_body"));
+        assertEquals(0, outcome("allow", "ok"), "nothing allowed by a count yet");
+        envoy.process(headers("/api/v1/import/prometheus"), utf8(THREE_LINES), authz(LIMITED, "write"));
+        assertEquals(1, outcome("allow", "ok"));
+        envoy.process(headers("/api/v1/import/prometheus"), utf8(THREE_LINES), authz(LIMITED, "write"));
+        assertEquals(1, outcome("allow", "ok"));
+        assertEquals(1, outcome("deny", "limit_rows_inserted"));
+        assertEquals(2, outcome("skip", "not_write"));
+        assertEquals(1, outcome("skip", "no_write_limits"));
+        assertEquals(1, outcome("skip", "empty_body"));
+    }
+
+    @Test
+    void uncountableWritesLetThroughAreCountedAsSkipped() throws Exception {
+        ExtProcStandIn envoy = start(budget(10), false, 8 << 20, Settings.envoyYaml());
+        envoy.process(headers("/api/v1/import/native"), utf8("native"), authz(LIMITED, "write"));
+        assertEquals(1, outcome("skip", "uncountable_allowed"));
+    }
+
+    @Test
+    void aReadWithoutAuthzMetadataIsSkippedAsNoWrite() throws Exception {
+        ExtProcStandIn envoy = start(budget(10), true, 8 << 20, Settings.envoyYaml().withForwardingNamespaces(List.of()));
+        assertFalse(assertInstanceOf(Continue.class,
+                envoy.process(headers("/api/v1/query"), utf8("query=up"), authz(LIMITED, "read"))).bodySent());
+        assertEquals(1, outcome("skip", "not_write"));
+    }
+
+    /** Rows, series and bytes of every counted body, charged or refused, by format; bytes before and after gzip. */
+    @Test
+    void countedBodiesFeedTheIngestMetrics() throws Exception {
+        RowBudgetLimiter limiter = budget(4);
+        ExtProcStandIn envoy = start(limiter);
+        byte[] zipped = gzip(THREE_LINES);
+        assertInstanceOf(Continue.class, envoy.process(headers("/api/v1/import/prometheus", "content-encoding", "gzip"),
+                zipped, authz(LIMITED, "write")));
+        assertInstanceOf(LocalReply.class, envoy.process(headers("/api/v1/import/prometheus"), utf8("m 1\nn 2\n"),
+                authz(LIMITED, "write")));
+        int plain = utf8(THREE_LINES).length;
+        assertEquals(5, metric("tsgate_ingest_rows_total", "format=\"prometheus\""));
+        assertEquals(5, metric("tsgate_ingest_series_total", "format=\"prometheus\""));
+        assertEquals(zipped.length + 8, metric("tsgate_ingest_body_bytes_total", "format=\"prometheus\",stage=\"encoded\""));
+        assertEquals(plain + 8, metric("tsgate_ingest_body_bytes_total", "format=\"prometheus\",stage=\"decoded\""));
+        assertEquals(0, metric("tsgate_ingest_rows_total", "format=\"vmimport\""));
+    }
+
     private String scrape() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrometheusTextFormatWriter.create().write(out, registry.scrape());

@@ -3,6 +3,7 @@ package io.tsgate.ingest;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tsgate.request.Label;
 import io.tsgate.request.WriteFormat;
@@ -119,5 +120,95 @@ class InfluxLineCounterTest {
         // Current releases read a missing timestamp after the space (1.79.5 rejects the line): counted.
         assertEquals(1, influx("m f=1 \n").rows());
         assertEquals(1, influx("m   f=1   1700000000\r\n").rows());
+    }
+
+    private long[] sorted(long[] hashes) {
+        long[] h = hashes.clone();
+        java.util.Arrays.sort(h);
+        return h;
+    }
+
+    private long[] jsonHashes(String... metrics) throws MalformedBodyException {
+        long[] h = new long[metrics.length];
+        for (int i = 0; i < metrics.length; i++) {
+            h[i] = json(metrics[i]).seriesHashes()[0];
+        }
+        return sorted(h);
+    }
+
+    private WriteCount influxDb(String db, String body) throws MalformedBodyException {
+        return counter.count(WriteFormat.INFLUX, null, Map.of("db", db), ExtraLabels.NONE, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Each field is a series of its own, named after it, with every tag of the line: many of both. */
+    @Test
+    void manyTagsAndFieldsGiveOneSeriesPerFieldWithAllTags() throws Exception {
+        StringBuilder line = new StringBuilder("m");
+        StringBuilder tags = new StringBuilder();
+        for (int t = 0; t < 20; t++) {
+            line.append(",t").append(t).append("=v").append(t);
+            tags.append(",\"t").append(t).append("\":\"v").append(t).append('"');
+        }
+        line.append(' ');
+        String[] metrics = new String[20];
+        for (int f = 0; f < 20; f++) {
+            line.append(f == 0 ? "" : ",").append("f").append(f).append('=').append(f);
+            metrics[f] = "{\"__name__\":\"m_f" + f + "\"" + tags + "}";
+        }
+        WriteCount c = influx(line + "\n");
+        assertEquals(20, c.rows());
+        assertArrayEquals(jsonHashes(metrics), sorted(c.seriesHashes()));
+    }
+
+    @Test
+    void eachFieldIsNamedOnItsOwn() throws Exception {
+        assertArrayEquals(jsonHashes("{\"__name__\":\"m_f\"}", "{\"__name__\":\"m_g\"}", "{\"__name__\":\"m_h\"}"),
+                sorted(influx("m f=1,g=2,h=3").seriesHashes()));
+    }
+
+    /** A body whose very first byte ends the (empty) measurement: the tags still count, the field alone names it. */
+    @Test
+    void aBodyStartingWithACommaHasAnEmptyMeasurement() throws Exception {
+        assertArrayEquals(jsonHashes("{\"__name__\":\"f\",\"t\":\"1\"}"), influx(",t=1 f=1\n").seriesHashes());
+    }
+
+    @Test
+    void aDbTagAnywhereAmongTheTagsKeepsTheDbArgumentOut() throws Exception {
+        assertArrayEquals(jsonHashes("{\"__name__\":\"m_f\",\"a\":\"1\",\"db\":\"x\"}"),
+                influxDb("other", "m,a=1,db=x f=1").seriesHashes());
+        assertArrayEquals(jsonHashes("{\"__name__\":\"m_f\",\"a\":\"1\",\"z\":\"2\",\"db\":\"other\"}"),
+                influxDb("other", "m,a=1,z=2 f=1").seriesHashes());
+        assertArrayEquals(jsonHashes("{\"__name__\":\"m_f\",\"a\":\"1\"}"), influxDb("", "m,a=1 f=1").seriesHashes());
+        // the second line has no tags: the first line's db tag must not be looked at again
+        assertArrayEquals(jsonHashes("{\"__name__\":\"m_f\",\"db\":\"x\"}", "{\"__name__\":\"m_d\",\"db\":\"tg\"}"),
+                sorted(influxDb("tg", "m,db=x f=1\nm d=1\n").seriesHashes()));
+    }
+
+    /** Bodies that end without a newline are read up to their last byte and not past it. */
+    @Test
+    void theLastLineEndsAtTheLastByte() throws Exception {
+        assertEquals(1, influx("m f=1 ").rows(), "1.79.5 wants a timestamp after the space; current releases allow none");
+        assertEquals(1, influx("m f=1 1700000000").rows());
+        assertEquals(1, influx("m  f=1").rows(), "spaces before the fields");
+        assertThrows(MalformedBodyException.class, () -> influx("m  "));
+        assertThrows(MalformedBodyException.class, () -> influx("nospace"));
+        assertThrows(MalformedBodyException.class, () -> influx("m f=1 17x"));
+        assertThrows(MalformedBodyException.class, () -> influx("m f=1 \\"));
+    }
+
+    @Test
+    void quotedFieldValuesNeedBothQuotes() throws Exception {
+        assertEquals(1, influx("m f=\"\"").rows(), "an empty string field");
+        assertEquals(2, influx("m f=\"a b,c\",g=1").rows(), "space and comma inside quotes belong to the string");
+        MalformedBodyException lone = assertThrows(MalformedBodyException.class, () -> influx("m f=\""));
+        assertTrue(lone.getMessage().contains("unterminated string field"), lone.getMessage());
+        MalformedBodyException open = assertThrows(MalformedBodyException.class, () -> influx("m f=\"ab"));
+        assertTrue(open.getMessage().contains("unterminated string field"), open.getMessage());
+        MalformedBodyException empty = assertThrows(MalformedBodyException.class, () -> influx("m f=,g=\"x\""));
+        assertTrue(empty.getMessage().contains("empty field value"), empty.getMessage());
+        MalformedBodyException noKey = assertThrows(MalformedBodyException.class, () -> influx("m =1"));
+        assertTrue(noKey.getMessage().contains("empty field key"), noKey.getMessage());
+        MalformedBodyException line2 = assertThrows(MalformedBodyException.class, () -> influx("m f=1\nm g"));
+        assertTrue(line2.getMessage().contains("line 2"), line2.getMessage());
     }
 }

@@ -18,9 +18,19 @@ import org.junit.jupiter.api.Test;
  * text is accepted: tsgate counts what either version stores.
  */
 class NumbersTest {
+    /**
+     * The text alone (its array ends where the number ends), and inside a larger array with other bytes before and
+     * after it: the answer must depend on [from, to) only.
+     */
     private static boolean isFloat(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        return Numbers.isFloat(b, 0, b.length);
+        boolean alone = Numbers.isFloat(b, 0, b.length);
+        for (String[] around : new String[][] {{"77", ""}, {"-", "5_"}, {"", "e9"}}) {
+            byte[] in = (around[0] + s + around[1]).getBytes(StandardCharsets.UTF_8);
+            int from = around[0].length();
+            assertEquals(alone, Numbers.isFloat(in, from, from + b.length), "'" + s + "' between " + Arrays.toString(around));
+        }
+        return alone;
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
@@ -34,9 +44,22 @@ class NumbersTest {
             // Past fastfloat's fast path the whole text goes to Go's strconv.ParseFloat, which takes '_' between digits.
             "1234567890123456789|true", "1234567890123456789_0|true", "1234567890123456789__0|false",
             "1234567890123456789_|false", "1234567890123456789x|false", "1.234567890123456_7|true",
-            "1e301|true", "1e3_01|false", "1e9999|true", "12345678901234567890e99999|true"})
+            "1e301|true", "1e3_01|false", "1e9999|true", "12345678901234567890e99999|true",
+            // the fast path's limits exactly: 18 integer characters (sign included), 16 of mantissa, exponent 300
+            "|false", "123456789012345678_0|false", "-12345678901234567_0|false", "-123456789012345678_0|true",
+            "1.2345678901234_5|false", "1.23456789012345_6|true", "-1.2345678901234_5|false", "-1.23456789012345_6|true",
+            "1e300_0|false", "1e301_0|true", "1.5e300_0|false", "1.5e301_0|true",
+            // strconv's syntax past the fast path
+            "-12345678901234567890|true", "12345678901234567890.5|true", "12345678901234567890.5.5|false",
+            "12345678901234567890E5|true", "12345678901234567890e+5|true", "12345678901234567890e-5|true",
+            "12345678901234567890e|false", "12345678901234567890e+|false", "12345678901234567890ex|false",
+            "12345678901234567890e_5|false", "12345678901234567890e5_0|true", "12345678901234567890e5__0|false",
+            "12345678901234567890e5_|false", "1234567890123456789_0_1|true", "1234567890123456789_.5|false",
+            "12345678901234567890._5|false", "-_12345678901234567890|false",
+            // past a fast-path limit, text strconv refuses
+            "1.234567890123456x|false", "1e301x|false", "1234567890123456789x0|false"})
     void floatsAsFastfloatParsesThem(String text, boolean accepted) {
-        assertEquals(accepted, isFloat(text), text);
+        assertEquals(accepted, isFloat(text == null ? "" : text), text);
     }
 
     @Test
@@ -74,6 +97,32 @@ class NumbersTest {
             byte[] b = rejected.getBytes(StandardCharsets.UTF_8);
             assertFalse(Numbers.isInfluxValue(b, 0, b.length), rejected);
         }
+    }
+
+    /** The text forms read a Java string as its ASCII bytes; a string with any other character is no number. */
+    @Test
+    void textFormsTakeAsciiOnly() {
+        assertTrue(Numbers.isFloat("1.5"));
+        assertFalse(Numbers.isFloat(""));
+        assertFalse(Numbers.isFloat("1x"));
+        assertFalse(Numbers.isFloat("1\u0080"));
+        assertTrue(Numbers.isInfluxValue("7i"));
+        assertTrue(Numbers.isInfluxValue("\u007f"), "DEL is ASCII: stored as the 0 it parses to");
+        assertFalse(Numbers.isInfluxValue("\u0080"), "the first non-ASCII character");
+        assertFalse(Numbers.isInfluxValue("\u00e9"));
+        assertFalse(Numbers.isInfluxValue("x7i"));
+        assertFalse(Numbers.isInfluxValue(""));
+    }
+
+    @Test
+    void influxIntegersAreReadBetweenTheirBounds() {
+        byte[] b = "5-12i,18446744073709551615u".getBytes(StandardCharsets.US_ASCII);
+        assertTrue(Numbers.isInfluxValue(b, 1, 5), "-12i");
+        assertFalse(Numbers.isInfluxValue(b, 0, 5), "5-12i");
+        assertTrue(Numbers.isInfluxValue(b, 6, b.length), "uint64 max");
+        assertFalse(Numbers.isInfluxValue(b, 5, 5), "empty");
+        assertTrue(Numbers.isInt64(b, 1, 4), "-12");
+        assertFalse(Numbers.isInt64(b, 1, 2), "a lone '-'");
     }
 
     /** The old pattern backtracked for minutes on such input (300k digits gzip to 338 bytes). */

@@ -3,9 +3,12 @@ package io.tsgate.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.tsgate.auth.JwksFixtures;
 import io.tsgate.auth.JwksFixtures.SigningKey;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -142,9 +145,19 @@ class JwksRotationIT {
         }
     }
 
+    /**
+     * The endpoint answers 503 to every fetch, as a JWKS host that is down behind its load balancer does. It binds
+     * port 0 once and hands over the port it got: a port picked free and left unopened could be taken by anything.
+     */
     @Test
     void endpointDownAtStartKeepsReadyFalseAndDeniesWithAClearReason() throws Exception {
-        String url = "http://127.0.0.1:" + FreePort.pick() + "/jwks.json";
+        HttpServer down = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        down.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(503, -1);
+            exchange.close();
+        });
+        down.start();
+        String url = "http://127.0.0.1:" + down.getAddress().getPort() + "/jwks.json";
         try (InProcessGateway g = InProcessGateway.start("-auth.jwksEndpoints=" + url,
                 "-auth.jwksRefreshInterval=1s", "-auth.jwksMinRefreshInterval=200ms")) {
             Await.until("a failed first fetch", WAIT, () -> g.metric("tsgate_auth_jwks_refresh_errors_total", url),
@@ -157,6 +170,8 @@ class JwksRotationIT {
             assertTrue(r.getDeniedResponse().getBody().contains("not loaded yet"), r.getDeniedResponse().getBody());
             assertEquals(1.0, g.metric("tsgate_decisions_total", "reason=\"keys_not_loaded\""));
             assertEquals(0.0, g.metric("tsgate_auth_jwks_loaded", url));
+        } finally {
+            down.stop(0);
         }
     }
 }

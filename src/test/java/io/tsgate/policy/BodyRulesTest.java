@@ -111,4 +111,17 @@ class BodyRulesTest {
                 "application/x-www-form-urlencoded", "a=b", true));
         assertInstanceOf(Allow.class, decide(OPEN, "POST", "/api/v1/query", "text", "query=up", true));
     }
+
+    /**
+     * A form body Go's url.ParseQuery would read differently (a bad escape, a semicolon) cannot be checked for label
+     * parameters, so the confined read is refused with the parser's reason; the same body without confinement passes.
+     */
+    @ParameterizedTest(name = "body \"{0}\"")
+    @CsvSource(delimiter = '|', value = {"query=up&x=%zz|query_bad_encoding", "query=up;extra_filters={a=\"b\"}|query_semicolon",
+        "extra_filters%3D%7Ba%3D%22b%22%7D=%G1|query_bad_encoding"})
+    void aFormBodyThatCannotBeParsedIsRefused(String body, String reason) {
+        assertDenied(decide(RESTRICTED, "POST", "/api/v1/query", "application/x-www-form-urlencoded", body, true), 400,
+                reason);
+        assertInstanceOf(Allow.class, decide(OPEN, "POST", "/api/v1/query", "application/x-www-form-urlencoded", body, true));
+    }
 }
