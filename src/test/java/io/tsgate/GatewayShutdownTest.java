@@ -79,11 +79,13 @@ class GatewayShutdownTest {
                 Clock.systemUTC());
         List<ManagedChannel> channels = new java.util.ArrayList<>();
         CompletableFuture<Throwable> ended = new CompletableFuture<>();
+        CompletableFuture<Void> answered = new CompletableFuture<>();
         try {
             var stream = io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc.newStub(channel(g.grpcPort(), channels))
                     .process(new io.grpc.stub.StreamObserver<>() {
                         @Override
                         public void onNext(io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse r) {
+                            answered.complete(null);
                         }
 
                         @Override
@@ -98,6 +100,9 @@ class GatewayShutdownTest {
                     });
             stream.onNext(io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest.newBuilder()
                     .setResponseHeaders(io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders.getDefaultInstance()).build());
+            // The server answered, so the stream is open on its side before the shutdown starts (else close() could
+            // begin before the call exists and rightly find nothing in flight).
+            answered.get(10, TimeUnit.SECONDS);
             long start = System.nanoTime();
             g.close();
             long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);

@@ -65,7 +65,7 @@ class LimitedDecisionTest {
         Deny deny = assertInstanceOf(Deny.class, d.join());
         assertEquals(429, deny.status());
         assertEquals("limit_backend_unavailable", deny.reason());
-        assertEquals(LimitDenials.unavailable(), deny);
+        assertEquals(LimitDenials.unavailable().withClass(io.tsgate.request.RequestClass.READ), deny);
     }
 
     @Test
