@@ -19,6 +19,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../../.."
+. src/test/bench/bench-lib.sh
 SERVER=${BENCH_SERVER:-tsgate}
 CLIENTS=${BENCH_CLIENTS:-8}
 STREAMS=${BENCH_STREAMS:-16}
@@ -50,28 +51,9 @@ fi
 command -v curl >/dev/null || die "curl not found; install it with: apt-get install -y curl"
 
 # --- build what is missing -------------------------------------------------------------------------------
-if [ "$SERVER" = tsgate ] && [ ! -f target/tsgate.jar ]; then
-    echo "building target/tsgate.jar ..."
-    mvn -B -q -DskipTests package
-fi
-if [ ! -f target/test-classes/io/tsgate/bench/NoopCheckServer.class ]; then
-    echo "compiling test classes ..."
-    mvn -B -q test-compile
-fi
-if [ ! -f target/bench.classpath ] || [ pom.xml -nt target/bench.classpath ]; then
-    mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/bench.classpath >/dev/null
-fi
-CP="target/test-classes:target/classes:$(cat target/bench.classpath)"
+BENCH_NEEDS_JAR=$([ "$SERVER" = tsgate ] && echo 1 || echo 0) bench_build NoopCheckServer
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/check-bench.XXXXXX")
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir check-bench
 
 # Pin the server to its own cores when the machine has spare ones for h2load; always tell the JVM its budget.
 # BENCH_JVM_OPTS (e.g. "-XX:+UseZGC") applies to both servers alike.
@@ -92,18 +74,6 @@ fi
 "${JVM[@]}" -cp "$CP" io.tsgate.bench.CheckRequestFile "$WORK/check.bin" "$WORK/token"
 
 # --- servers ---------------------------------------------------------------------------------------------
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# wait_for NAME PID LOG CONDITION...: polls CONDITION until it holds, the server dies, or the deadline passes.
-wait_for() {
-    local name=$1 pid=$2 log=$3; shift 3
-    local deadline=$((SECONDS + READY_DEADLINE_S))
-    until "$@"; do
-        kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; die "$name exited before it was ready"; }
-        [ "$SECONDS" -lt "$deadline" ] || { cat "$log" >&2; die "$name not ready after ${READY_DEADLINE_S}s"; }
-        sleep 0.2
-    done
-}
 
 start_noop() { # PORT
     "${PIN[@]}" "${JVM[@]}" -cp "$CP" io.tsgate.bench.NoopCheckServer "$1" >"$WORK/noop-$1.log" 2>&1 &

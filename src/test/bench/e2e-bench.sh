@@ -24,6 +24,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../../.."
+. src/test/bench/bench-lib.sh
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 ROUNDS=${BENCH_ROUNDS:-3}
 JIT_SECONDS=${BENCH_JIT_SECONDS:-30}
@@ -48,30 +49,11 @@ done
 [ -x "$NGINX_BIN" ] || die "$NGINX_BIN not found; install it with: apt-get install -y nginx"
 
 # --- build what is missing -------------------------------------------------------------------------------
-if [ ! -f target/tsgate.jar ]; then
-    echo "building target/tsgate.jar ..."
-    mvn -B -q -DskipTests package
-fi
-if [ ! -f target/test-classes/io/tsgate/bench/BenchToken.class ]; then
-    echo "compiling test classes ..."
-    mvn -B -q test-compile
-fi
-if [ ! -f target/bench.classpath ] || [ pom.xml -nt target/bench.classpath ]; then
-    mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/bench.classpath >/dev/null
-fi
-CP="target/test-classes:target/classes:$(cat target/bench.classpath)"
+bench_build
 
 # nginx workers run as "nobody" when the master runs as root: the work directory must be world-readable.
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/e2e-bench.XXXXXX")
+bench_workdir e2e-bench
 chmod 755 "$WORK"
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # Free loopback ports, all distinct: the kernel picks them while every socket is still bound.
 read -r VM_PORT VMAUTH_PORT TSGATE_PORT GRPC_PORT GATE_PORT PLAIN_PORT CEILING_PORT < <(python3 -c '
@@ -81,18 +63,6 @@ for s in socks:
     s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))')
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# wait_for NAME PID LOG CONDITION...: polls CONDITION until it holds, the process dies, or the deadline passes.
-wait_for() {
-    local name=$1 pid=$2 log=$3; shift 3
-    local deadline=$((SECONDS + READY_DEADLINE_S))
-    until "$@"; do
-        kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; die "$name exited before it was ready"; }
-        [ "$SECONDS" -lt "$deadline" ] || { cat "$log" >&2; die "$name not ready after ${READY_DEADLINE_S}s"; }
-        sleep 0.2
-    done
-}
 
 # --- VictoriaMetrics, with one `up` series per team --------------------------------------------------------
 "$VM_BIN" "-storageDataPath=$WORK/vm" "-httpListenAddr=127.0.0.1:$VM_PORT" -loggerLevel=WARN \

@@ -14,6 +14,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../../.."
+. src/test/bench/bench-lib.sh
 SECONDS_PER_RUN=${BENCH_SECONDS:-5}
 ROUNDS=${BENCH_ROUNDS:-5}
 JIT_SECONDS=${BENCH_JIT_SECONDS:-10}
@@ -29,28 +30,9 @@ command -v wrk >/dev/null || die "wrk not found; install it with: apt-get instal
 command -v curl >/dev/null || die "curl not found; install it with: apt-get install -y curl"
 
 # --- build what is missing -------------------------------------------------------------------------------
-if [ ! -f target/tsgate.jar ]; then
-    echo "building target/tsgate.jar ..."
-    mvn -B -q -DskipTests package
-fi
-if [ ! -f target/test-classes/io/tsgate/bench/BenchToken.class ]; then
-    echo "compiling test classes ..."
-    mvn -B -q test-compile
-fi
-if [ ! -f target/bench.classpath ] || [ pom.xml -nt target/bench.classpath ]; then
-    mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/bench.classpath >/dev/null
-fi
-CP="target/test-classes:target/classes:$(cat target/bench.classpath)"
+bench_build
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/http-bench.XXXXXX")
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir http-bench
 
 JVM=(java "-XX:ActiveProcessorCount=$CPUS" -Xms256m -Xmx256m ${BENCH_JVM_OPTS:-})
 PIN=()

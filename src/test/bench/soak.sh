@@ -13,6 +13,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../../.."
+. src/test/bench/bench-lib.sh
 MINUTES=${SOAK_MINUTES:-10}
 INTERVAL=${SOAK_INTERVAL:-60}
 WARMUP=${SOAK_WARMUP:-30}
@@ -30,28 +31,10 @@ for tool in h2load curl jcmd; do
     command -v "$tool" >/dev/null || die "$tool not found (h2load: apt-get install -y nghttp2-client; jcmd: a JDK)"
 done
 
-if [ ! -f target/tsgate.jar ]; then
-    echo "building target/tsgate.jar ..."
-    mvn -B -q -DskipTests package
-fi
-if [ ! -f target/test-classes/io/tsgate/bench/BenchToken.class ]; then
-    echo "compiling test classes ..."
-    mvn -B -q test-compile
-fi
-if [ ! -f target/bench.classpath ] || [ pom.xml -nt target/bench.classpath ]; then
-    mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/bench.classpath >/dev/null
-fi
-CP="target/test-classes:target/classes:$(cat target/bench.classpath)"
+# --- build what is missing -------------------------------------------------------------------------------
+bench_build
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/soak.XXXXXX")
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir soak
 
 java -cp "$CP" io.tsgate.bench.BenchToken "$WORK/public.pem" "$WORK/token"
 java -cp "$CP" io.tsgate.bench.CheckRequestFile "$WORK/check.bin" "$WORK/token"
