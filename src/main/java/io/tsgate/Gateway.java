@@ -8,6 +8,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsgate.auth.Authenticator;
 import io.tsgate.config.ConfigException;
 import io.tsgate.config.FlagParser;
+import io.tsgate.config.FlagValues;
 import io.tsgate.config.GatewayConfig;
 import io.tsgate.config.ShutdownConfig;
 import io.tsgate.envoy.ExtAuthzService;
@@ -64,14 +65,27 @@ public final class Gateway implements AutoCloseable {
 
     /** Parses flags (command line, environment, -config file) and starts serving. */
     public static Gateway start(String... args) throws ConfigException, IOException {
-        GatewayConfig config = GatewayConfig.from(FlagParser.parse(List.of(args), System.getenv()));
+        FlagValues flags = FlagParser.parse(List.of(args), System.getenv());
+        GatewayConfig config = GatewayConfig.from(flags);
+        configureLogging(config);
+        // vmgateway flags that tsgate takes but does not need: one line each, saying what tsgate does instead.
+        for (String warning : flags.warnings()) {
+            LOG.warn(warning);
+        }
         return start(config, Clock.systemUTC());
     }
 
+    private static void configureLogging(GatewayConfig config) {
+        LogSettings.configure(config.log().format(), config.log().level(), config.log().output(),
+                config.log().disableTimestamps(), config.log().warnsPerSecond(), config.log().errorsPerSecond());
+    }
+
     public static Gateway start(GatewayConfig config, Clock clock) throws ConfigException, IOException {
-        LogSettings.configure(config.log().format(), config.log().level());
+        configureLogging(config);
         PrometheusRegistry registry = new PrometheusRegistry();
+        ProcessMetrics.register(registry, BuildInfo.current());
         ScheduledExecutorService background = DaemonScheduler.named("tsgate-background");
+        background.scheduleWithFixedDelay(LogSettings::summariseSuppressed, 1, 1, TimeUnit.SECONDS);
         RateLimits limits = RateLimits.start(config.limits(), clock, registry);
         Components c = components(config, clock, registry, background, limits == null ? null : limits.limiter());
         HealthStatusManager health = new HealthStatusManager();

@@ -13,8 +13,7 @@ import java.util.List;
  * A wrong flag or config stops start-up with one line naming it and exit code 2.
  */
 public final class Main {
-    static final String VERSION = Main.class.getPackage().getImplementationVersion() == null
-            ? "dev" : Main.class.getPackage().getImplementationVersion();
+    static final String VERSION = io.tsgate.BuildInfo.current().version();
 
     private Main() {
     }
@@ -44,7 +43,7 @@ public final class Main {
             return 0;
         }
         if (a.contains("-version") || a.contains("--version")) {
-            out.println("tsgate " + VERSION);
+            out.println(io.tsgate.BuildInfo.current().line());
             return 0;
         }
         Gateway gateway;

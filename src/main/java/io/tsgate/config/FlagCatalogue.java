@@ -4,6 +4,7 @@ import static io.tsgate.config.FlagKind.BOOL;
 import static io.tsgate.config.FlagKind.DURATION;
 import static io.tsgate.config.FlagKind.INT;
 import static io.tsgate.config.FlagKind.LIST;
+import static io.tsgate.config.FlagKind.SIZE;
 import static io.tsgate.config.FlagKind.STRING;
 
 import java.util.LinkedHashMap;
@@ -50,7 +51,7 @@ public final class FlagCatalogue {
                     + "connection is closed. A slow or half-sent request costs its own connection, never the listener"),
             FlagSpec.of("http.idleConnTimeout", DURATION, "1m", "Timeout for incoming idle HTTP connections: no next "
                     + "request, or no body bytes, for this long closes the connection"),
-            FlagSpec.of("http.maxHeaderBytes", INT, "1048576", "Longest HTTP request line, and largest header block, the "
+            FlagSpec.of("http.maxHeaderBytes", SIZE, "1048576", "Longest HTTP request line, and largest header block, the "
                     + "HTTP listener reads (VictoriaMetrics accepts 1MiB); longer ones get 414 or 431 and the connection is closed"),
             FlagSpec.of("http.maxHeaders", INT, "200", "Most header fields in one HTTP request; more get 431 and the "
                     + "connection is closed"),
@@ -61,7 +62,17 @@ public final class FlagCatalogue {
                     + "wait for requests in flight (Checks, ext_proc streams, HTTP requests) once no new connection is "
                     + "accepted, gRPC clients got GOAWAY and HTTP keep-alive ends; what is left is then cut"),
             FlagSpec.of("loggerFormat", STRING, "default", "Log format: default (text) or json"),
-            FlagSpec.of("loggerLevel", STRING, "INFO", "Minimum log level: DEBUG, INFO, WARN, ERROR"),
+            FlagSpec.of("loggerLevel", STRING, "INFO", "Minimum log level: DEBUG, INFO, WARN, ERROR, FATAL or PANIC "
+                    + "(VictoriaMetrics' levels; tsgate writes no FATAL or PANIC lines, so those two silence its log; "
+                    + "a start-up error is still printed). Denials are WARN lines, allowed requests (-accessLog) INFO"),
+            FlagSpec.of("loggerOutput", STRING, "stderr", "Where log lines go: stderr or stdout"),
+            FlagSpec.of("loggerDisableTimestamps", BOOL, "false", "Leave the timestamp out of log lines"),
+            FlagSpec.of("loggerWarnsPerSecondLimit", INT, "100", "Most WARN lines (denials among them) written per "
+                    + "second; the rest are counted in tsgate_log_lines_suppressed_total and summarised in one line per "
+                    + "second. 0: no cap (VictoriaMetrics' default; tsgate caps so a flood of bad credentials cannot "
+                    + "flood its log)"),
+            FlagSpec.of("loggerErrorsPerSecondLimit", INT, "0", "Most ERROR lines written per second, the rest counted "
+                    + "and summarised like WARN lines; 0: no cap"),
             FlagSpec.of("accessLog", BOOL, "false", "Log one line per allowed request too (denials are always logged)"),
             // forward-auth
             FlagSpec.of("forwardAuth.proxyAppliesPath", BOOL, "false", "The proxy in front of /authz/… (Envoy http_service) "
@@ -70,10 +81,10 @@ public final class FlagCatalogue {
                     + "(-clusterMode paths, tokens with labels or filters), which such a proxy would forward unconfined. "
                     + "/authz-nginx relies on the shipped nginx config, which applies it"),
             // ingest: ext_proc write accounting
-            FlagSpec.of("ingest.maxBodyBytes", INT, "8388608", "Largest write body (as sent, before Content-Encoding) that ext_proc "
+            FlagSpec.of("ingest.maxBodyBytes", SIZE, "8388608", "Largest write body (as sent, before Content-Encoding) that ext_proc "
                     + "counts; a larger one is refused with 413. Set Envoy's per_connection_buffer_limit_bytes on the listener "
                     + "to the same value: in BUFFERED mode Envoy answers 413 itself above it"),
-            FlagSpec.of("ingest.maxDecodedBytes", INT, "33554432", "Largest write body after Content-Encoding (gzip, deflate, "
+            FlagSpec.of("ingest.maxDecodedBytes", SIZE, "33554432", "Largest write body after Content-Encoding (gzip, deflate, "
                     + "zstd, snappy); a body that inflates past it is refused with 413 (VictoriaMetrics' -maxInsertRequestSize default)"),
             FlagSpec.of("ingest.concurrency", INT, "0", "Threads that decode and count write bodies, off the gRPC transport "
                     + "threads (a body never holds up ext_authz Checks); 0: one per CPU core"),
@@ -88,7 +99,8 @@ public final class FlagCatalogue {
             FlagSpec.of("enable.rateLimit", BOOL, "false", "Enforce the per-tenant limits of -ratelimit.config (429 when over)"),
             FlagSpec.of("ratelimit.config", STRING, "", "vmgateway limit file (YAML): a path or an http(s):// URL; reloaded on SIGHUP and every -ratelimit.configCheckInterval, an invalid file keeps the old limits"),
             FlagSpec.of("ratelimit.configCheckInterval", DURATION, "30s", "How often -ratelimit.config is re-read; 0 turns periodic checks off (SIGHUP still reloads)"),
-            FlagSpec.of("ratelimit.backend", STRING, "local", "Where usage is counted: local (this process), redis (shared by replicas, -redis.url) or datasource (PromQL against -datasource.url)"),
+            FlagSpec.of("ratelimit.backend", STRING, "local", "Where usage is counted: local (this process), redis (shared by replicas, -redis.url) or datasource (PromQL against -datasource.url). "
+                    + "Not given: datasource when -datasource.url is set (as in vmgateway), else local"),
             FlagSpec.of("ratelimit.failureMode", STRING, "open", "When the backend cannot answer: open (allow, uncounted) or closed (429 limit_backend_unavailable)"),
             FlagSpec.of("ratelimit.refreshInterval", DURATION, "5s", "How often the datasource backend runs its usage queries"),
             FlagSpec.of("ratelimit.extraLabels", LIST, "", "name=value label filters added to the datasource backend's default queries (e.g. job=tsgate)"),
@@ -148,6 +160,104 @@ public final class FlagCatalogue {
     private static Map<String, FlagSpec> index() {
         Map<String, FlagSpec> m = new LinkedHashMap<>();
         for (FlagSpec f : FLAGS) {
+            m.put(f.name(), f);
+        }
+        return Map.copyOf(m);
+    }
+
+    private static final String NO_DATA_FILES = "tsgate keeps no data files";
+    private static final String DATASOURCE_QUERIES = "the datasource backend sends one instant query per limit type "
+            + "and window (see -ratelimit.query.*)";
+
+    /**
+     * vmgateway's flags (its documented flag list) that tsgate does not serve under the same name and meaning. A
+     * flag with no tsgate counterpart is taken with one WARN line when ignoring it cannot loosen access or hide a
+     * setting the operator relies on; otherwise it stops start-up, saying what to do. README's "Coming from
+     * vmgateway / vmauth" table is checked against this list.
+     */
+    public static final List<VmgatewayFlag> VMGATEWAY_ONLY = List.of(
+            VmgatewayFlag.ignored("eula", BOOL, "tsgate is open source and needs no licence"),
+            VmgatewayFlag.ignored("license", STRING, "tsgate is open source and needs no licence"),
+            VmgatewayFlag.ignored("licenseFile", STRING, "tsgate is open source and needs no licence"),
+            VmgatewayFlag.ignored("license.forceOffline", BOOL, "tsgate is open source and needs no licence"),
+            VmgatewayFlag.ignored("read.url", STRING, "tsgate does not proxy: Envoy (or nginx) routes requests to "
+                    + "VictoriaMetrics. Give the same -read.url and -write.url to `tsgate envoy-config` to print an Envoy "
+                    + "bootstrap that routes there"),
+            VmgatewayFlag.ignored("write.url", STRING, "tsgate does not proxy: Envoy (or nginx) routes requests to "
+                    + "VictoriaMetrics. Give the same -read.url and -write.url to `tsgate envoy-config` to print an Envoy "
+                    + "bootstrap that routes there"),
+            VmgatewayFlag.ignored("datasource.appendTypePrefix", BOOL, DATASOURCE_QUERIES + " to -datasource.url as given"),
+            VmgatewayFlag.ignored("datasource.disableKeepAlive", BOOL, "the datasource client keeps its connections"),
+            VmgatewayFlag.ignored("datasource.disableStepParam", BOOL, DATASOURCE_QUERIES + " without a step"),
+            VmgatewayFlag.ignored("datasource.lookback", DURATION, DATASOURCE_QUERIES + " at the current time"),
+            VmgatewayFlag.ignored("datasource.maxIdleConnections", INT, "the datasource client keeps one connection pool"),
+            VmgatewayFlag.ignored("datasource.queryStep", DURATION, DATASOURCE_QUERIES + " without a step"),
+            VmgatewayFlag.ignored("datasource.queryTimeAlignment", BOOL, DATASOURCE_QUERIES + " at the current time"),
+            VmgatewayFlag.ignored("datasource.roundDigits", INT, DATASOURCE_QUERIES + " and reads full precision"),
+            VmgatewayFlag.ignored("datasource.showURL", BOOL, "tsgate never shows datasource credentials and logs "
+                    + "-datasource.url without them"),
+            VmgatewayFlag.refused("datasource.headers", STRING, "extra datasource headers are not sent; authenticate with "
+                    + "-datasource.basicAuth.* or -datasource.bearerToken(File)"),
+            VmgatewayFlag.refused("datasource.oauth2.clientID", STRING, "OAuth2 for the datasource is not implemented; "
+                    + "use -datasource.bearerTokenFile with a token your identity provider renews, or basic auth"),
+            VmgatewayFlag.refused("datasource.oauth2.clientSecret", STRING, "OAuth2 for the datasource is not implemented; "
+                    + "use -datasource.bearerTokenFile or -datasource.basicAuth.*"),
+            VmgatewayFlag.refused("datasource.oauth2.clientSecretFile", STRING, "OAuth2 for the datasource is not "
+                    + "implemented; use -datasource.bearerTokenFile or -datasource.basicAuth.*"),
+            VmgatewayFlag.refused("datasource.oauth2.scopes", STRING, "OAuth2 for the datasource is not implemented; "
+                    + "use -datasource.bearerTokenFile or -datasource.basicAuth.*"),
+            VmgatewayFlag.refused("datasource.oauth2.tokenUrl", STRING, "OAuth2 for the datasource is not implemented; "
+                    + "use -datasource.bearerTokenFile or -datasource.basicAuth.*"),
+            VmgatewayFlag.refused("datasource.tlsServerName", STRING, "the datasource certificate is checked against the "
+                    + "host of -datasource.url; use a URL whose host name the certificate carries"),
+            VmgatewayFlag.refused("remoteRead.disablePathAppend", BOOL, "the datasource backend always appends "
+                    + "/api/v1/query to -datasource.url; give the URL without that path"),
+            VmgatewayFlag.ignored("enableTCP6", BOOL, "tsgate listens on the addresses -httpListenAddr and "
+                    + "-grpcListenAddr name, IPv6 ones included"),
+            VmgatewayFlag.ignored("filestream.disableFadvise", BOOL, NO_DATA_FILES),
+            VmgatewayFlag.ignored("fs.disableMmap", BOOL, NO_DATA_FILES),
+            VmgatewayFlag.ignored("internStringCacheExpireDuration", DURATION, "tsgate has no string interning cache"),
+            VmgatewayFlag.ignored("internStringDisableCache", BOOL, "tsgate has no string interning cache"),
+            VmgatewayFlag.ignored("internStringMaxLen", INT, "tsgate has no string interning cache"),
+            VmgatewayFlag.ignored("memory.allowedBytes", SIZE, "size tsgate's memory with the JVM's -Xmx"),
+            VmgatewayFlag.ignored("memory.allowedPercent", STRING, "size tsgate's memory with the JVM's "
+                    + "-XX:MaxRAMPercentage"),
+            VmgatewayFlag.ignored("flagsAuthKey", STRING, "tsgate serves no /flags page"),
+            VmgatewayFlag.ignored("pprofAuthKey", STRING, "tsgate serves no /debug/pprof pages"),
+            VmgatewayFlag.refused("metricsAuthKey", STRING, "/metrics is not protected by a key; keep -httpListenAddr on "
+                    + "an address only your scraper reaches"),
+            VmgatewayFlag.refused("httpAuth.username", STRING, "the HTTP listener has no basic auth; keep "
+                    + "-httpListenAddr on an address only your scraper and proxies reach"),
+            VmgatewayFlag.refused("httpAuth.password", STRING, "the HTTP listener has no basic auth; keep "
+                    + "-httpListenAddr on an address only your scraper and proxies reach"),
+            VmgatewayFlag.ignored("http.connTimeout", DURATION, "connections stay open until -http.idleConnTimeout"),
+            VmgatewayFlag.ignored("http.disableResponseCompression", BOOL, "tsgate's responses are small and never "
+                    + "compressed"),
+            VmgatewayFlag.refused("http.pathPrefix", STRING, "tsgate serves /metrics, /health, /ready and /authz… at the "
+                    + "root; strip the prefix in the proxy in front of it"),
+            VmgatewayFlag.refused("httpListenAddr.useProxyProtocol", BOOL, "the PROXY protocol is not read; client "
+                    + "addresses come from X-Forwarded-For (-http.trustedProxyHops) or the peer Envoy reports"),
+            VmgatewayFlag.ignored("loggerJSONFields", STRING, "JSON log fields keep their names (ts, level, logger, msg "
+                    + "and each field of the line)"),
+            VmgatewayFlag.ignored("loggerTimezone", STRING, "log timestamps are in UTC"),
+            VmgatewayFlag.refused("pushmetrics.url", LIST, "tsgate does not push metrics; scrape /metrics on "
+                    + "-httpListenAddr (vmagent or Prometheus)"),
+            VmgatewayFlag.ignored("pushmetrics.extraLabel", LIST, "tsgate does not push metrics; add labels in the "
+                    + "scrape config"),
+            VmgatewayFlag.ignored("pushmetrics.interval", DURATION, "tsgate does not push metrics"),
+            VmgatewayFlag.refused("tlsCipherSuites", LIST, "the JVM's cipher suites for -tlsMinVersion are used; pin "
+                    + "TLS13 with -tlsMinVersion=TLS13 for the strongest set"));
+
+    private static final Map<String, VmgatewayFlag> VMGATEWAY_BY_NAME = vmgatewayIndex();
+
+    /** The vmgateway-only flag of that name, or null (also null for every flag tsgate serves itself). */
+    public static VmgatewayFlag findVmgateway(String name) {
+        return find(name) != null ? null : VMGATEWAY_BY_NAME.get(name);
+    }
+
+    private static Map<String, VmgatewayFlag> vmgatewayIndex() {
+        Map<String, VmgatewayFlag> m = new LinkedHashMap<>();
+        for (VmgatewayFlag f : VMGATEWAY_ONLY) {
             m.put(f.name(), f);
         }
         return Map.copyOf(m);

@@ -22,7 +22,8 @@ public final class FlagParser {
     }
 
     public static FlagValues parse(List<String> args, Map<String, String> env) throws ConfigException {
-        Map<String, List<String>> cmd = parseCommandLine(args);
+        List<String> warnings = new ArrayList<>();
+        Map<String, List<String>> cmd = parseCommandLine(args, warnings);
         Map<String, List<String>> merged = new HashMap<>(cmd);
         FlagValues early = new FlagValues(cmd);
         if (early.bool("envflag.enable")) {
@@ -36,13 +37,27 @@ public final class FlagParser {
         }
         String configFile = new FlagValues(merged).string("config");
         if (!configFile.isEmpty()) {
-            Map<String, List<String>> file = readConfigFile(Path.of(configFile));
+            Map<String, List<String>> file = readConfigFile(Path.of(configFile), warnings);
             file.forEach(merged::putIfAbsent);
         }
-        return new FlagValues(merged);
+        return new FlagValues(merged, warnings);
     }
 
     static Map<String, List<String>> parseCommandLine(List<String> args) throws ConfigException {
+        return parseCommandLine(args, new ArrayList<>());
+    }
+
+    /** vmgateway's flags that tsgate does not serve: a refused one stops start-up, an ignored one adds a warning. */
+    private static void vmgatewayOnly(VmgatewayFlag v, List<String> warnings) throws ConfigException {
+        if (v.refused()) {
+            throw new ConfigException(v.message());
+        }
+        if (!warnings.contains(v.message())) {
+            warnings.add(v.message());
+        }
+    }
+
+    static Map<String, List<String>> parseCommandLine(List<String> args, List<String> warnings) throws ConfigException {
         Map<String, List<String>> out = new HashMap<>();
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
@@ -53,18 +68,24 @@ public final class FlagParser {
             int eq = body.indexOf('=');
             String name = eq < 0 ? body : body.substring(0, eq);
             FlagSpec spec = FlagCatalogue.find(name);
-            if (spec == null) {
+            VmgatewayFlag vmgateway = FlagCatalogue.findVmgateway(name);
+            if (spec == null && vmgateway == null) {
                 throw new ConfigException("unknown flag -" + name + " (run tsgate -help for the list)");
             }
+            FlagKind kind = spec == null ? vmgateway.kind() : spec.kind();
             String value;
             if (eq >= 0) {
                 value = body.substring(eq + 1);
-            } else if (spec.kind() == FlagKind.BOOL) {
+            } else if (kind == FlagKind.BOOL) {
                 value = "true";
             } else if (i + 1 < args.size()) {
                 value = args.get(++i);
             } else {
                 throw new ConfigException("flag -" + name + " needs a value");
+            }
+            if (vmgateway != null) {
+                vmgatewayOnly(vmgateway, warnings);
+                continue;
             }
             out.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
         }
@@ -72,6 +93,10 @@ public final class FlagParser {
     }
 
     static Map<String, List<String>> readConfigFile(Path file) throws ConfigException {
+        return readConfigFile(file, new ArrayList<>());
+    }
+
+    static Map<String, List<String>> readConfigFile(Path file, List<String> warnings) throws ConfigException {
         JsonNode root;
         try {
             root = new ObjectMapper(new YAMLFactory()).readTree(Files.readAllBytes(file));
@@ -90,6 +115,11 @@ public final class FlagParser {
             Map.Entry<String, JsonNode> e = it.next();
             String key = e.getKey().replaceFirst("^-+", "");
             FlagSpec spec = FlagCatalogue.find(key);
+            VmgatewayFlag vmgateway = FlagCatalogue.findVmgateway(key);
+            if (vmgateway != null) {
+                vmgatewayOnly(vmgateway, warnings);
+                continue;
+            }
             if (spec == null || key.equals("config")) {
                 throw new ConfigException("-config " + file + ": unknown key \"" + e.getKey() + "\"");
             }

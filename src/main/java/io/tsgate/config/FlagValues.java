@@ -8,9 +8,20 @@ import java.util.Map;
 /** Raw flag texts after merging command line, environment and config file; typed, validated getters. */
 public final class FlagValues {
     private final Map<String, List<String>> values;
+    private final List<String> warnings;
 
     FlagValues(Map<String, List<String>> values) {
+        this(values, List.of());
+    }
+
+    FlagValues(Map<String, List<String>> values, List<String> warnings) {
         this.values = Map.copyOf(values);
+        this.warnings = List.copyOf(warnings);
+    }
+
+    /** One line per vmgateway flag that was given and is ignored, saying what tsgate does instead; logged at start. */
+    public List<String> warnings() {
+        return warnings;
     }
 
     public boolean isSet(String name) {
@@ -38,6 +49,22 @@ public final class FlagValues {
         } catch (NumberFormatException e) {
             throw new ConfigException("-" + name + ": want an integer, got \"" + v + "\"");
         }
+    }
+
+    /**
+     * A byte count that fits an int, read as VictoriaMetrics reads size flags ({@code lib/flagutil/bytes.go}): the
+     * text is upper-cased (so {@code 8mib} is {@code 8MiB}), then {@code KB MB GB TB} multiply by powers of 1000 and
+     * {@code KiB MiB GiB TiB} by powers of 1024; a fraction is truncated after multiplying ({@code 1.5KiB} = 1536).
+     * Only plain decimal numbers are taken (Go would also read {@code Inf} or hex floats; those are refused).
+     */
+    public int size(String name) throws ConfigException {
+        String v = string(name).trim();
+        long n = Sizes.parse(v);
+        if (n < 0 || n > Integer.MAX_VALUE) {
+            throw new ConfigException("-" + name + ": want a byte count such as 8388608, 8MiB or 8MB (at most 2GiB), got \""
+                    + v + "\"");
+        }
+        return (int) n;
     }
 
     public Duration duration(String name) throws ConfigException {

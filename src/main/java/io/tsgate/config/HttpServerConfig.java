@@ -19,7 +19,7 @@ public record HttpServerConfig(Duration headerReadTimeout, Duration idleConnTime
             1 << 20, 200);
 
     public static HttpServerConfig from(FlagValues f) throws ConfigException {
-        int bytes = f.integer("http.maxHeaderBytes");
+        int bytes = f.size("http.maxHeaderBytes");
         if (bytes < 1024) {
             throw new ConfigException("-http.maxHeaderBytes: want at least 1024, got " + bytes);
         }

@@ -12,11 +12,11 @@ public record IngestConfig(int maxBodyBytes, int maxDecodedBytes, boolean denyUn
     private static final int MESSAGE_OVERHEAD = 64 * 1024;
 
     public static IngestConfig from(FlagValues f) throws ConfigException {
-        int body = f.integer("ingest.maxBodyBytes");
+        int body = f.size("ingest.maxBodyBytes");
         if (body <= 0 || body > Integer.MAX_VALUE - MESSAGE_OVERHEAD) {
             throw new ConfigException("-ingest.maxBodyBytes: want a positive byte count below 2GiB, got " + body);
         }
-        int decoded = f.integer("ingest.maxDecodedBytes");
+        int decoded = f.size("ingest.maxDecodedBytes");
         if (decoded < body) {
             throw new ConfigException("-ingest.maxDecodedBytes: must be at least -ingest.maxBodyBytes (" + body + "), got " + decoded);
         }

@@ -33,13 +33,8 @@ public record LimitsConfig(boolean enabled, String location, Duration checkInter
             throw new ConfigException("-ratelimit.config is set but -enable.rateLimit is not: set -enable.rateLimit "
                     + "to enforce the limits, or drop -ratelimit.config");
         }
-        Backend backend = switch (f.string("ratelimit.backend").trim()) {
-            case "local" -> Backend.LOCAL;
-            case "redis" -> Backend.REDIS;
-            case "datasource" -> Backend.DATASOURCE;
-            default -> throw new ConfigException("-ratelimit.backend: want local, redis or datasource, got \""
-                    + f.string("ratelimit.backend") + "\"");
-        };
+        DatasourceConfig datasource = DatasourceConfig.from(f);
+        Backend backend = backend(f);
         FailureMode mode = switch (f.string("ratelimit.failureMode").trim().toLowerCase(Locale.ROOT)) {
             case "open" -> FailureMode.OPEN;
             case "closed" -> FailureMode.CLOSED;
@@ -67,7 +62,6 @@ public record LimitsConfig(boolean enabled, String location, Duration checkInter
             }
         }
         String redisUrl = f.redisUrl("redis.url");
-        DatasourceConfig datasource = DatasourceConfig.from(f);
         if (enabled && backend == Backend.REDIS && redisUrl.isEmpty()) {
             throw new ConfigException("-ratelimit.backend=redis needs -redis.url");
         }
@@ -76,6 +70,35 @@ public record LimitsConfig(boolean enabled, String location, Duration checkInter
         }
         return new LimitsConfig(enabled, location, check, backend, mode, refresh, extra, Map.copyOf(overrides),
                 redisUrl, f.bool("redis.clusterMode"), redisTimeout, datasource);
+    }
+
+    /**
+     * {@code -ratelimit.backend}; when it is not given, {@code -datasource.url} selects the datasource backend, as
+     * vmgateway's limits always come from its datasource. A {@code -datasource.url} that no backend would use stops
+     * start-up: it must never be taken and silently ignored.
+     */
+    private static Backend backend(FlagValues f) throws ConfigException {
+        boolean datasourceUrl = !f.string("datasource.url").isBlank();
+        if (datasourceUrl && !f.bool("enable.rateLimit")) {
+            throw new ConfigException("-datasource.url is set but -enable.rateLimit is not: tsgate reads "
+                    + "-datasource.url only for rate limits; set -enable.rateLimit and -ratelimit.config, or drop "
+                    + "-datasource.url");
+        }
+        if (!f.isSet("ratelimit.backend")) {
+            return datasourceUrl ? Backend.DATASOURCE : Backend.LOCAL;
+        }
+        Backend backend = switch (f.string("ratelimit.backend").trim()) {
+            case "local" -> Backend.LOCAL;
+            case "redis" -> Backend.REDIS;
+            case "datasource" -> Backend.DATASOURCE;
+            default -> throw new ConfigException("-ratelimit.backend: want local, redis or datasource, got \""
+                    + f.string("ratelimit.backend") + "\"");
+        };
+        if (datasourceUrl && backend != Backend.DATASOURCE) {
+            throw new ConfigException("-datasource.url is set but -ratelimit.backend=" + f.string("ratelimit.backend")
+                    .trim() + " does not read it: drop -datasource.url, or use -ratelimit.backend=datasource");
+        }
+        return backend;
     }
 
     @Override

@@ -10,14 +10,18 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * vmgateway's limit file, parsed strictly: a top-level {@code limits} list whose entries have {@code type},
- * {@code value}, {@code resolution} and optionally {@code account_id}/{@code project_id} (either makes the entry
+ * {@code value}, {@code resolution} ({@code minute} when left out, with one WARN line per load) and optionally
+ * {@code account_id}/{@code project_id} (either makes the entry
  * tenant-specific; the other then defaults to 0). Unknown keys, wrong types and duplicate entries are errors that
  * name the entry ({@code limits[2].resolution}).
  */
 public final class LimitFile {
+    private static final Logger LOG = LoggerFactory.getLogger(LimitFile.class);
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> FIELDS = Set.of("type", "value", "resolution", "account_id", "project_id");
 
@@ -53,7 +57,11 @@ public final class LimitFile {
         }
         List<LimitRule> rules = new ArrayList<>();
         Set<String> seen = new HashSet<>();
+        List<Integer> noResolution = new ArrayList<>();
         for (int i = 0; i < limits.size(); i++) {
+            if (limits.get(i).isObject() && !limits.get(i).has("resolution")) {
+                noResolution.add(i);
+            }
             LimitRule r = entry(limits.get(i), source + ": limits[" + i + "]");
             String key = r.type() + "/" + r.resolution() + "/" + r.tenant();
             if (!seen.add(key)) {
@@ -61,6 +69,10 @@ public final class LimitFile {
                         + r.resolution().label() + " entry for " + (r.global() ? "all tenants" : "tenant " + r.tenant()));
             }
             rules.add(r);
+        }
+        if (!noResolution.isEmpty()) {
+            LOG.warn("{}: limits{} have no resolution; tsgate applies them per minute (vmgateway does not document "
+                    + "this case): add resolution: minute or resolution: hour to say which", source, noResolution);
         }
         return LimitRules.of(rules);
     }
@@ -82,7 +94,9 @@ public final class LimitFile {
             throw new InvalidLimitFileException(at + ".type: want queries, rows_inserted, new_series or active_series, "
                     + "got \"" + typeText + "\"");
         }
-        String resText = text(e, "resolution", at);
+        // vmgateway's own cluster example leaves resolution out; its documents do not say what that means.
+        // tsgate's choice: a minute window (announced once per file load, see parse).
+        String resText = e.has("resolution") ? text(e, "resolution", at) : Resolution.MINUTE.label();
         Resolution resolution = Resolution.of(resText);
         if (resolution == null) {
             throw new InvalidLimitFileException(at + ".resolution: want minute or hour, got \"" + resText + "\"");

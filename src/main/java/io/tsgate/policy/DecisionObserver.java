@@ -7,14 +7,17 @@ import io.tsgate.request.RequestClass;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tsgate.log.CappedLines;
+import io.tsgate.log.LogSettings;
 import io.tsgate.request.RequestAttributes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Counts and logs every decision: one metric sample per decision by adapter, class, decision and reason, a latency
- * histogram, and one log line per denial (reason, tenant, subject, client, method, path without query) — never a
- * credential, never the query string.
+ * histogram, and one WARN line per denial (status, reason, tenant, subject, client, method, path without query, as
+ * fields of their own in JSON) — never a credential, never the query string. Denial lines share the per-second WARN
+ * cap ({@code -loggerWarnsPerSecondLimit}); what it suppresses is counted and summarised by the log package.
  */
 public final class DecisionObserver {
     private static final Logger LOG = LoggerFactory.getLogger("io.tsgate.decision");
@@ -61,15 +64,22 @@ public final class DecisionObserver {
         p.latency().observe((System.nanoTime() - startNanos) / 1e9);
         if (d instanceof Allow a) {
             p.allowed()[a.requestClass().ordinal()].inc();
-            if (accessLog) {
-                LOG.info("allowed class={} tenant={} subject={} client={} method={} path={}", a.requestClass().label(),
-                        a.access().tenant(), quote(a.access().subject()), clientAddress(r), r.method(), pathOnly(r));
+            if (accessLog && LOG.isInfoEnabled()) {
+                LOG.atInfo().setMessage("allowed").addKeyValue("class", a.requestClass().label())
+                        .addKeyValue("tenant", a.access().tenant().toString()).addKeyValue("subject", a.access().subject())
+                        .addKeyValue("client", clientAddress(r)).addKeyValue("method", r.method())
+                        .addKeyValue("path", pathOnly(r)).log();
             }
         } else if (d instanceof Deny n) {
             decisions.labelValues(adapter, n.requestClass() == null ? "none" : n.requestClass().label(), "deny",
                     n.reason()).inc();
-            LOG.info("denied status={} reason={} tenant={} subject={} client={} method={} path={}", n.status(), n.reason(),
-                    n.tenant(), quote(n.subject()), clientAddress(r), r.method(), pathOnly(r));
+            // The cap is taken before the line is built: a flood of bad credentials costs a CAS per denial, no garbage.
+            if (LogSettings.admitWarn()) {
+                LOG.atWarn().addMarker(CappedLines.ADMITTED).setMessage("denied").addKeyValue("status", n.status())
+                        .addKeyValue("reason", n.reason()).addKeyValue("tenant", String.valueOf(n.tenant()))
+                        .addKeyValue("subject", n.subject()).addKeyValue("client", clientAddress(r))
+                        .addKeyValue("method", r.method()).addKeyValue("path", pathOnly(r)).log();
+            }
         }
     }
 
@@ -93,7 +103,4 @@ public final class DecisionObserver {
         return path.length() > 256 ? path.substring(0, 256) + "…" : path;
     }
 
-    private static String quote(String s) {
-        return "\"" + s.replace("\"", "'") + "\"";
-    }
 }

@@ -69,4 +69,20 @@ class LimitsConfigTest {
         ConfigException e = assertThrows(ConfigException.class, () -> parse(args.toArray(String[]::new)));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
+
+    @Test
+    void datasourceUrlWithoutABackendSelectsTheDatasourceBackendAsInVmgateway() throws Exception {
+        LimitsConfig c = parse("-enable.rateLimit", "-ratelimit.config=limit.yaml", "-datasource.url=http://localhost:8428");
+        assertEquals(LimitsConfig.Backend.DATASOURCE, c.backend());
+        assertEquals("http://localhost:8428", c.datasource().url());
+    }
+
+    @Test
+    void datasourceUrlThatNoBackendReadsStopsStartUp() {
+        ConfigException off = assertThrows(ConfigException.class, () -> parse("-datasource.url=http://localhost:8428"));
+        assertTrue(off.getMessage().startsWith("-datasource.url is set but -enable.rateLimit is not"), off.getMessage());
+        ConfigException local = assertThrows(ConfigException.class, () -> parse("-enable.rateLimit",
+                "-ratelimit.config=limit.yaml", "-ratelimit.backend=local", "-datasource.url=http://localhost:8428"));
+        assertTrue(local.getMessage().contains("-ratelimit.backend=local does not read it"), local.getMessage());
+    }
 }

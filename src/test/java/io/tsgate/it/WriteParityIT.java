@@ -79,7 +79,7 @@ class WriteParityIT {
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
-        LogSettings.configure("text", "WARN"); // thousands of expected denials would bury the report
+        LogSettings.configure("text", "ERROR"); // thousands of expected denials (WARN lines) would bury the report
         DebianPackages.ensureInstalled(VictoriaMetricsServer.BINARY, VictoriaMetricsServer.PACKAGE);
         httpPort = FreePort.pick();
         openTsdbPort = FreePort.pick();

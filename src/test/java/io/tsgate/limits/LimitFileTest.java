@@ -56,6 +56,23 @@ class LimitFileTest {
         assertTrue(LimitFile.parse("", "t").isEmpty());
     }
 
+    /** vmgateway's cluster quick-start limit file, as its README prints it: no entry says resolution. */
+    @Test
+    void vmgatewaysClusterQuickStartFileAppliesItsLimitsPerMinute() throws Exception {
+        LimitRules r = LimitFile.parse(Files.readString(Path.of("src/test/resources/vmgateway/cluster-limit.yaml")), "q");
+        assertEquals(5, r.all().size());
+        assertTrue(r.all().stream().allMatch(rule -> rule.resolution() == Resolution.MINUTE), r.toString());
+        assertEquals(List.of("1/MINUTE"), describe(r.forTenant(new Tenant(15, 0), LimitType.QUERIES)));
+        assertEquals(List.of("100/MINUTE"), describe(r.forTenant(OTHER, LimitType.QUERIES)));
+    }
+
+    @Test
+    void aMissingResolutionStillCountsForDuplicates() {
+        InvalidLimitFileException e = assertThrows(InvalidLimitFileException.class, () -> LimitFile.parse(
+                "limits: [{type: queries, value: 1}, {type: queries, value: 2, resolution: minute}]", "f.yaml"));
+        assertTrue(e.getMessage().contains("a second queries/minute entry"), e.getMessage());
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "limits: [{type: query, value: 1, resolution: minute}]                      | limits[0].type: want queries",
