@@ -42,6 +42,8 @@ public final class FailSafeLimiter implements Limiter {
         this.failures = Counter.builder().name("tsgate_ratelimit_backend_failures_total")
                 .help("Limit checks the backend could not answer, by backend and the -ratelimit.failureMode applied")
                 .labelNames("backend", "failure_mode").register(registry);
+        // The series exists at 0 from the start: an alert on increase() then fires on the very first failure.
+        failures.labelValues(backendName, mode.name().toLowerCase(java.util.Locale.ROOT));
         GaugeWithCallback.builder().name("tsgate_ratelimit_backend_up")
                 .help("1 while the rate-limit backend answers, 0 while it is down or its last check failed "
                         + "(-ratelimit.failureMode decides meanwhile; /ready stays 200)")

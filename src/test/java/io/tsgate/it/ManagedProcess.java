@@ -33,8 +33,15 @@ public final class ManagedProcess implements AutoCloseable {
      */
     public static ManagedProcess start(String name, List<String> command, Path logFile, Duration timeout,
                                        BooleanSupplier ready) throws IOException {
+        return start(name, command, logFile, timeout, ready, null);
+    }
+
+    /** {@link #start(String, List, Path, Duration, BooleanSupplier)} in {@code workDir} (null: the test's own). */
+    public static ManagedProcess start(String name, List<String> command, Path logFile, Duration timeout,
+                                       BooleanSupplier ready, Path workDir) throws IOException {
         Files.createDirectories(logFile.getParent());
         Process process = new ProcessBuilder(command)
+                .directory(workDir == null ? null : workDir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .start();

@@ -205,6 +205,9 @@ class FailSafeLimiterTest {
         Flaky backend = new Flaky();
         FailSafeLimiter l = new FailSafeLimiter(backend, "redis", FailureMode.CLOSED, registry);
         assertEquals(1, MetricText.value(registry, "tsgate_ratelimit_backend_up", "backend=\"redis\""));
+        assertEquals(0, MetricText.value(registry, "tsgate_ratelimit_backend_failures_total",
+                "backend=\"redis\",failure_mode=\"closed\""),
+                "the failure series exists at 0 before the first failure, so increase() alerts see that one");
         assertEquals(FailSafeLimiter.UNAVAILABLE, l.acquireQuery(T).toCompletableFuture().join());
         assertEquals(FailSafeLimiter.UNAVAILABLE, l.admitWrite(T, 1, new long[0]).toCompletableFuture().join());
         assertEquals(2, MetricText.value(registry, "tsgate_ratelimit_backend_failures_total",
