@@ -103,7 +103,8 @@ public final class ClaimsParser {
         }
         if (value >= MAX_EPOCH_SECONDS) {
             throw VmAccessClaim.invalid(name, "must be seconds since the epoch below " + MAX_EPOCH_SECONDS
-                    + " (milliseconds are not accepted)");
+                    + "; a value this large is usually milliseconds, which are not accepted (vmauth compares exp with "
+                    + "Unix seconds, so a millisecond exp never expires there): mint the token with seconds");
         }
         if (n.isIntegralNumber()) {
             return Instant.ofEpochSecond(n.longValue());

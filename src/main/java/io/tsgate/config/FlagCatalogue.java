@@ -147,8 +147,20 @@ public final class FlagCatalogue {
         StringBuilder b = new StringBuilder("| flag | default | what it does |\n|---|---|---|\n");
         for (FlagSpec f : FLAGS) {
             String def = f.defaultValue().isEmpty() ? "" : "`" + f.defaultValue() + "`";
+            String help = f.kind() == FlagKind.SIZE
+                    ? f.help() + " (bytes; suffixes KB, MB, GB, TB or KiB, MiB, GiB, TiB as in VictoriaMetrics)" : f.help();
             b.append("| `-").append(f.name()).append("` | ").append(def).append(" | ")
-                    .append(f.help().replace("|", "\\|")).append(" |\n");
+                    .append(help.replace("|", "\\|")).append(" |\n");
+        }
+        return b.toString();
+    }
+
+    /** README's table of vmgateway flags tsgate ignores or refuses; a test keeps README equal to this. */
+    public static String vmgatewayMarkdownTable() {
+        StringBuilder b = new StringBuilder("| vmgateway flag | tsgate | why, and what to do |\n|---|---|---|\n");
+        for (VmgatewayFlag f : VMGATEWAY_ONLY) {
+            b.append("| `-").append(f.name()).append("` | ").append(f.refused() ? "refused: start-up stops" : "ignored, one WARN line")
+                    .append(" | ").append(f.note().replace("|", "\\|")).append(" |\n");
         }
         return b.toString();
     }

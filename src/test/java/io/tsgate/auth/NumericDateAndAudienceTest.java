@@ -53,6 +53,18 @@ class NumericDateAndAudienceTest {
         assertTrue(e.getMessage().contains("milliseconds"), e.getMessage());
     }
 
+    /** The claims of vmgateway's documented cluster quick-start token: {@code exp} in milliseconds. */
+    @Test
+    void vmgatewaysDocumentedMillisecondTokenIsRefusedNamingMilliseconds() {
+        CredentialRejectedException e = assertThrows(CredentialRejectedException.class, () -> parser.parse(
+                ClaimsParser.readPayload("{\"exp\":1620162000000,\"vm_access\":{\"tenant_id\":{\"account_id\":15}}}"),
+                Instant.ofEpochSecond(1_620_000_000L), "kid"));
+        assertEquals("invalid_claims", e.reason());
+        assertTrue(e.getMessage().startsWith("invalid claim exp:"), e.getMessage());
+        assertTrue(e.getMessage().contains("milliseconds") && e.getMessage().contains("mint the token with seconds"),
+                e.getMessage());
+    }
+
     @Test
     void theRangeEndsAreInclusiveAtZeroAndExclusiveAtTenToTheEleven() throws Exception {
         assertEquals(Instant.ofEpochSecond(99_999_999_999L), parse(parser, "\"exp\":99999999999").expiresAt());
