@@ -12,6 +12,8 @@ import io.tsgate.limits.Limiter;
 import io.tsgate.policy.Deny;
 import io.tsgate.request.WriteFormat;
 import java.util.Map;
+import io.tsgate.log.CappedLines;
+import io.tsgate.log.LogSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,7 +102,12 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
 
     void denied(Deny d, String path) {
         outcomes.labelValues("deny", d.reason()).inc();
-        LOG.info("deny adapter=ext_proc status={} reason={} tenant={} subject={} path={} message=\"{}\"",
-                d.status(), d.reason(), d.tenant(), d.subject(), path, d.message());
+        // A WARN line under the same per-second cap as ext_authz denials, its facts as fields.
+        if (LogSettings.admitWarn()) {
+            LOG.atWarn().addMarker(CappedLines.ADMITTED).setMessage("denied").addKeyValue("adapter", "ext_proc")
+                    .addKeyValue("status", d.status()).addKeyValue("reason", d.reason())
+                    .addKeyValue("tenant", String.valueOf(d.tenant())).addKeyValue("subject", d.subject())
+                    .addKeyValue("path", path).addKeyValue("message", d.message()).log();
+        }
     }
 }

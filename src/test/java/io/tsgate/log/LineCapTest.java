@@ -79,4 +79,22 @@ class LineCapTest {
         assertEquals(1000, admitted.get());
         assertEquals(19_000, cap.suppressed());
     }
+
+    /** The cap sits on the request path: taking or refusing a line allocates nothing. */
+    @Test
+    void tryAcquireAllocatesNothing() {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        LineCap cap = new LineCap(100, System::nanoTime);
+        for (int i = 0; i < 200_000; i++) {
+            cap.tryAcquire();
+        }
+        long id = Thread.currentThread().getId();
+        long before = threads.getThreadAllocatedBytes(id);
+        for (int i = 0; i < 1_000_000; i++) {
+            cap.tryAcquire();
+        }
+        long allocated = threads.getThreadAllocatedBytes(id) - before;
+        assertTrue(allocated < 4096, allocated + " bytes for a million calls");
+    }
 }
