@@ -2,7 +2,13 @@ package io.tsgate;
 
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Info;
-import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmBufferPoolMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmClassLoadingMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmCompilationMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmGarbageCollectorMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmMemoryMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmRuntimeInfoMetric;
+import io.prometheus.metrics.instrumentation.jvm.JvmThreadsMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsgate.log.LogSettings;
 import org.slf4j.event.Level;
@@ -19,7 +25,16 @@ final class ProcessMetrics {
         Info info = Info.builder().name("tsgate_build_info")
                 .help("tsgate's version and git revision; always 1").labelNames("version", "revision").register(registry);
         info.addLabelValues(build.version(), build.revision());
-        JvmMetrics.builder().register(registry);
+        // JvmMetrics.register would also add JvmMemoryPoolAllocationMetrics, whose GC listener, like JvmMetrics'
+        // own static set of registries, outlives a closed gateway (tests start many in one JVM): the rest, one by one.
+        JvmThreadsMetrics.builder().register(registry);
+        JvmBufferPoolMetrics.builder().register(registry);
+        JvmClassLoadingMetrics.builder().register(registry);
+        JvmCompilationMetrics.builder().register(registry);
+        JvmGarbageCollectorMetrics.builder().register(registry);
+        JvmMemoryMetrics.builder().register(registry);
+        JvmRuntimeInfoMetric.builder().register(registry);
+        io.prometheus.metrics.instrumentation.jvm.ProcessMetrics.builder().register(registry);
         CounterWithCallback.builder().name("tsgate_log_lines_suppressed_total")
                 .help("Log lines not written because -loggerWarnsPerSecondLimit or -loggerErrorsPerSecondLimit was reached, by level")
                 .labelNames("level")
