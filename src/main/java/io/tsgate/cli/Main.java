@@ -79,5 +79,10 @@ public final class Main {
             out.printf("  -%s (%s, default \"%s\")%n      %s%n", f.name(), f.kind().name().toLowerCase(java.util.Locale.ROOT),
                     f.defaultValue(), f.help());
         }
+        out.println();
+        out.println("vmgateway flags that tsgate takes with a warning, or refuses:");
+        for (io.tsgate.config.VmgatewayFlag f : FlagCatalogue.VMGATEWAY_ONLY) {
+            out.printf("  %s%n", f.message());
+        }
     }
 }

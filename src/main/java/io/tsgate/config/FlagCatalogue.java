@@ -73,7 +73,7 @@ public final class FlagCatalogue {
                     + "flood its log)"),
             FlagSpec.of("loggerErrorsPerSecondLimit", INT, "0", "Most ERROR lines written per second, the rest counted "
                     + "and summarised like WARN lines; 0: no cap"),
-            FlagSpec.of("accessLog", BOOL, "false", "Log one line per allowed request too (denials are always logged)"),
+            FlagSpec.of("accessLog", BOOL, "false", "Log one INFO line per allowed request too (denials are always WARN lines, under -loggerWarnsPerSecondLimit)"),
             // forward-auth
             FlagSpec.of("forwardAuth.proxyAppliesPath", BOOL, "false", "The proxy in front of /authz/… (Envoy http_service) "
                     + "and /authz-forwarded (Traefik, Caddy) forwards x-tsgate-path as the request target (an Envoy Lua filter, "
