@@ -67,9 +67,9 @@ public final class FlagCatalogue {
                     + "a start-up error is still printed). Denials are WARN lines, allowed requests (-accessLog) INFO"),
             FlagSpec.of("loggerOutput", STRING, "stderr", "Where log lines go: stderr or stdout"),
             FlagSpec.of("loggerDisableTimestamps", BOOL, "false", "Leave the timestamp out of log lines"),
-            FlagSpec.of("loggerWarnsPerSecondLimit", INT, "100", "Most WARN lines (denials among them) written per "
-                    + "second; the rest are counted in tsgate_log_lines_suppressed_total and summarised in one line per "
-                    + "second. 0: no cap (VictoriaMetrics' default; tsgate caps so a flood of bad credentials cannot "
+            FlagSpec.of("loggerWarnsPerSecondLimit", INT, "100", "Most WARN lines written per second, denial lines and "
+                    + "the other WARN lines each (a flood of denials never silences the rest); lines past it are counted "
+                    + "in tsgate_log_lines_suppressed_total and summarised in one line per second. 0: no cap (VictoriaMetrics' default; tsgate caps so a flood of bad credentials cannot "
                     + "flood its log)"),
             FlagSpec.of("loggerErrorsPerSecondLimit", INT, "0", "Most ERROR lines written per second, the rest counted "
                     + "and summarised like WARN lines; 0: no cap"),

@@ -103,7 +103,7 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     void denied(Deny d, String path) {
         outcomes.labelValues("deny", d.reason()).inc();
         // A WARN line under the same per-second cap as ext_authz denials, its facts as fields.
-        if (LogSettings.admitWarn()) {
+        if (LogSettings.admitDenial()) {
             LOG.atWarn().addMarker(CappedLines.ADMITTED).setMessage("denied").addKeyValue("adapter", "ext_proc")
                     .addKeyValue("status", d.status()).addKeyValue("reason", d.reason())
                     .addKeyValue("tenant", String.valueOf(d.tenant())).addKeyValue("subject", d.subject())

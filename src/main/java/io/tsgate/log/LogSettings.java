@@ -17,6 +17,11 @@ public final class LogSettings {
     private static volatile boolean timestamps = true;
     private static volatile LineCap warns = new LineCap(0, System::nanoTime);
     private static volatile LineCap errors = new LineCap(0, System::nanoTime);
+    /**
+     * Denial lines have a WARN budget of their own, like VictoriaMetrics' per-call-site caps: a flood of bad
+     * credentials must not silence the other WARN lines (a rate-limit backend going down) in the same second.
+     */
+    private static volatile LineCap denials = new LineCap(0, System::nanoTime);
 
     private LogSettings() {
     }
@@ -40,14 +45,15 @@ public final class LogSettings {
         timestamps = !disableTimestamps;
         warns = new LineCap(warnsPerSecond, System::nanoTime);
         errors = new LineCap(errorsPerSecond, System::nanoTime);
+        denials = new LineCap(warnsPerSecond, System::nanoTime);
     }
 
     /**
-     * Takes one line of the WARN budget, for a caller that decides before building its line (the denial log on the
-     * request path); such a line carries {@link CappedLines#ADMITTED} so it is not counted twice.
+     * Takes one line of the denial lines' WARN budget ({@code -loggerWarnsPerSecondLimit}), before the caller builds
+     * its line on the request path; such a line carries {@link CappedLines#ADMITTED} so it is not capped twice.
      */
-    public static boolean admitWarn() {
-        return minLevel <= Level.WARN.toInt() && warns.tryAcquire();
+    public static boolean admitDenial() {
+        return minLevel <= Level.WARN.toInt() && denials.tryAcquire();
     }
 
     /** The WARN cap, or the ERROR cap; null for other levels (never capped). */
@@ -62,13 +68,14 @@ public final class LogSettings {
     /** Lines suppressed since start at {@code level} (WARN or ERROR). */
     public static long suppressed(Level level) {
         LineCap c = cap(level);
-        return c == null ? 0 : c.suppressed();
+        return c == null ? 0 : c.suppressed() + (level == Level.WARN ? denials.suppressed() : 0);
     }
 
     /** Writes one WARN line per capped level that suppressed lines since the previous call (called every second). */
     public static void summariseSuppressed() {
-        CappedLines.summarise(Level.WARN, warns, "loggerWarnsPerSecondLimit");
-        CappedLines.summarise(Level.ERROR, errors, "loggerErrorsPerSecondLimit");
+        CappedLines.summarise(Level.WARN, denials, "loggerWarnsPerSecondLimit", "denied");
+        CappedLines.summarise(Level.WARN, warns, "loggerWarnsPerSecondLimit", "other");
+        CappedLines.summarise(Level.ERROR, errors, "loggerErrorsPerSecondLimit", "other");
     }
 
     static boolean json() {

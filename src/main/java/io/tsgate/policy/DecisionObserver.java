@@ -74,7 +74,7 @@ public final class DecisionObserver {
             decisions.labelValues(adapter, n.requestClass() == null ? "none" : n.requestClass().label(), "deny",
                     n.reason()).inc();
             // The cap is taken before the line is built: a flood of bad credentials costs a CAS per denial, no garbage.
-            if (LogSettings.admitWarn()) {
+            if (LogSettings.admitDenial()) {
                 LOG.atWarn().addMarker(CappedLines.ADMITTED).setMessage("denied").addKeyValue("status", n.status())
                         .addKeyValue("reason", n.reason()).addKeyValue("tenant", String.valueOf(n.tenant()))
                         .addKeyValue("subject", n.subject()).addKeyValue("client", clientAddress(r))

@@ -78,6 +78,7 @@ class DenialLinesCapTest {
         assertEquals(2000 - written.size(), summary.get("suppressed").asLong());
         assertEquals("warn", summary.get("suppressed_level").asText());
         assertEquals("-loggerWarnsPerSecondLimit", summary.get("flag").asText());
+        assertEquals("denied", summary.get("lines").asText());
         LogSettings.summariseSuppressed();
         assertEquals(after.size(), lines().size(), "each suppressed line is summarised once");
     }
@@ -90,5 +91,18 @@ class DenialLinesCapTest {
             o.record("ext_authz", r, badToken(), System.nanoTime());
         }
         assertEquals(300, lines().size());
+    }
+
+    @Test
+    void aFloodOfDenialsDoesNotSilenceOtherWarnLines() throws Exception {
+        DecisionObserver o = observerLoggingJsonWithCap(5);
+        RequestAttributes r = new RequestAttributes("GET", "/api/v1/query", Map.of(), null, true, "10.0.0.9");
+        for (int i = 0; i < 500; i++) {
+            o.record("ext_authz", r, badToken(), System.nanoTime());
+        }
+        org.slf4j.LoggerFactory.getLogger("io.tsgate.limits.FailSafeLimiter").warn("rate-limit backend redis is down");
+        List<String> written = lines();
+        assertEquals("rate-limit backend redis is down",
+                JSON.readTree(written.get(written.size() - 1)).get("msg").asText(), "the last line: " + written);
     }
 }
