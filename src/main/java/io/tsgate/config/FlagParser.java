@@ -34,6 +34,12 @@ public final class FlagParser {
                     merged.put(f.name(), List.of(v));
                 }
             }
+            // vmgateway's environment too: a refused setting must not pass unseen because it came from there.
+            for (VmgatewayFlag v : FlagCatalogue.VMGATEWAY_ONLY) {
+                if (env.containsKey(prefix + v.name().replace('.', '_'))) {
+                    vmgatewayOnly(v, warnings);
+                }
+            }
         }
         String configFile = new FlagValues(merged).string("config");
         if (!configFile.isEmpty()) {

@@ -118,4 +118,15 @@ class VmgatewayFlagsTest {
     void tsgatesOwnFlagsGiveNoWarnings() throws Exception {
         assertFalse(FlagParser.parse(List.of("-clusterMode"), Map.of()).warnings().iterator().hasNext());
     }
+
+    @Test
+    void environmentUnderEnvflagFollowsTheSameRules() throws Exception {
+        FlagValues v = FlagParser.parse(List.of("-envflag.enable", "-envflag.prefix=VM_"), Map.of("VM_eula", "true"));
+        assertEquals(1, v.warnings().size(), v.warnings().toString());
+        ConfigException e = assertThrows(ConfigException.class, () -> FlagParser.parse(
+                List.of("-envflag.enable", "-envflag.prefix=VM_"), Map.of("VM_httpAuth_password", "secret")));
+        assertTrue(e.getMessage().startsWith("-httpAuth.password is not supported: "), e.getMessage());
+        assertEquals(List.of(), FlagParser.parse(List.of(), Map.of("VM_httpAuth_password", "x")).warnings(),
+                "without -envflag.enable the environment is not read");
+    }
 }
