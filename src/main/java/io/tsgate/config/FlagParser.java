@@ -43,7 +43,7 @@ public final class FlagParser {
         }
         String configFile = new FlagValues(merged).string("config");
         if (!configFile.isEmpty()) {
-            Map<String, List<String>> file = readConfigFile(Path.of(configFile), warnings);
+            Map<String, List<String>> file = readConfigFile(Path.of(configFile));
             file.forEach(merged::putIfAbsent);
         }
         return new FlagValues(merged, warnings);
@@ -99,10 +99,6 @@ public final class FlagParser {
     }
 
     static Map<String, List<String>> readConfigFile(Path file) throws ConfigException {
-        return readConfigFile(file, new ArrayList<>());
-    }
-
-    static Map<String, List<String>> readConfigFile(Path file, List<String> warnings) throws ConfigException {
         JsonNode root;
         try {
             root = new ObjectMapper(new YAMLFactory()).readTree(Files.readAllBytes(file));
@@ -121,11 +117,6 @@ public final class FlagParser {
             Map.Entry<String, JsonNode> e = it.next();
             String key = e.getKey().replaceFirst("^-+", "");
             FlagSpec spec = FlagCatalogue.find(key);
-            VmgatewayFlag vmgateway = FlagCatalogue.findVmgateway(key);
-            if (vmgateway != null) {
-                vmgatewayOnly(vmgateway, warnings);
-                continue;
-            }
             if (spec == null || key.equals("config")) {
                 throw new ConfigException("-config " + file + ": unknown key \"" + e.getKey() + "\"");
             }
