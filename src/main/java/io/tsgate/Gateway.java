@@ -83,12 +83,12 @@ public final class Gateway implements AutoCloseable {
     public static Gateway start(GatewayConfig config, Clock clock) throws ConfigException, IOException {
         configureLogging(config);
         PrometheusRegistry registry = new PrometheusRegistry();
-        ProcessMetrics.register(registry, BuildInfo.current());
         ScheduledExecutorService background = DaemonScheduler.named("tsgate-background");
-        background.scheduleWithFixedDelay(LogSettings::summariseSuppressed, 1, 1, TimeUnit.SECONDS);
         RateLimits limits = RateLimits.start(config.limits(), clock, registry);
         Components c = components(config, clock, registry, background, limits == null ? null : limits.limiter());
         HealthStatusManager health = new HealthStatusManager();
+        ProcessMetrics.register(registry, BuildInfo.current());
+        background.scheduleWithFixedDelay(LogSettings::summariseSuppressed, 1, 1, TimeUnit.SECONDS);
         DecisionObserver observer = new DecisionObserver(registry, config.trustedProxyHops(), config.log().accessLog());
         NettyServerBuilder grpcBuilder = NettyServerBuilder.forAddress(config.grpcListen().socketAddress());
         if (config.tls() != null) {
