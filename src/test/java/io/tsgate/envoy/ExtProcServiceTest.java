@@ -81,7 +81,7 @@ class ExtProcServiceTest {
         registry = new PrometheusRegistry();
         pool = new WriteCountingPool(1, 4, Duration.ofSeconds(30), registry);
         server = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(new ExtProcService(new WriteBodyCounter(maxBody, 32 << 20), pool, limiter, denyUncountable, registry,
+                .addService(ExtProcServices.of(new WriteBodyCounter(maxBody, 32 << 20), pool, limiter, denyUncountable, registry,
                         Map.of("x-frame-options", "DENY")))
                 .build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
