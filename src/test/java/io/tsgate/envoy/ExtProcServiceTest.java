@@ -236,6 +236,19 @@ class ExtProcServiceTest {
                 scrape());
     }
 
+    /** ext_proc's denials are decisions like any other: tsgate_decisions_total under adapter ext_proc, class write. */
+    @Test
+    void denialsAreCountedAsExtProcDecisions() throws Exception {
+        ExtProcStandIn envoy = start(budget(2));
+        envoy.process(headers("/api/v1/import/prometheus"), utf8(THREE_LINES), authz(LIMITED, "write"));
+        envoy.process(headers("/api/v1/import/native"), utf8("x"), authz(LIMITED, "write"));
+        assertEquals(1, metric("tsgate_decisions_total",
+                "adapter=\"ext_proc\",class=\"write\",decision=\"deny\",reason=\"limit_rows_inserted\""), scrape());
+        assertEquals(1, metric("tsgate_decisions_total",
+                "adapter=\"ext_proc\",class=\"write\",decision=\"deny\",reason=\"write_format_uncountable\""));
+        assertEquals(1, outcome("deny", "limit_rows_inserted"), "the ext_proc metric keeps counting its denials");
+    }
+
     @Test
     void limiterAnsweringOnItsOwnThreadCompletesTheStream() throws Exception {
         RowBudgetLimiter limiter = new RowBudgetLimiter(Map.of(LIMITED, 4L), limiterThread);
