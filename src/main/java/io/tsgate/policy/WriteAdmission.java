@@ -54,8 +54,11 @@ public final class WriteAdmission {
      */
     Deny atAuthorization(Allow a, BodyCounting counting) {
         Tenant tenant = a.access().tenant();
+        if (!limiter.countsWrites(tenant)) {
+            return null; // from memory: most writes stop here, before the path is read again
+        }
         WriteFormat format = EndpointCatalogue.writeFormat(a.path());
-        if (format == WriteFormat.STORES_NOTHING || !limiter.countsWrites(tenant)) {
+        if (format == WriteFormat.STORES_NOTHING) {
             return null;
         }
         if (format == null || !format.countable()) {
