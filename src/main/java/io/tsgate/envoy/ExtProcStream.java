@@ -27,8 +27,8 @@ import java.util.function.Supplier;
 
 /**
  * One HTTP request's ext_proc stream: translates Envoy's messages for {@link io.tsgate.policy.WriteAdmission}, which
- * decides, and its answers back; every denial goes through the shared decision log and metric. Envoy sends request headers, then (when asked for) the whole body in one
- * message; each message gets exactly one reply. The BUFFERED body message carries {@code end_of_stream: false} when
+ * decides, and its answers back; every denial goes through the shared decision log and metric. Envoy sends request
+ * headers, then (when asked for) the whole body in one message; each message gets exactly one reply. The BUFFERED body message carries {@code end_of_stream: false} when
  * the request has trailers (Envoy v1.34 {@code ext_proc.cc} {@code onTrailers}), so when Envoy's protocol_config says
  * the filter's body mode sends one message, that message is the whole body whatever its flag. The body is counted on
  * a {@link WriteCountingPool} thread and the limiter may answer on its own, so the reply to the body comes from
