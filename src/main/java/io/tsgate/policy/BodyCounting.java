@@ -37,14 +37,4 @@ public enum BodyCounting {
         }
         return value.equals(EXT_PROC.value) ? EXT_PROC : NONE;
     }
-
-    /** The flag's spelling, or null when it is neither. */
-    public static BodyCounting parse(String value) {
-        for (BodyCounting c : values()) {
-            if (c.value.equals(value)) {
-                return c;
-            }
-        }
-        return null;
-    }
 }

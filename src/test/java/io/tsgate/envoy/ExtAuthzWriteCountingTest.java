@@ -75,7 +75,8 @@ class ExtAuthzWriteCountingTest {
             };
             return new Access(tenant, List.of(), List.of(), Mode.FULL, t, "", null);
         }), false, new WriteLimits());
-        io.tsgate.policy.BodyCounting byDefault = io.tsgate.policy.BodyCounting.parse(extProcFlag);
+        io.tsgate.policy.BodyCounting byDefault = "ext_proc".equals(extProcFlag)
+                ? io.tsgate.policy.BodyCounting.EXT_PROC : io.tsgate.policy.BodyCounting.NONE;
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).directExecutor()
                 .addService(extProcFlag == null
