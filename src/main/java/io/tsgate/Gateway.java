@@ -18,11 +18,12 @@ import io.tsgate.http.AdminHttpServer;
 import io.tsgate.http.ForwardAuthHandler;
 import io.tsgate.http.ServerTls;
 import io.tsgate.ingest.WriteBodyCounter;
-import io.tsgate.limits.Limiter;
 import io.tsgate.limits.UnlimitedLimiter;
 import io.tsgate.log.LogSettings;
+import io.tsgate.policy.BodyCounting;
 import io.tsgate.policy.DecisionObserver;
 import io.tsgate.policy.RequestAuthorizer;
+import io.tsgate.policy.WriteAdmission;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
@@ -94,19 +95,18 @@ public final class Gateway implements AutoCloseable {
         if (config.tls() != null) {
             grpcBuilder.sslContext(ServerTls.grpc(config.tls()));
         }
-        // Without rate limits nothing needs counting; the ext_proc service then never asks for a body.
-        Limiter limiter = limits == null ? new UnlimitedLimiter() : limits.limiter();
         // Bodies are counted on their own threads: the transport threads also carry every ext_authz Check.
         WriteCountingPool counting = new WriteCountingPool(config.counting().threads(), config.counting().queueSize(),
                 config.counting().timeout(), registry);
         ExtProcService extProc = new ExtProcService(
-                new WriteBodyCounter(config.ingest().maxBodyBytes(), config.ingest().maxDecodedBytes()), counting, limiter,
-                config.ingest().denyUncountable(), registry, config.securityHeaders());
+                new WriteBodyCounter(config.ingest().maxBodyBytes(), config.ingest().maxDecodedBytes()), counting,
+                c.writes(), observer, registry, config.securityHeaders());
         Server grpc = grpcBuilder
                 .directExecutor()
                 // A buffered write body arrives as one ProcessingRequest.
                 .maxInboundMessageSize(config.ingest().maxGrpcMessageBytes())
-                .addService(new ExtAuthzService(c.authorizer(), observer, config.securityHeaders()))
+                .addService(new ExtAuthzService(c.authorizer(), observer, config.securityHeaders(),
+                        config.ingest().extProcByDefault() ? BodyCounting.EXT_PROC : BodyCounting.NONE))
                 .addService(extProc)
                 .addService(health.getHealthService())
                 .build();
@@ -134,7 +134,7 @@ public final class Gateway implements AutoCloseable {
      * The decision core and the header its credential comes from, shared by the server and {@code tsgate check};
      * {@code readiness} returns null when ready, else why not; {@code resources} are closed with the gateway.
      */
-    public record Components(RequestAuthorizer authorizer, String credentialHeader,
+    public record Components(RequestAuthorizer authorizer, WriteAdmission writes, String credentialHeader,
                              java.util.function.Supplier<String> readiness, AutoCloseable resources) {
     }
 
@@ -149,7 +149,7 @@ public final class Gateway implements AutoCloseable {
         ScheduledExecutorService background = DaemonScheduler.named("tsgate-check");
         try {
             Components c = components(config, Clock.systemUTC(), new PrometheusRegistry(), background, null);
-            return new Components(c.authorizer(), c.credentialHeader(), c.readiness(), () -> {
+            return new Components(c.authorizer(), c.writes(), c.credentialHeader(), c.readiness(), () -> {
                 background.shutdownNow();
                 c.resources().close();
             });
@@ -164,8 +164,12 @@ public final class Gateway implements AutoCloseable {
             throws ConfigException {
         CredentialWiring credentials = new CredentialWiring(config, clock, registry, background);
         Authenticator authenticator = credentials.authenticator();
-        return new Components(new RequestAuthorizer(authenticator, config.clusterMode(), limiter),
-                authenticator.credentialHeader(), credentials::notReady, credentials);
+        // Without rate limits nothing needs counting: no write is refused for it, ext_proc never asks for a body.
+        WriteAdmission writes = new WriteAdmission(limiter == null ? new UnlimitedLimiter() : limiter,
+                config.ingest().denyUncountable(), config.ingest().maxBodyBytes());
+        return new Components(new RequestAuthorizer(authenticator, config.clusterMode(), limiter,
+                limiter == null ? null : writes), writes, authenticator.credentialHeader(), credentials::notReady,
+                credentials);
     }
 
     /** Reloads the rate-limit file now, as SIGHUP does; false when it is invalid (or limits are off). */

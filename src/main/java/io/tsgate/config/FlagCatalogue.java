@@ -93,8 +93,16 @@ public final class FlagCatalogue {
             FlagSpec.of("ingest.countTimeout", DURATION, "1s", "Longest a write body may take from its arrival (waiting included) "
                     + "to the end of its count; past it the write is refused with 503 (write_counting_timeout). Keep it below "
                     + "Envoy's ext_proc message_timeout (2s in envoy/*.yaml) less the limiter's round trip"),
-            FlagSpec.of("ratelimit.uncountableWrites", STRING, "deny", "Writes in formats tsgate cannot count (native, "
-                    + "Datadog, OpenTelemetry, New Relic, …) for tenants with row or series limits: deny (403) or allow (uncounted)"),
+            FlagSpec.of("ratelimit.uncountableWrites", STRING, "deny", "Metrics writes of tenants with row or series "
+                    + "limits that tsgate cannot count: in a format it does not decode (native, Datadog, OpenTelemetry, "
+                    + "New Relic, …; reason write_format_uncountable), or where no body is counted (forward-auth: nginx, "
+                    + "Traefik, Caddy, Envoy http_service; ext_authz on a route without ext_proc; reason "
+                    + "write_not_countable). deny (403) or allow (uncounted)"),
+            FlagSpec.of("extAuthz.bodyCounting", STRING, "none", "What follows an ext_authz Check on routes whose Envoy "
+                    + "config sets no body_counting context extension: none (nothing counts write bodies, so limited "
+                    + "tenants' writes follow -ratelimit.uncountableWrites) or ext_proc (tsgate's ext_proc filter runs on "
+                    + "every such route, e.g. Istio, which cannot set context extensions). tsgate envoy-config and the "
+                    + "shipped Envoy configs set body_counting: ext_proc per route"),
             // rate limits
             FlagSpec.of("enable.rateLimit", BOOL, "false", "Enforce the per-tenant limits of -ratelimit.config (429 when over)"),
             FlagSpec.of("ratelimit.config", STRING, "", "vmgateway limit file (YAML): a path or an http(s):// URL; reloaded on SIGHUP and every -ratelimit.configCheckInterval, an invalid file keeps the old limits"),

@@ -30,6 +30,15 @@ final class CheckRequests {
                 attrs.getSource().getAddress().getSocketAddress().getAddress());
     }
 
+    /**
+     * The route's {@code attributes.context_extensions} value under {@code key}, or null. Envoy fills them from its
+     * own route config ({@code ExtAuthzPerRoute.check_settings.context_extensions}, virtual host and route merged);
+     * no client input reaches them, unlike headers.
+     */
+    static String contextExtension(CheckRequest req, String key) {
+        return req.getAttributes().getContextExtensionsOrDefault(key, null);
+    }
+
     private static Map<String, String> headers(AttributeContext.HttpRequest http) {
         Map<String, String> out = new HashMap<>(Math.max(16, http.getHeadersCount() * 2));
         if (http.getHeadersCount() > 0) {

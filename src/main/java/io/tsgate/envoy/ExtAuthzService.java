@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.stub.StreamObserver;
+import io.tsgate.policy.BodyCounting;
 import io.tsgate.policy.Decision;
 import io.tsgate.policy.DecisionObserver;
 import io.tsgate.policy.RequestAuthorizer;
@@ -16,23 +17,38 @@ import java.util.concurrent.CompletableFuture;
  * decision does no I/O, so handing calls to another pool would only add latency. A rate-limit check that needs I/O
  * (redis) returns an incomplete stage; the response is then sent from the thread that completes it, never by
  * waiting here.
+ *
+ * <p>Whether tsgate's ext_proc counts a write's body after this Check is the route's context extension
+ * {@value BodyCounting#CONTEXT_EXTENSION} ({@code ext_proc}), else {@code -extAuthz.bodyCounting} (default: nothing
+ * does): a client cannot set it.
  */
 public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBase {
     private final RequestAuthorizer authorizer;
     private final DecisionObserver observer;
     private final CheckResponses responses;
+    private final BodyCounting routeDefault;
 
+    /** Routes without the context extension have no body counting after the Check. */
     public ExtAuthzService(RequestAuthorizer authorizer, DecisionObserver observer, Map<String, String> securityHeaders) {
+        this(authorizer, observer, securityHeaders, BodyCounting.NONE);
+    }
+
+    /** @param routeDefault {@code -extAuthz.bodyCounting}: what a route without the context extension has */
+    public ExtAuthzService(RequestAuthorizer authorizer, DecisionObserver observer, Map<String, String> securityHeaders,
+                           BodyCounting routeDefault) {
         this.authorizer = authorizer;
         this.observer = observer;
         this.responses = new CheckResponses(securityHeaders);
+        this.routeDefault = routeDefault;
     }
 
     @Override
     public void check(CheckRequest request, StreamObserver<CheckResponse> out) {
         long start = System.nanoTime();
         RequestAttributes attrs = CheckRequests.toAttributes(request);
-        CompletableFuture<Decision> stage = authorizer.decideLimited(attrs).toCompletableFuture();
+        BodyCounting counting = BodyCounting.fromContextExtension(
+                CheckRequests.contextExtension(request, BodyCounting.CONTEXT_EXTENSION), routeDefault);
+        CompletableFuture<Decision> stage = authorizer.decideLimited(attrs, counting).toCompletableFuture();
         if (stage.isDone()) {
             respond(attrs, stage.join(), out, start);
         } else {

@@ -8,31 +8,31 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsgate.ingest.WriteBodyCounter;
-import io.tsgate.limits.Limiter;
+import io.tsgate.policy.DecisionObserver;
 import io.tsgate.policy.Deny;
+import io.tsgate.policy.WriteAdmission;
+import io.tsgate.request.RequestAttributes;
 import io.tsgate.request.WriteFormat;
 import java.util.Map;
-import io.tsgate.log.CappedLines;
-import io.tsgate.log.LogSettings;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code envoy.service.ext_proc.v3.ExternalProcessor/Process}: write accounting. On request headers it reads the
  * tenant from the ext_authz dynamic metadata Envoy forwards (namespace {@value AuthzMetadata#NAMESPACE}; clients cannot
- * forge it, unlike a header) and asks for the body (mode override BUFFERED) only for writes of tenants with row or
- * series limits. On the body it counts rows and series and asks the {@link Limiter}; a write over a limit ends with
- * an immediate 429, so nothing of it is stored. Headers are handled on the transport thread; a body is counted on
+ * forge it, unlike a header) and asks {@link WriteAdmission} whether the body is needed; only then it asks for the
+ * body (mode override BUFFERED). On the body it counts rows and series and hands the count to {@link WriteAdmission},
+ * which asks the limiter; a write over a limit ends with an immediate 429, so nothing of it is stored. Denials are
+ * logged and counted by the {@link DecisionObserver} under adapter {@value #ADAPTER}, like every other decision. Headers are handled on the transport thread; a body is counted on
  * the {@link WriteCountingPool} (a full pool answers 503 at once), and the limiter's answer completes the stream from
  * whichever thread it arrives on.
  */
 public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcessorImplBase {
-    private static final Logger LOG = LoggerFactory.getLogger("io.tsgate.decision");
+    /** The {@code adapter} label of ext_proc's decisions. */
+    static final String ADAPTER = "ext_proc";
 
     final WriteBodyCounter counter;
-    final Limiter limiter;
-    final boolean denyUncountable;
+    final WriteAdmission writes;
     final ProcessingResponses responses;
+    private final DecisionObserver observer;
     final WriteCountingPool pool;
     private final Counter outcomes;
     private final Counter rows;
@@ -49,15 +49,15 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     }
 
     /**
-     * @param denyUncountable {@code -ratelimit.uncountableWrites=deny}: writes in formats tsgate cannot count
-     *                        (native, …) are refused for tenants whose writes are counted
+     * @param writes   decides which bodies are read, counted and charged (the same rules as the Check's)
+     * @param observer logs and counts denials, shared with the other adapters
      */
-    public ExtProcService(WriteBodyCounter counter, WriteCountingPool pool, Limiter limiter, boolean denyUncountable,
-                          PrometheusRegistry registry, Map<String, String> securityHeaders) {
+    public ExtProcService(WriteBodyCounter counter, WriteCountingPool pool, WriteAdmission writes,
+                          DecisionObserver observer, PrometheusRegistry registry, Map<String, String> securityHeaders) {
         this.counter = counter;
         this.pool = pool;
-        this.limiter = limiter;
-        this.denyUncountable = denyUncountable;
+        this.writes = writes;
+        this.observer = observer;
         this.responses = new ProcessingResponses(securityHeaders);
         this.outcomes = Counter.builder().name("tsgate_ext_proc_requests_total")
                 .help("ext_proc requests by outcome: skip (body not needed), allow (counted, within limits) or deny, "
@@ -100,14 +100,8 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
         allowedPoint.inc();
     }
 
-    void denied(Deny d, String path) {
+    void denied(Deny d, RequestAttributes r, long startNanos) {
         outcomes.labelValues("deny", d.reason()).inc();
-        // A WARN line under the same per-second cap as ext_authz denials, its facts as fields.
-        if (LogSettings.admitDenial()) {
-            LOG.atWarn().addMarker(CappedLines.ADMITTED).setMessage("denied").addKeyValue("adapter", "ext_proc")
-                    .addKeyValue("status", d.status()).addKeyValue("reason", d.reason())
-                    .addKeyValue("tenant", String.valueOf(d.tenant())).addKeyValue("subject", d.subject())
-                    .addKeyValue("path", path).addKeyValue("message", d.message()).log();
-        }
+        observer.record(ADAPTER, r, d, startNanos);
     }
 }

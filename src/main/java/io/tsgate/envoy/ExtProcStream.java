@@ -10,30 +10,25 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.tsgate.ingest.ExtraLabels;
 import io.tsgate.ingest.MalformedBodyException;
 import io.tsgate.ingest.WriteCount;
-import io.tsgate.limits.FailSafeLimiter;
-import io.tsgate.limits.LimitVerdict;
 import io.tsgate.policy.Deny;
-import io.tsgate.policy.LimitDenials;
-import io.tsgate.request.BadRequestException;
+import io.tsgate.policy.WritePlan;
+import io.tsgate.policy.WriteRequest;
 import io.tsgate.request.EndpointCatalogue;
-import io.tsgate.request.Label;
-import io.tsgate.request.QueryParam;
-import io.tsgate.request.QueryStrings;
+import io.tsgate.request.RequestAttributes;
+import io.tsgate.request.RequestClass;
 import io.tsgate.request.Tenant;
-import io.tsgate.request.WriteFormat;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * One HTTP request's ext_proc stream. Envoy sends request headers, then (when asked for) the whole body in one
- * message; each message gets exactly one reply. The BUFFERED body message carries {@code end_of_stream: false} when
+ * One HTTP request's ext_proc stream: translates Envoy's messages for {@link io.tsgate.policy.WriteAdmission}, which
+ * decides, and its answers back; every denial goes through the shared decision log and metric. Envoy sends request
+ * headers, then (when asked for) the whole body in one message; each message gets exactly one reply. The BUFFERED body message carries {@code end_of_stream: false} when
  * the request has trailers (Envoy v1.34 {@code ext_proc.cc} {@code onTrailers}), so when Envoy's protocol_config says
  * the filter's body mode sends one message, that message is the whole body whatever its flag. The body is counted on
  * a {@link WriteCountingPool} thread and the limiter may answer on its own, so the reply to the body comes from
@@ -44,19 +39,18 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
     private final ExtProcService service;
     private final StreamObserver<ProcessingResponse> out;
 
-    private Tenant tenant;
-    private String subject = "";
+    /** The request headers, kept to describe a denial in the decision log; null until they arrive. */
+    private HttpHeaders requestHeaders;
+    /** When the message being answered arrived: the decision latency of a denial. */
+    private volatile long decisionStart = System.nanoTime();
     private String path = "";
     private String contentEncoding;
     private int contentEncodings;
-    private WriteFormat format;
-    private Map<String, String> args = Map.of();
-    private ExtraLabels extraLabels = ExtraLabels.NONE;
+    /** Set when the body must be read: what the core decided from the headers. */
+    private WritePlan.Count plan;
     private boolean awaitingBody;
     private boolean oneBodyMessage;
     private boolean bodyTaken;
-    /** Read the body for what confinement needs, charge nothing: the tenant has no write limits. */
-    private boolean checkOnly;
     private ByteString bodySoFar = ByteString.EMPTY;
     private boolean pending;
     private WriteCountingPool.Ticket ticket;
@@ -76,6 +70,7 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
 
     @Override
     public void onNext(ProcessingRequest request) {
+        decisionStart = System.nanoTime();
         switch (request.getRequestCase()) {
             case REQUEST_HEADERS -> send(onHeaders(request.getRequestHeaders(), request));
             case REQUEST_BODY -> onBody(request.getRequestBody());
@@ -88,12 +83,12 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
     }
 
     private ProcessingResponse onHeaders(HttpHeaders headers, ProcessingRequest request) {
+        requestHeaders = headers;
         oneBodyMessage = sendsBodyInOneMessage(request);
         String query = readHeaders(headers);
-        format = EndpointCatalogue.writeFormat(path);
         Struct authz = request.getMetadataContext().getFilterMetadataMap().get(AuthzMetadata.NAMESPACE);
         if (authz == null) {
-            if (format == null) {
+            if (EndpointCatalogue.writeFormat(path) == null) {
                 service.skipped("not_write");
                 return ProcessingResponses.CONTINUE_REQUEST_HEADERS;
             }
@@ -102,29 +97,28 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
                     + " metadata: set metadata_options.forwarding_namespaces.untyped: [" + AuthzMetadata.NAMESPACE
                     + "] in the ext_proc filter and keep ext_authz before it", "", ""));
         }
-        subject = AuthzMetadata.subject(authz);
-        if (!AuthzMetadata.isWrite(authz) || format == WriteFormat.STORES_NOTHING) {
+        String subject = AuthzMetadata.subject(authz);
+        if (!AuthzMetadata.isWrite(authz)) {
             service.skipped("not_write");
             return ProcessingResponses.CONTINUE_REQUEST_HEADERS;
         }
-        if (format == null) {
-            format = WriteFormat.UNCOUNTABLE; // a write endpoint tsgate has no decoder for: never passed as countable
-        }
-        tenant = AuthzMetadata.tenant(authz);
+        Tenant tenant = AuthzMetadata.tenant(authz);
         if (tenant == null) {
-            return deny(new Deny(403, "ext_proc_bad_authz_metadata", "ext_authz metadata carries no valid tenant", "", subject));
+            return deny(new Deny(403, "ext_proc_bad_authz_metadata", "ext_authz metadata carries no valid tenant", "",
+                    subject));
         }
-        if (!service.limiter.countsWrites(tenant)) {
-            if (!format.countable() || !confinedByPath(query)) {
-                service.skipped("no_write_limits");
-                return ProcessingResponses.CONTINUE_REQUEST_HEADERS;
-            }
-            // A confined write of a tenant without write limits: nothing is charged, but its body is still read,
-            // because VictoriaMetrics 1.79 keeps only the first 30 labels of a series and adds the token's extra
-            // labels last, so a series with many labels of its own would be stored without them.
-            checkOnly = true;
+        WritePlan decided = service.writes.plan(new WriteRequest(tenant, subject, path, query, contentEncoding,
+                contentEncodings, headers.getEndOfStream()));
+        if (decided instanceof WritePlan.Pass p) {
+            service.skipped(p.reason());
+            return ProcessingResponses.CONTINUE_REQUEST_HEADERS;
         }
-        return limitedWrite(headers.getEndOfStream(), query);
+        if (decided instanceof WritePlan.Refuse r) {
+            return deny(r.deny());
+        }
+        plan = (WritePlan.Count) decided;
+        awaitingBody = true;
+        return ProcessingResponses.BUFFER_REQUEST_BODY;
     }
 
     /** :path (split into path and query) and content-encoding; returns the raw query. */
@@ -146,78 +140,12 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
         return query;
     }
 
-    /** A write of a tenant whose writes are counted: ask for the body, or decide without it. */
-    private ProcessingResponse limitedWrite(boolean endOfStream, String query) {
-        if (!format.countable()) {
-            if (service.denyUncountable) {
-                return deny(new Deny(403, "write_format_uncountable", "tenant " + tenant + " has row or series limits and "
-                        + "this write format cannot be counted (-ratelimit.uncountableWrites=deny); use remote write, "
-                        + "JSON line, Prometheus text, CSV, Influx or OpenTSDB", tenant.toString(), subject));
-            }
-            service.skipped("uncountable_allowed");
-            return ProcessingResponses.CONTINUE_REQUEST_HEADERS;
-        }
-        if (endOfStream) {
-            service.skipped("empty_body");
-            return ProcessingResponses.CONTINUE_REQUEST_HEADERS;
-        }
-        if (contentEncodings > 1) {
-            // VictoriaMetrics reads the first (Go's Header.Get); a proxy on the way may keep another or join them.
-            return deny(new Deny(400, "write_encoding_unsupported", "Content-Encoding is sent " + contentEncodings
-                    + " times; a counted write must send it once", tenant.toString(), subject));
-        }
-        try {
-            readArgs(query);
-        } catch (BadRequestException e) {
-            return deny(new Deny(400, "write_query_malformed", e.getMessage(), tenant.toString(), subject));
-        }
-        awaitingBody = true;
-        return ProcessingResponses.BUFFER_REQUEST_BODY;
-    }
-
-    /** True when the authorized path adds labels to what is written (extra_label): the write is confined. */
-    private static boolean confinedByPath(String query) {
-        try {
-            for (QueryParam p : QueryStrings.parse(query)) {
-                if (p.name().equals("extra_label")) {
-                    return true;
-                }
-            }
-            return false;
-        } catch (BadRequestException e) {
-            return true; // limitedWrite refuses it with the reason
-        }
-    }
-
-    private void readArgs(String query) throws BadRequestException {
-        Map<String, String> a = new HashMap<>();
-        List<Label> extra = new ArrayList<>();
-        for (QueryParam p : QueryStrings.parse(query)) {
-            if (p.name().equals("extra_label")) {
-                int eq = p.value().indexOf('=');
-                if (eq <= 0) {
-                    // VictoriaMetrics refuses a missing '=' and reads an empty name as the metric name, renaming
-                    // every stored series: neither is a label tsgate could count the way it is stored.
-                    throw new BadRequestException("write_query_malformed", "extra_label must be name=value with a "
-                            + "non-empty name, not \"" + p.value() + "\"");
-                }
-                extra.add(new Label(p.value().substring(0, eq), p.value().substring(eq + 1)));
-            } else {
-                a.putIfAbsent(p.name(), p.value()); // VictoriaMetrics reads the first of repeated arguments
-            }
-        }
-        args = a;
-        extraLabels = ExtraLabels.of(extra);
-    }
-
     private void onBody(HttpBody body) {
         if (!awaitingBody) {
             if (bodyTaken) {
                 // More body after the one message tsgate counted (a route overriding the body mode to streamed):
                 // what follows was not counted, so the write must not go on.
-                send(deny(new Deny(400, "write_body_streamed", "the write body arrived in several messages after "
-                        + "tsgate counted the first; send bodies to ext_proc BUFFERED (no per-route streaming override)",
-                        tenant.toString(), subject)));
+                send(deny(service.writes.checkBody(plan, bodySoFar.size(), true)));
                 return;
             }
             send(ProcessingResponses.CONTINUE_REQUEST_BODY);
@@ -225,10 +153,10 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
         }
         // BUFFERED sends the whole body in one message; anything else is gathered here and answered once at the end.
         bodySoFar = bodySoFar.concat(body.getBody());
-        if (bodySoFar.size() > service.counter.maxBodyBytes()) {
+        Deny tooLarge = service.writes.checkBody(plan, bodySoFar.size(), false);
+        if (tooLarge != null) {
             awaitingBody = false;
-            send(deny(new Deny(413, "write_body_too_large", "write body exceeds -ingest.maxBodyBytes="
-                    + service.counter.maxBodyBytes(), tenant.toString(), subject)));
+            send(deny(tooLarge));
             return;
         }
         if (!body.getEndOfStream() && !oneBodyMessage) {
@@ -246,7 +174,7 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
             ticket = t;
         }
         if (!pool.offer(t)) {
-            answerBody(() -> deny(pool.overloaded(tenant.toString(), subject)));
+            answerBody(() -> deny(pool.overloaded(tenantName(), plan.subject())));
         }
     }
 
@@ -267,29 +195,26 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
         }
         long started = pool.now();
         if (pool.startedTooLate(arrived, started)) {
-            answerInTime(() -> deny(pool.timedOut(tenant.toString(), subject)));
+            answerInTime(() -> deny(pool.timedOut(tenantName(), plan.subject())));
             return;
         }
         WriteCount count;
         try {
-            count = service.counter.count(format, contentEncoding, args, extraLabels, body.toByteArray());
+            count = service.counter.count(plan.format(), plan.contentEncoding(), plan.args(), plan.extraLabels(),
+                    body.toByteArray());
         } catch (MalformedBodyException e) {
             boolean late = pool.finishedTooLate(arrived, started, pool.now());
-            answerInTime(() -> deny(late ? pool.timedOut(tenant.toString(), subject)
-                    : new Deny(e.status(), e.reason(), e.getMessage(), tenant.toString(), subject)));
+            answerInTime(() -> deny(late ? pool.timedOut(tenantName(), plan.subject())
+                    : service.writes.malformed(plan, e)));
             return;
         }
         if (pool.finishedTooLate(arrived, started, pool.now())) {
-            answerInTime(() -> deny(pool.timedOut(tenant.toString(), subject)));
+            answerInTime(() -> deny(pool.timedOut(tenantName(), plan.subject())));
             return;
         }
         if (disarmed()) {
-            service.counted(format, count.rows(), count.series(), body.size(), count.decodedBytes());
-            if (checkOnly) {
-                answerBody(() -> ProcessingResponses.CONTINUE_REQUEST_BODY);
-            } else {
-                admit(count);
-            }
+            service.counted(plan.format(), count.rows(), count.series(), body.size(), count.decodedBytes());
+            admit(count);
         }
     }
 
@@ -311,23 +236,26 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
 
     /** On the pool's timer: the body was not counted in time; refuse it now rather than after Envoy gives up. */
     private void deadlinePassed() {
-        answerBody(() -> deny(service.pool.timedOut(tenant.toString(), subject)));
+        answerBody(() -> deny(service.pool.timedOut(tenantName(), plan.subject())));
     }
 
-    /** Asks the limiter; its answer, on whatever thread it completes, is the reply to the body. */
+    /** Asks the core; its answer, on whatever thread the limiter completes it, is the reply to the body. */
     private void admit(WriteCount count) {
-        service.limiter.admitWrite(tenant, count.rows(), count.seriesHashes()).whenComplete((verdict, error) -> {
-            answerBody(() -> {
-                if (error != null) {
-                    return deny(LimitDenials.of(FailSafeLimiter.UNAVAILABLE).withIdentity(tenant.toString(), subject));
-                }
-                if (verdict.allowed()) {
-                    service.allowed();
-                    return ProcessingResponses.CONTINUE_REQUEST_BODY;
-                }
-                return deny(overLimit(verdict, count));
-            });
-        });
+        // The stage never fails (the core turns a failed limiter into its 429); were it to, nothing answers and
+        // Envoy's message_timeout fails the write closed.
+        service.writes.admit(plan, count).thenAccept(refused -> answerBody(() -> {
+            if (refused != null) {
+                return deny(refused);
+            }
+            if (plan.charged()) {
+                service.allowed();
+            }
+            return ProcessingResponses.CONTINUE_REQUEST_BODY;
+        }));
+    }
+
+    private String tenantName() {
+        return plan.tenant().toString();
     }
 
     /**
@@ -346,14 +274,29 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
         }
     }
 
-    private Deny overLimit(LimitVerdict v, WriteCount count) {
-        return LimitDenials.of(v, "a write of " + count.rows() + " rows and " + count.series() + " series to tenant "
-                + tenant + ": ").withIdentity(tenant.toString(), subject);
+    private ProcessingResponse deny(Deny d) {
+        if (plan != null && d.requestClass() == null) {
+            d = d.withClass(RequestClass.WRITE); // the counting pool's refusals of a body
+        }
+        service.denied(d, attributes(), decisionStart);
+        return service.responses.deny(d);
     }
 
-    private ProcessingResponse deny(Deny d) {
-        service.denied(d, path);
-        return service.responses.deny(d);
+    /** The request as the decision log describes it: method, path, headers (for the client address), no body. */
+    private RequestAttributes attributes() {
+        String method = "";
+        Map<String, String> headers = new HashMap<>();
+        if (requestHeaders != null) {
+            for (HeaderValue h : requestHeaders.getHeaders().getHeadersList()) {
+                String name = h.getKey().toLowerCase(Locale.ROOT);
+                if (name.equals(":method")) {
+                    method = value(h);
+                } else if (!name.startsWith(":")) {
+                    headers.merge(name, value(h), (a, b) -> a + "," + b);
+                }
+            }
+        }
+        return new RequestAttributes(method, path, headers, null, true, "");
     }
 
     private synchronized void send(ProcessingResponse r) {

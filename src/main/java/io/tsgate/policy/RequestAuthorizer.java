@@ -34,30 +34,53 @@ public final class RequestAuthorizer {
     private final List<String> alwaysRemoved;
     /** Null when -enable.rateLimit is off. */
     private final Limiter limiter;
+    /** Null when -enable.rateLimit is off: no write needs its body counted. */
+    private final WriteAdmission writes;
 
     public RequestAuthorizer(Authenticator authenticator, boolean clusterMode) {
         this(authenticator, clusterMode, null);
     }
 
+    /** Writes of tenants with write limits follow {@code -ratelimit.uncountableWrites=deny} (the default). */
     public RequestAuthorizer(Authenticator authenticator, boolean clusterMode, Limiter limiter) {
+        this(authenticator, clusterMode, limiter,
+                limiter == null ? null : new WriteAdmission(limiter, true, Long.MAX_VALUE));
+    }
+
+    /** @param writes what decides whether a write's body must be counted; null when limits are off */
+    public RequestAuthorizer(Authenticator authenticator, boolean clusterMode, Limiter limiter, WriteAdmission writes) {
         this.authenticator = authenticator;
         this.clusterMode = clusterMode;
         this.limiter = limiter;
+        this.writes = writes;
         List<String> always = new ArrayList<>(TENANT_HEADERS);
         always.addAll(0, authenticator.credentialHeaders());
         this.alwaysRemoved = List.copyOf(always);
     }
 
-    /**
-     * {@link #decide}, then counts an allowed read against the tenant's {@code queries} limits: over a limit it
-     * becomes a 429. The stage is already complete unless the limiter needs I/O (redis); callers must not block on it
-     * on a transport thread. It never completes exceptionally: a limiter stage that fails becomes the 429
-     * {@code limit_backend_unavailable}, so adapters only translate. Writes are counted by the ext_proc path, which
-     * sees their bodies.
-     */
+    /** {@link #decideLimited(RequestAttributes, BodyCounting)} where nothing counts a write's body afterwards. */
     public CompletionStage<Decision> decideLimited(RequestAttributes r) {
+        return decideLimited(r, BodyCounting.NONE);
+    }
+
+    /**
+     * {@link #decide}, then the limits: an allowed read is counted against the tenant's {@code queries} limits (over
+     * a limit it becomes a 429); an allowed write of a tenant with row or series limits is asked whether its body
+     * can be counted ({@link WriteAdmission}): by {@code counting}, what the data plane runs after this decision.
+     * The stage is already complete unless the limiter needs I/O (redis); callers must not block on it on a
+     * transport thread. It never completes exceptionally: a limiter stage that fails becomes the 429
+     * {@code limit_backend_unavailable}, so adapters only translate.
+     */
+    public CompletionStage<Decision> decideLimited(RequestAttributes r, BodyCounting counting) {
         Decision d = decide(r);
-        if (limiter == null || !(d instanceof Allow a) || a.requestClass() != RequestClass.READ) {
+        if (!(d instanceof Allow a)) {
+            return CompletableFuture.completedFuture(d);
+        }
+        if (a.requestClass() == RequestClass.WRITE && writes != null) {
+            Deny refused = writes.atAuthorization(a, counting);
+            return CompletableFuture.completedFuture(refused == null ? d : refused);
+        }
+        if (limiter == null || a.requestClass() != RequestClass.READ) {
             return CompletableFuture.completedFuture(d);
         }
         // A refused or failed limit is still a read: counted under class "read", not the "none" of early denials.

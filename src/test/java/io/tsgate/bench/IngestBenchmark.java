@@ -99,7 +99,7 @@ public class IngestBenchmark {
         body = RemoteWriteBodies.vmagentLike(COPIES);
         PrometheusRegistry registry = new PrometheusRegistry();
         pool = new WriteCountingPool(1, 1, Duration.ofMinutes(1), registry);
-        service = new ExtProcService(new WriteBodyCounter(64 << 20, 256 << 20), pool, new CountEverything(), true,
+        service = io.tsgate.envoy.ExtProcServices.of(new WriteBodyCounter(64 << 20, 256 << 20), pool, new CountEverything(), true,
                 registry, Map.of());
         Metadata authz = Metadata.newBuilder().putFilterMetadata("envoy.filters.http.ext_authz", Struct.newBuilder()
                 .putFields("tenant", Value.newBuilder().setStringValue(TENANT.toString()).build())

@@ -198,7 +198,7 @@ public final class WriteCountingLoad {
         CheckResponse authz;
         try {
             authz = AuthorizationGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(CHECK_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).check(check("POST", body.path()));
+                    .withDeadlineAfter(CHECK_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).check(writeCheck(body.path()));
         } catch (StatusRuntimeException e) {
             throw new IllegalStateException("the write's own ext_authz Check failed: " + e.getStatus(), e);
         }
@@ -222,6 +222,13 @@ public final class WriteCountingLoad {
             return new Write(body.name(), kind, r.status(), r.details(), nanos);
         }
         return new Write(body.name(), Kind.COUNTED, 200, "", nanos);
+    }
+
+    /** A write's Check as envoy/envoy-single.yaml's catch-all route sends it: ext_proc follows (body_counting). */
+    static CheckRequest writeCheck(String path) {
+        CheckRequest c = check("POST", path);
+        return c.toBuilder().setAttributes(c.getAttributes().toBuilder()
+                .putContextExtensions("body_counting", "ext_proc")).build();
     }
 
     static CheckRequest check(String method, String path) {

@@ -1,6 +1,7 @@
 package io.tsgate.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +22,7 @@ class IngestConfigTest {
         assertEquals(8 << 20, c.maxBodyBytes());
         assertEquals(32 << 20, c.maxDecodedBytes());
         assertTrue(c.denyUncountable(), "uncountable writes of limited tenants are denied unless allowed");
+        assertFalse(c.extProcByDefault(), "a Check without the route's body_counting has no ext_proc after it");
         assertEquals((8 << 20) + 65536, c.maxGrpcMessageBytes());
     }
 
@@ -28,6 +30,8 @@ class IngestConfigTest {
     void flagsAreRead() throws Exception {
         IngestConfig c = parse("-ingest.maxBodyBytes=1024", "-ingest.maxDecodedBytes=4096", "-ratelimit.uncountableWrites=allow");
         assertEquals(new IngestConfig(1024, 4096, false), c);
+        assertTrue(parse("-extAuthz.bodyCounting=ext_proc").extProcByDefault());
+        assertFalse(parse("-extAuthz.bodyCounting=none").extProcByDefault());
     }
 
     @ParameterizedTest
@@ -36,6 +40,8 @@ class IngestConfigTest {
         "-ingest.maxBodyBytes=x | -ingest.maxBodyBytes",
         "-ingest.maxDecodedBytes=10 | -ingest.maxDecodedBytes",
         "-ratelimit.uncountableWrites=maybe | -ratelimit.uncountableWrites",
+        "-extAuthz.bodyCounting=extproc | -extAuthz.bodyCounting",
+        "-extAuthz.bodyCounting=EXT_PROC | -extAuthz.bodyCounting",
     })
     void badValuesNameTheFlag(String arg, String flag) {
         ConfigException e = assertThrows(ConfigException.class, () -> parse(arg));

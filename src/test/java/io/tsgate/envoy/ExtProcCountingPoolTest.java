@@ -78,7 +78,7 @@ class ExtProcCountingPoolTest {
         pool = new WriteCountingPool(1, queueSize, timeout, registry, clock);
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(new ExtProcService(new WriteBodyCounter(1 << 20, 4 << 20), pool, limiter, true, registry,
+                .addService(ExtProcServices.of(new WriteBodyCounter(1 << 20, 4 << 20), pool, limiter, true, registry,
                         Map.of()))
                 .build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();

@@ -56,7 +56,7 @@ class ExtProcMessagesTest {
         pool = new WriteCountingPool(1, 4, Duration.ofSeconds(30), registry);
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(new ExtProcService(new WriteBodyCounter(1 << 20, 4 << 20), pool, limiter, true, registry, Map.of()))
+                .addService(ExtProcServices.of(new WriteBodyCounter(1 << 20, 4 << 20), pool, limiter, true, registry, Map.of()))
                 .build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     }
@@ -232,7 +232,7 @@ class ExtProcMessagesTest {
         };
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(new ExtProcService(new WriteBodyCounter(1 << 20, 4 << 20), pool, failing, true,
+                .addService(ExtProcServices.of(new WriteBodyCounter(1 << 20, 4 << 20), pool, failing, true,
                         new PrometheusRegistry(), Map.of()))
                 .build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();

@@ -81,7 +81,7 @@ class ExtProcServiceTest {
         registry = new PrometheusRegistry();
         pool = new WriteCountingPool(1, 4, Duration.ofSeconds(30), registry);
         server = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(new ExtProcService(new WriteBodyCounter(maxBody, 32 << 20), pool, limiter, denyUncountable, registry,
+                .addService(ExtProcServices.of(new WriteBodyCounter(maxBody, 32 << 20), pool, limiter, denyUncountable, registry,
                         Map.of("x-frame-options", "DENY")))
                 .build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -234,6 +234,19 @@ class ExtProcServiceTest {
         assertEquals(0, limiter.used(LIMITED), "a refused write is not counted");
         assertTrue(scrape().contains("tsgate_ext_proc_requests_total{outcome=\"deny\",reason=\"limit_rows_inserted\"} 1.0"),
                 scrape());
+    }
+
+    /** ext_proc's denials are decisions like any other: tsgate_decisions_total under adapter ext_proc, class write. */
+    @Test
+    void denialsAreCountedAsExtProcDecisions() throws Exception {
+        ExtProcStandIn envoy = start(budget(2));
+        envoy.process(headers("/api/v1/import/prometheus"), utf8(THREE_LINES), authz(LIMITED, "write"));
+        envoy.process(headers("/api/v1/import/native"), utf8("x"), authz(LIMITED, "write"));
+        assertEquals(1, metric("tsgate_decisions_total",
+                "adapter=\"ext_proc\",class=\"write\",decision=\"deny\",reason=\"limit_rows_inserted\""), scrape());
+        assertEquals(1, metric("tsgate_decisions_total",
+                "adapter=\"ext_proc\",class=\"write\",decision=\"deny\",reason=\"write_format_uncountable\""));
+        assertEquals(1, outcome("deny", "limit_rows_inserted"), "the ext_proc metric keeps counting its denials");
     }
 
     @Test

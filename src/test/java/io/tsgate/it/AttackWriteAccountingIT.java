@@ -83,7 +83,7 @@ class AttackWriteAccountingIT {
         String name = InProcessServerBuilder.generateName();
         PrometheusRegistry registry = new PrometheusRegistry();
         extProcServer = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(new ExtProcService(new WriteBodyCounter(8 << 20, 32 << 20),
+                .addService(io.tsgate.envoy.ExtProcServices.of(new WriteBodyCounter(8 << 20, 32 << 20),
                         new io.tsgate.envoy.WriteCountingPool(1, 4, Duration.ofSeconds(30), registry), limiter, true,
                         registry, Map.of()))
                 .build().start();

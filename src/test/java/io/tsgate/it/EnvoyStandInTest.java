@@ -489,7 +489,7 @@ class EnvoyStandInTest {
         assertEquals(Map.of("backend", "logs", "site", "a"),
                 envoy.lastCheck().request().getAttributes().getContextExtensionsMap());
         send(HttpRequest.newBuilder(uri("/api/v1/write")).GET());
-        assertEquals(Map.of("backend", "metrics", "site", "a"),
+        assertEquals(Map.of("backend", "metrics", "site", "a", "body_counting", "ext_proc"),
                 envoy.lastCheck().request().getAttributes().getContextExtensionsMap());
     }
 

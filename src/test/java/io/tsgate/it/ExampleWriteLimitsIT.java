@@ -51,6 +51,9 @@ class ExampleWriteLimitsIT {
     private RSAKey signingKey;
     private Gateway gateway;
     private ManagedChannel channel;
+    /** Run as examples/istio/tsgate.yaml says to beside ext-proc.yaml: -extAuthz.bodyCounting=ext_proc. */
+    private Gateway istioGateway;
+    private ManagedChannel istioChannel;
 
     @BeforeAll
     void start(VictoriaMetricsServer vm, @TempDir Path dir) throws Exception {
@@ -65,17 +68,48 @@ class ExampleWriteLimitsIT {
         gateway = Gateway.start("-grpcListenAddr=127.0.0.1:0", "-httpListenAddr=127.0.0.1:0", "-enable.auth",
                 "-auth.publicKeyFiles=" + pem, "-enable.rateLimit", "-ratelimit.config=" + limits);
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", gateway.grpcPort()).usePlaintext().build();
+        istioGateway = Gateway.start("-grpcListenAddr=127.0.0.1:0", "-httpListenAddr=127.0.0.1:0", "-enable.auth",
+                "-auth.publicKeyFiles=" + pem, "-enable.rateLimit", "-ratelimit.config=" + limits,
+                "-extAuthz.bodyCounting=ext_proc");
+        istioChannel = ManagedChannelBuilder.forAddress("127.0.0.1", istioGateway.grpcPort()).usePlaintext().build();
     }
 
     @AfterAll
     void stop() {
         channel.shutdownNow();
         gateway.close();
+        istioChannel.shutdownNow();
+        istioGateway.close();
     }
 
     private EnvoyStandIn istio() throws Exception {
-        return EnvoyStandIn.builder(IstioSidecar.envoyConfig()).grpc(IstioSidecar.tsgateCluster(), channel)
+        return istio(istioChannel);
+    }
+
+    private EnvoyStandIn istio(ManagedChannel tsgate) throws Exception {
+        return EnvoyStandIn.builder(IstioSidecar.envoyConfig()).grpc(IstioSidecar.tsgateCluster(), tsgate)
                 .cluster(IstioSidecar.VICTORIAMETRICS_CLUSTER, vm.baseUri()).checkTimeout(SLOW_CI).start();
+    }
+
+    /**
+     * Istio's ext_authz provider sets no context extension, so a tsgate without -extAuthz.bodyCounting does not know
+     * that ext-proc.yaml's filter follows: the limited tenant's write is refused at the Check and nothing is stored.
+     */
+    @Test
+    void istioWithoutTheFlagRefusesALimitedTenantsWrite() throws Exception {
+        try (EnvoyStandIn envoy = istio(channel)) {
+            String team = "istio-unflagged" + TEAMS.incrementAndGet();
+            EnvoyStandIn.Response refused = envoy.send(write(token(LIMITED, team, 2), "it_istio_unflagged 1\n"));
+            assertEquals(403, refused.status(), refused.bodyText());
+            assertTrue(refused.bodyText().contains("no write body is counted"), refused.bodyText());
+            String free = "istio-free" + TEAMS.incrementAndGet();
+            assertEquals(204, envoy.send(write(token(UNLIMITED, free, 2), "it_istio_free 1\n")).status());
+            vm.flush();
+            Await.until("the unlimited write stored", Duration.ofSeconds(15),
+                    () -> vm.querySeries("{team=\"" + free + "\"}"), r -> r.size() == 1);
+            vm.flush();
+            assertEquals(List.of(), vm.querySeries("{team=\"" + team + "\"}"), "nothing of the refused write stored");
+        }
     }
 
     /**

@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -226,6 +227,37 @@ class GatewayWriteLimitIT {
     }
 
     /** One series with ten samples is ten rows, in every format: the eleventh sample is over the limit. */
+    /**
+     * The same gateway behind envoy-single.yaml with the catch-all route's {@code body_counting: ext_proc} taken
+     * out: the Check no longer knows ext_proc follows, so the limited tenant's write is refused there (403
+     * write_not_countable) and never stored or charged. Through the shipped route the same write is allowed at the
+     * Check, counted by ext_proc, charged and stored.
+     */
+    @Test
+    void withoutTheRoutesBodyCountingTheCheckRefusesTheWrite() throws Exception {
+        Stack shipped = stacks.get(Backend.LOCAL);
+        EnvoyConfig unsignalled = EnvoyConfig.single().with(b -> {
+            for (var route : b.getRouteConfigBuilder().getVirtualHostsBuilder(0).getRoutesBuilderList()) {
+                route.removeTypedPerFilterConfig(EnvoyConfig.EXT_AUTHZ);
+            }
+            return b;
+        });
+        try (EnvoyStandIn envoy = EnvoyStandIn.builder(unsignalled).grpc("tsgate", shipped.gateway().channel())
+                .cluster("victoriametrics", vm.baseUri()).checkTimeout(Duration.ofSeconds(5)).start()) {
+            Writer w = writer();
+            EnvoyStandIn.Response refused = envoy.send(EnvoyStandIn.Downstream.of("POST", "/api/v1/import/prometheus",
+                    "it_wl_unsignalled 1\n".getBytes(StandardCharsets.UTF_8), "authorization", "Bearer " + w.token(),
+                    "host", "vm"));
+            assertEquals(403, refused.status(), refused.bodyText());
+            assertTrue(refused.bodyText().contains("no write body is counted"), refused.bodyText());
+            assertEquals(204, importLines(Backend.LOCAL, w, "it_wl_signalled", 3).status());
+            vm.awaitExported("{team=\"" + w.team() + "\"}", 3);
+            assertEquals(List.of("it_wl_signalled/1", "it_wl_signalled/2", "it_wl_signalled/3"), seriesNames(w),
+                    "the refused write stored nothing");
+            assertEquals(3, rowsCounted(Backend.LOCAL, w), "only the write ext_proc counted is charged");
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("backendsAndFormats")
     void oneSeriesWithTenSamplesCountsTenRows(Backend b, Format f) throws Exception {

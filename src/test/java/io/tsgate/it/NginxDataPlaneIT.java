@@ -128,8 +128,12 @@ class NginxDataPlaneIT {
     }
 
     private String token(int mode, String team) {
+        return token(mode, team, 0);
+    }
+
+    private String token(int mode, String team, int account) {
         Map<String, Object> access = new LinkedHashMap<>();
-        access.put("tenant_id", Map.of("account_id", 0, "project_id", 0));
+        access.put("tenant_id", Map.of("account_id", account, "project_id", 0));
         access.put("extra_labels", Map.of("team", team));
         access.put("mode", mode);
         return TokenMinter.mint("RS256", "nginx-it", signingKey, Map.of("sub", team + "-" + mode,
@@ -328,6 +332,39 @@ class NginxDataPlaneIT {
                     () -> limited.get("/metrics").body().lines().filter(l -> l.startsWith("tsgate_decisions_total"))
                             .toList().toString());
             assertEquals(1, limited.metric("tsgate_tenant_limit_hits_total", "type=\"queries\""));
+        }
+    }
+
+    /**
+     * nginx's {@code auth_request} never hands tsgate the body, so a write of a tenant with a row limit cannot be
+     * counted: it is refused (403 write_not_countable, through nginx) and nothing reaches VictoriaMetrics. A tenant
+     * without write limits writes through the same nginx as before.
+     */
+    @Test
+    void limitedTenantsWriteIsRefusedAndNotStoredUnlimitedPasses(@TempDir Path dir) throws Exception {
+        Path limits = dir.resolve("limits.yaml");
+        Files.writeString(limits, "limits: [{type: rows_inserted, value: 1000, resolution: hour, account_id: 7, project_id: 0}]\n");
+        try (InProcessGateway limited = InProcessGateway.start("-auth.publicKeyFiles=" + publicKeyFile,
+                "-http.trustedProxyHops=1", "-enable.rateLimit", "-ratelimit.config=" + limits);
+             NginxServer limitedNginx = startNginx(limited.httpPort())) {
+            URI write = URI.create("http://127.0.0.1:" + limitedNginx.port() + "/api/v1/import/prometheus");
+            HttpResponse<String> refused = client.send(HttpRequest.newBuilder(write)
+                    .header("Authorization", "Bearer " + token(2, "dev", 7))
+                    .POST(HttpRequest.BodyPublishers.ofString("nginx_limited_write 1\n")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(403, refused.statusCode(), refused.body());
+            assertTrue(JSON.readTree(refused.body()).get("error").asText().contains("no write body is counted"),
+                    refused.body());
+            HttpResponse<String> passed = client.send(HttpRequest.newBuilder(write)
+                    .header("Authorization", "Bearer " + token(2, "dev", 0))
+                    .POST(HttpRequest.BodyPublishers.ofString("nginx_unlimited_write 1\n")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(204, passed.statusCode(), passed.body());
+            vm.awaitExported("{__name__=\"nginx_unlimited_write\",team=\"dev\"}", 1);
+            vm.flush();
+            assertEquals(List.of(), vm.querySeries("{__name__=\"nginx_limited_write\"}"), "nothing of it was stored");
+            assertEquals(1, limited.metric("tsgate_decisions_total", "adapter=\"forward_auth_nginx\",class=\"write\","
+                    + "decision=\"deny\",reason=\"write_not_countable\""));
         }
     }
 

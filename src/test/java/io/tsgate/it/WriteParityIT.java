@@ -92,7 +92,7 @@ class WriteParityIT {
         String name = InProcessServerBuilder.generateName();
         PrometheusRegistry registry = new PrometheusRegistry();
         extProcServer = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(new ExtProcService(new WriteBodyCounter(8 << 20, 32 << 20),
+                .addService(io.tsgate.envoy.ExtProcServices.of(new WriteBodyCounter(8 << 20, 32 << 20),
                         new io.tsgate.envoy.WriteCountingPool(2, 64, Duration.ofSeconds(30), registry), limiter, true,
                         registry, Map.of()))
                 .build().start();

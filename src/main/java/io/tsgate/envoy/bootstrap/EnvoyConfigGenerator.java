@@ -17,7 +17,9 @@ import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.CheckSettings;
 import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz;
+import io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
@@ -37,6 +39,8 @@ public final class EnvoyConfigGenerator {
     static final String EXT_AUTHZ = "envoy.filters.http.ext_authz";
     static final String EXT_PROC = "envoy.filters.http.ext_proc";
     static final String WRITE_CLUSTER = "victoriametrics-write";
+    /** The Check context extension that tells tsgate its ext_proc follows on the route (policy.BodyCounting). */
+    static final String BODY_COUNTING = "body_counting";
     private static final String TEMPLATES = "/io/tsgate/envoy/templates/";
 
     private EnvoyConfigGenerator() {
@@ -88,10 +92,10 @@ public final class EnvoyConfigGenerator {
         Filter.Builder hcmFilter = listener.getFilterChainsBuilder(0).getFiltersBuilder(0);
         HttpConnectionManager.Builder hcm = EnvoyBootstrapValidator.unpack(hcmFilter.getTypedConfig(),
                 HttpConnectionManager.class, "template connection manager").toBuilder();
-        setExtProc(hcm, o.extProc());
         if (separateWrites) {
             routeWritesByClass(hcm);
         }
+        setExtProc(hcm, o.extProc());
         hcmFilter.setTypedConfig(Any.pack(hcm.build()));
         Bootstrap result = b.build();
         // Validated as printed: the YAML must pass Envoy's rules and read back to this very proto.
@@ -111,13 +115,17 @@ public final class EnvoyConfigGenerator {
                 .setMatch(RouteMatch.newBuilder().setPrefix("/").addHeaders(HeaderMatcher.newBuilder()
                         .setName("x-tsgate-class").setStringMatch(StringMatcher.newBuilder().setExact("write"))))
                 .setRoute(RouteAction.newBuilder().setCluster(WRITE_CLUSTER).setTimeout(Durations.fromSeconds(0)))
+                // A client may send x-tsgate-class itself, so the Check can see this route too; ext_proc runs here.
+                .putTypedPerFilterConfig(EXT_AUTHZ, Any.pack(ExtAuthzPerRoute.newBuilder().setCheckSettings(
+                        CheckSettings.newBuilder().putContextExtensions(BODY_COUNTING, "ext_proc")).build()))
                 .build();
         host.addRoutes(0, writes);
     }
 
     /**
      * Keeps the template's ext_proc filter and its per-route settings (envoy/*.yaml are the one source of that
-     * config, validated by EnvoyConfigTest) when wanted, else removes both.
+     * config, validated by EnvoyConfigTest) when wanted, else removes both, and the {@value #BODY_COUNTING} context
+     * extension with them: without ext_proc, tsgate must not be told a body will be counted.
      */
     private static void setExtProc(HttpConnectionManager.Builder hcm, boolean enabled) {
         boolean found = false;
@@ -138,9 +146,39 @@ public final class EnvoyConfigGenerator {
         }
         for (VirtualHost.Builder host : hcm.getRouteConfigBuilder().getVirtualHostsBuilderList()) {
             host.removeTypedPerFilterConfig(EXT_PROC);
+            removeBodyCounting(host.getTypedPerFilterConfigMap(), host::putTypedPerFilterConfig,
+                    host::removeTypedPerFilterConfig);
             for (Route.Builder route : host.getRoutesBuilderList()) {
                 route.removeTypedPerFilterConfig(EXT_PROC);
+                removeBodyCounting(route.getTypedPerFilterConfigMap(), route::putTypedPerFilterConfig,
+                        route::removeTypedPerFilterConfig);
             }
+        }
+    }
+
+    /** Drops {@value #BODY_COUNTING} from an ext_authz per-route config; the whole entry when nothing else is left. */
+    private static void removeBodyCounting(java.util.Map<String, Any> perFilter,
+                                           java.util.function.BiConsumer<String, Any> put,
+                                           java.util.function.Consumer<String> remove) {
+        Any any = perFilter.get(EXT_AUTHZ);
+        if (any == null) {
+            return;
+        }
+        ExtAuthzPerRoute.Builder authz;
+        try {
+            authz = any.unpack(ExtAuthzPerRoute.class).toBuilder();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("template ext_authz per-route config: " + e.getMessage(), e);
+        }
+        if (!authz.getCheckSettings().containsContextExtensions(BODY_COUNTING)) {
+            return;
+        }
+        authz.getCheckSettingsBuilder().removeContextExtensions(BODY_COUNTING);
+        ExtAuthzPerRoute left = authz.build();
+        if (left.equals(ExtAuthzPerRoute.newBuilder().setCheckSettings(CheckSettings.getDefaultInstance()).build())) {
+            remove.accept(EXT_AUTHZ);
+        } else {
+            put.accept(EXT_AUTHZ, Any.pack(left));
         }
     }
 

@@ -352,7 +352,8 @@ class EnvoyConfigTest {
     @Test
     void missingRequiredOneofIsRejected() throws Exception {
         String yaml = Files.readString(Path.of("envoy", "envoy-single.yaml"))
-                .replace("\n                          route: { cluster: victoriametrics, timeout: 0s }\n\n", "\n\n");
+                .replace("\n                          route: { cluster: victoriametrics, timeout: 0s }\n                          # ext_proc runs",
+                        "\n                          # ext_proc runs");
         var error = assertThrows(InvalidEnvoyConfigException.class, () -> EnvoyBootstrapValidator.parse(yaml));
         assertTrue(error.getMessage().contains("routes[12].action: one of its fields must be set"), error.getMessage());
     }
