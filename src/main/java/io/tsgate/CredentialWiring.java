@@ -19,6 +19,7 @@ import io.tsgate.auth.JwtVerifier;
 import io.tsgate.auth.KeySource;
 import io.tsgate.auth.OpenAccessAuthenticator;
 import io.tsgate.auth.PemKeySource;
+import io.tsgate.auth.SourceBinding;
 import io.tsgate.backends.RedisApiKeyLoader;
 import io.tsgate.config.ApiKeysConfig;
 import io.tsgate.config.ConfigException;
@@ -132,7 +133,7 @@ final class CredentialWiring implements AutoCloseable {
         long every = tokenKeys.keyFilesCheckInterval().toMillis();
         background.scheduleWithFixedDelay(keys::refresh, every, every, TimeUnit.MILLISECONDS);
         KeySource all = new CombinedKeySource(keys, remote, keyFetcher == null ? background : keyFetcher);
-        JwtVerifier verifier = new JwtVerifier(settings, all, clock);
+        JwtVerifier verifier = new JwtVerifier(settings, all, clock, tokenKeys.remoteIssuers());
         CounterWithCallback.builder().name("tsgate_token_cache_hits_total").help("Verified-token cache hits")
                 .callback(cb -> cb.call(verifier.cacheHits())).register(registry);
         CounterWithCallback.builder().name("tsgate_token_cache_misses_total").help("Verified-token cache misses")
@@ -149,11 +150,12 @@ final class CredentialWiring implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("-auth.jwksTLSCAFile: " + e.getMessage());
         }
+        SourceBinding global = new SourceBinding(tokenKeys.issuer(), tokenKeys.audience());
         for (URI u : tokenKeys.jwksEndpoints()) {
-            remote.add(JwksKeySource.jwks(u, settings, clock));
+            remote.add(JwksKeySource.jwks(u, tokenKeys.bindingOf(u).orElse(global), settings, clock));
         }
         for (URI u : tokenKeys.discoveryEndpoints()) {
-            remote.add(JwksKeySource.discovery(u, settings, clock));
+            remote.add(JwksKeySource.discovery(u, tokenKeys.bindingOf(u).orElse(global).audience(), settings, clock));
         }
         for (JwksKeySource s : remote) {
             if (s.endpoint().startsWith("http:")) {

@@ -63,8 +63,17 @@ public final class ClaimsParser {
         return parse(readPayload(claims.toString()), now, keyId);
     }
 
-    /** The access granted by verified {@code claims} at {@code now}, or a rejection naming the claim at fault. */
+    /** The access granted by verified {@code claims} at {@code now}, checking this parser's issuer and audience. */
     public Access parse(JsonNode claims, Instant now, String keyId) throws CredentialRejectedException {
+        return parse(claims, now, keyId, new SourceBinding(issuer, audience));
+    }
+
+    /**
+     * The access granted by verified {@code claims} at {@code now}, or a rejection naming the claim at fault;
+     * {@code iss} and {@code aud} are checked against {@code binding} (the verifying key's source).
+     */
+    public Access parse(JsonNode claims, Instant now, String keyId, SourceBinding binding)
+            throws CredentialRejectedException {
         Instant exp = numericDate(claims, "exp");
         if (exp == null) {
             throw VmAccessClaim.invalid("exp", "is required (expiry as seconds since the epoch)");
@@ -80,8 +89,10 @@ public final class ClaimsParser {
         if (iat != null && now.plus(skew).isBefore(iat)) {
             throw new CredentialRejectedException("token_not_yet_valid", "token is issued in the future (iat)");
         }
-        checkIssuer(claims.get("iss"));
-        checkAudience(claims.get("aud"));
+        String expectedIssuer = binding.expectedIssuer(claims);
+        checkIssuer(expectedIssuer == null ? binding.issuer() : expectedIssuer, expectedIssuer == null,
+                claims.get("iss"));
+        checkAudience(binding.audience(), claims.get("aud"));
         JsonNode vmAccess = vmAccess(claims.get("vm_access"));
         if (claims.has("role") && vmAccess.isObject() && !vmAccess.has("mode")) {
             throw VmAccessClaim.roleWithoutMode("role");
@@ -113,13 +124,14 @@ public final class ClaimsParser {
         return Instant.ofEpochSecond(seconds, (long) ((d - seconds) * 1e9));
     }
 
-    private void checkIssuer(JsonNode iss) throws CredentialRejectedException {
-        if (!issuer.isEmpty() && (iss == null || !iss.isTextual() || !issuer.equals(iss.textValue()))) {
+    private static void checkIssuer(String issuer, boolean unmatchable, JsonNode iss)
+            throws CredentialRejectedException {
+        if (unmatchable || !issuer.isEmpty() && (iss == null || !iss.isTextual() || !issuer.equals(iss.textValue()))) {
             throw new CredentialRejectedException("bad_issuer", "token issuer (iss) is not the configured one");
         }
     }
 
-    private void checkAudience(JsonNode aud) throws CredentialRejectedException {
+    private static void checkAudience(String audience, JsonNode aud) throws CredentialRejectedException {
         if (audience.isEmpty()) {
             return;
         }
