@@ -5,6 +5,7 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tsgate.reload.ReloadMetrics;
 import io.tsgate.auth.Authenticator;
 import io.tsgate.config.ConfigException;
 import io.tsgate.config.FlagParser;
@@ -72,8 +73,10 @@ public final class Gateway implements AutoCloseable {
         LogSettings.configure(config.log().format(), config.log().level());
         PrometheusRegistry registry = new PrometheusRegistry();
         ScheduledExecutorService background = DaemonScheduler.named("tsgate-background");
-        RateLimits limits = RateLimits.start(config.limits(), clock, registry);
-        Components c = components(config, clock, registry, background, limits == null ? null : limits.limiter());
+        ReloadMetrics reloads = new ReloadMetrics(registry);
+        RateLimits limits = RateLimits.start(config.limits(), clock, registry, reloads);
+        Components c = components(config, clock, registry, reloads, background,
+                limits == null ? null : limits.limiter());
         HealthStatusManager health = new HealthStatusManager();
         DecisionObserver observer = new DecisionObserver(registry, config.trustedProxyHops(), config.log().accessLog());
         NettyServerBuilder grpcBuilder = NettyServerBuilder.forAddress(config.grpcListen().socketAddress());
@@ -134,7 +137,9 @@ public final class Gateway implements AutoCloseable {
         // Kept until resources() is closed: the first Redis API key sync runs on it.
         ScheduledExecutorService background = DaemonScheduler.named("tsgate-check");
         try {
-            Components c = components(config, Clock.systemUTC(), new PrometheusRegistry(), background, null);
+            PrometheusRegistry registry = new PrometheusRegistry();
+            Components c = components(config, Clock.systemUTC(), registry, new ReloadMetrics(registry), background,
+                    null);
             return new Components(c.authorizer(), c.credentialHeader(), c.readiness(), () -> {
                 background.shutdownNow();
                 c.resources().close();
@@ -145,10 +150,10 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    static Components components(GatewayConfig config, Clock clock, PrometheusRegistry registry,
+    static Components components(GatewayConfig config, Clock clock, PrometheusRegistry registry, ReloadMetrics reloads,
                                  ScheduledExecutorService background, io.tsgate.limits.Limiter limiter)
             throws ConfigException {
-        CredentialWiring credentials = new CredentialWiring(config, clock, registry, background);
+        CredentialWiring credentials = new CredentialWiring(config, clock, registry, reloads, background);
         Authenticator authenticator = credentials.authenticator();
         return new Components(new RequestAuthorizer(authenticator, config.clusterMode(), limiter),
                 authenticator.credentialHeader(), credentials::notReady, credentials);

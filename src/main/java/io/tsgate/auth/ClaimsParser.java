@@ -74,6 +74,16 @@ public final class ClaimsParser {
      */
     public Access parse(JsonNode claims, Instant now, String keyId, SourceBinding binding)
             throws CredentialRejectedException {
+        return parse(claims, now, keyId, binding, AccessRules.NONE, false);
+    }
+
+    /**
+     * As {@link #parse(JsonNode, Instant, String, SourceBinding)}, with access rules: a token without
+     * {@code vm_access} (or any token, when {@code rulesFirst}) gets the grant of the rule its claims select; a token
+     * no rule selects keeps its own {@code vm_access}, and without one is refused with 403 {@code no_access_rule}.
+     */
+    public Access parse(JsonNode claims, Instant now, String keyId, SourceBinding binding, AccessRules rules,
+                        boolean rulesFirst) throws CredentialRejectedException {
         Instant exp = numericDate(claims, "exp");
         if (exp == null) {
             throw VmAccessClaim.invalid("exp", "is required (expiry as seconds since the epoch)");
@@ -93,7 +103,19 @@ public final class ClaimsParser {
         checkIssuer(expectedIssuer == null ? binding.issuer() : expectedIssuer, expectedIssuer == null,
                 claims.get("iss"));
         checkAudience(binding.audience(), claims.get("aud"));
-        JsonNode vmAccess = vmAccess(claims.get("vm_access"));
+        JsonNode own = claims.get("vm_access");
+        boolean hasOwn = own != null && !own.isNull();
+        if (!rules.isEmpty() && (rulesFirst || !hasOwn)) {
+            RuleMatch m = rules.match(claims);
+            if (m != null) {
+                return VmAccessClaim.toAccess(m.grant(), subject(claims.get("sub")), keyId, exp);
+            }
+            if (!hasOwn) {
+                throw new CredentialRejectedException("no_access_rule", "the token has no vm_access claim and no"
+                        + " access rule matches its claims", 403);
+            }
+        }
+        JsonNode vmAccess = vmAccess(own);
         if (claims.has("role") && vmAccess.isObject() && !vmAccess.has("mode")) {
             throw VmAccessClaim.roleWithoutMode("role");
         }

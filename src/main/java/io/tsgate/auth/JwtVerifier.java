@@ -42,12 +42,14 @@ public final class JwtVerifier implements TokenVerifier {
     /** Some source names an issuer (or is a discovery document): keys naming none stop taking every token. */
     private final boolean issuersConfigured;
     private final SourceBinding global;
+    private final java.util.function.Supplier<AccessRules> rules;
+    private final boolean rulesFirst;
     private final Cache<TokenHash, Cached> cache;
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
 
-    /** What a cache entry remembers: the grant, and the key snapshot it was verified against. */
-    private record Cached(Access access, KeySet keys) {
+    /** What a cache entry remembers: the grant, and the key and rule snapshots it was decided with. */
+    private record Cached(Access access, KeySet keys, AccessRules rules) {
     }
 
     /** SHA-256 of a token as four longs: cheap equals/hashCode, no array kept per entry. */
@@ -69,6 +71,18 @@ public final class JwtVerifier implements TokenVerifier {
      *                      that keys naming no issuer are restricted before those sources have loaded
      */
     public JwtVerifier(JwtSettings settings, KeySource keys, Clock clock, boolean remoteIssuers) {
+        this(settings, keys, clock, remoteIssuers, () -> AccessRules.NONE, false);
+    }
+
+    /**
+     * @param rules      the access rules in force, read on every verification; a new snapshot (a reload) makes
+     *                   every cached decision stale, as a key change does
+     * @param rulesFirst rules are consulted before a token's own {@code vm_access}
+     */
+    public JwtVerifier(JwtSettings settings, KeySource keys, Clock clock, boolean remoteIssuers,
+                       java.util.function.Supplier<AccessRules> rules, boolean rulesFirst) {
+        this.rules = rules;
+        this.rulesFirst = rulesFirst;
         this.keys = keys;
         this.global = settings.globalBinding();
         this.issuersConfigured = remoteIssuers || !settings.issuer().isEmpty()
@@ -89,10 +103,12 @@ public final class JwtVerifier implements TokenVerifier {
             throw new CredentialRejectedException("malformed_token", "token is empty or too long");
         }
         KeySet keySet = keys.keySet();
+        AccessRules ruleSet = rules.get();
         TokenHash hash = cache == null ? null : hash(token);
         if (hash != null) {
             Cached c = cache.getIfPresent(hash);
-            if (c != null && c.keys() == keySet && clock.instant().isBefore(c.access().expiresAt())) {
+            if (c != null && c.keys() == keySet && c.rules() == ruleSet
+                    && clock.instant().isBefore(c.access().expiresAt())) {
                 hits.increment();
                 return c.access();
             }
@@ -103,9 +119,9 @@ public final class JwtVerifier implements TokenVerifier {
         if (hash != null) {
             misses.increment();
         }
-        Access access = verifyUncached(token, keySet);
+        Access access = verifyUncached(token, keySet, ruleSet);
         if (hash != null) {
-            cache.put(hash, new Cached(access, keySet));
+            cache.put(hash, new Cached(access, keySet, ruleSet));
         }
         return access;
     }
@@ -125,7 +141,8 @@ public final class JwtVerifier implements TokenVerifier {
         return cache == null ? 0 : cache.estimatedSize();
     }
 
-    private Access verifyUncached(String token, KeySet keySet) throws CredentialRejectedException {
+    private Access verifyUncached(String token, KeySet keySet, AccessRules ruleSet)
+            throws CredentialRejectedException {
         // shape already checked by verify: three strict base64url segments
         int dot1 = token.indexOf('.');
         int dot2 = token.indexOf('.', dot1 + 1);
@@ -135,12 +152,13 @@ public final class JwtVerifier implements TokenVerifier {
         JsonNode payload = ClaimsParser.readPayload(new Base64URL(token.substring(dot1 + 1, dot2)).decodeToString());
         if (skipSignature) {
             String keyId = header.getKeyID() == null ? "" : header.getKeyID();
-            return claims.parse(payload, clock.instant(), keyId, global);
+            return claims.parse(payload, clock.instant(), keyId, global, ruleSet, rulesFirst);
         }
         byte[] signingInput = token.substring(0, dot2).getBytes(StandardCharsets.US_ASCII);
         VerificationKey key = checkSignature(header, signingInput, new Base64URL(token.substring(dot2 + 1)), keySet,
                 payload);
-        return claims.parse(payload, clock.instant(), key.kid().isEmpty() ? key.source() : key.kid(), key.binding());
+        return claims.parse(payload, clock.instant(), key.kid().isEmpty() ? key.source() : key.kid(), key.binding(),
+                ruleSet, rulesFirst);
     }
 
     /** Parses the header and applies every rule that needs no key. */

@@ -38,6 +38,12 @@ public final class FlagCatalogue {
             FlagSpec.of("auth.keyFilesCheckInterval", DURATION, "10s", "How often key and secret files are checked for changes"),
             FlagSpec.of("auth.issuer", STRING, "", "When set, tokens must carry this iss (key sources with their own issuer= override it)"),
             FlagSpec.of("auth.audience", STRING, "", "When set, tokens must carry this aud (key sources with their own audience= override it)"),
+            FlagSpec.of("auth.accessRules", STRING, "", "YAML file of access rules: tokens whose claims match a rule's match_claims get its vm_access "
+                    + "(tokens without vm_access, or all with -auth.accessRulesFirst); a verified token no rule matches and without vm_access is 403 no_access_rule; "
+                    + "reloaded on change and SIGHUP, an invalid file keeps the last good rules"),
+            FlagSpec.of("auth.accessRulesCheckInterval", DURATION, "10s", "How often -auth.accessRules is re-read; 0 turns periodic checks off (SIGHUP still reloads)"),
+            FlagSpec.of("auth.accessRulesFirst", BOOL, "false", "Consult -auth.accessRules before a token's own vm_access claim "
+                    + "(a token no rule matches still uses its vm_access)"),
             FlagSpec.of("auth.clockSkew", DURATION, "10s", "Tolerance for exp, nbf and iat"),
             FlagSpec.of("auth.tokenCacheSize", INT, "100000", "Verified tokens kept (by SHA-256 of the token) until their expiry"),
             FlagSpec.of("auth.insecureSkipSignatureVerification", BOOL, "false", "Accept tokens without checking signatures (vmgateway's keyless mode). "

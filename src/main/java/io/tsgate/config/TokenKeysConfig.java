@@ -31,6 +31,9 @@ import java.util.Map;
  * @param jwksMinRefreshInterval    bound on unknown-kid re-fetches, retry interval before the first load
  * @param jwksTimeout               connect and read timeout of one fetch
  * @param jwksCAFile                CA bundle for https endpoints, or null for the JVM default trust store
+ * @param accessRules               {@code -auth.accessRules}: rules granting access by claims, or null
+ * @param accessRulesCheckInterval  how often that file is re-read (0: SIGHUP only)
+ * @param accessRulesFirst          rules are consulted before a token's own {@code vm_access}
  * @param bindings                  issuer and audience per source, from {@code source|issuer=…|audience=…}
  *                                  entries, keyed by the source's URL or file path as written before the first
  *                                  {@code |}
@@ -41,6 +44,7 @@ public record TokenKeysConfig(String header, List<String> publicKeysPem, List<Pa
                               boolean skipSignatureVerification, List<URI> jwksEndpoints,
                               List<URI> discoveryEndpoints, Duration jwksRefreshInterval,
                               Duration jwksMinRefreshInterval, Duration jwksTimeout, Path jwksCAFile,
+                              Path accessRules, Duration accessRulesCheckInterval, boolean accessRulesFirst,
                               Map<String, SourceBinding> bindings) {
     /** Hosts of Microsoft Entra ID's sign-in service, whose {@code common}/{@code organizations} paths serve every tenant. */
     private static final List<String> MULTI_TENANT_PATHS = List.of("common", "organizations");
@@ -117,7 +121,8 @@ public record TokenKeysConfig(String header, List<String> publicKeysPem, List<Pa
                 keyFiles, secretFiles,
                 f.positiveDuration("auth.keyFilesCheckInterval"), f.string("auth.issuer"), f.string("auth.audience"),
                 f.duration("auth.clockSkew"), cache, f.bool("auth.insecureSkipSignatureVerification"), jwks, discovery,
-                refresh, min, timeout, ca, Map.copyOf(bindings));
+                refresh, min, timeout, ca, f.readableFile("auth.accessRules"),
+                f.duration("auth.accessRulesCheckInterval"), f.bool("auth.accessRulesFirst"), Map.copyOf(bindings));
     }
 
     /**
