@@ -122,6 +122,32 @@ public final class AccessRules {
         return values;
     }
 
+    /**
+     * For {@code tsgate check}: one line per rule, most specific first, saying whether the claims match it and, for
+     * the first matcher that fails, which claim.
+     */
+    public List<String> explain(JsonNode claims) {
+        List<String> lines = new ArrayList<>();
+        Map<String, List<String>> read = new HashMap<>();
+        for (AccessRule r : rules) {
+            String miss = null;
+            for (ClaimMatcher m : r.matchers()) {
+                List<String> values = read.computeIfAbsent(m.path().text(), k -> m.path().values(claims));
+                if (values == null) {
+                    miss = m.path() + " has too many values";
+                } else if (m.matches(values).isEmpty()) {
+                    miss = m.path() + (values.isEmpty() ? " is absent" : " does not match " + m.written());
+                }
+                if (miss != null) {
+                    break;
+                }
+            }
+            lines.add(r.name() + " (" + r.exactCount() + " exact, " + r.regexCount() + " expression): "
+                    + (miss == null ? "matches" : "no, " + miss));
+        }
+        return lines;
+    }
+
     @Override
     public String toString() {
         return rules.size() + " access rule(s)" + (source.isEmpty() ? "" : " from " + source);
