@@ -106,4 +106,45 @@ class IssuerBindingIT {
                 "-auth.oidcDiscoveryEndpoints=https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"));
         assertTrue(e.getMessage().contains("audience"), e.getMessage());
     }
+
+    @Test
+    void accessRulesGrantIdentityProviderTokensAndReloadWithoutRestart(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        SigningKey key = JwksFixtures.p256("kc");
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, "rules: [{name: devs, match_claims: {groups: team-dev}, "
+                + "vm_access: {tenant_id: {account_id: 3}, mode: 1}}]");
+        try (NginxServer nginx = NginxServer.start(p -> "server { listen 127.0.0.1:" + p + "; location / { root {root}; } }")) {
+            String iss = nginx.baseUri() + "/realms/demo";
+            String url = discovery(nginx, "realms/demo", iss, key);
+            try (InProcessGateway g = InProcessGateway.start("-auth.oidcDiscoveryEndpoints=" + url + "|audience=tsgate",
+                    "-auth.accessRules=" + rules, "-auth.accessRulesCheckInterval=100ms",
+                    "-auth.jwksRefreshInterval=1s", "-auth.jwksMinRefreshInterval=200ms")) {
+                Await.until("/ready", WAIT, g::readyStatus, s -> s == 200);
+                Map<String, Object> noAccess = new HashMap<>();
+                noAccess.put("vm_access", null);
+                noAccess.put("iss", iss);
+                noAccess.put("aud", "tsgate");
+                Map<String, Object> dev = new HashMap<>(noAccess);
+                dev.put("groups", java.util.List.of("ops", "team-dev"));
+                String devToken = token(key, dev);
+                assertEquals(200, g.bearerStatus(devToken));
+                Map<String, Object> ops = new HashMap<>(noAccess);
+                ops.put("groups", java.util.List.of("ops"));
+                assertEquals(403, g.bearerStatus(token(key, ops)));
+                assertEquals(1.0, g.metric("tsgate_decisions_total", "reason=\"no_access_rule\""));
+                Files.writeString(rules, "rules: [{name: sre, match_claims: {groups: sre}, "
+                        + "vm_access: {tenant_id: {account_id: 4}, mode: 1}}]");
+                Await.until("the reloaded rules to refuse the cached dev token", WAIT, () -> g.bearerStatus(devToken),
+                        s -> s == 403);
+                Files.writeString(rules, "rules: [{match_claims: {groups: ops}, vm_access: {tenant_id: {}}}]");
+                Await.until("the failed reload in the metric", WAIT,
+                        () -> g.metric("tsgate_config_last_reload_successful", "access_rules"), v -> v == 0.0);
+                Map<String, Object> sre = new HashMap<>(noAccess);
+                sre.put("groups", "sre");
+                assertEquals(200, g.bearerStatus(token(key, sre)), "the last good rules stay");
+                assertEquals(403, g.bearerStatus(devToken));
+            }
+        }
+    }
 }
