@@ -46,8 +46,11 @@ public record TokenKeysConfig(String header, List<String> publicKeysPem, List<Pa
                               Duration jwksMinRefreshInterval, Duration jwksTimeout, Path jwksCAFile,
                               Path accessRules, Duration accessRulesCheckInterval, boolean accessRulesFirst,
                               Map<String, SourceBinding> bindings) {
-    /** Hosts of Microsoft Entra ID's sign-in service, whose {@code common}/{@code organizations} paths serve every tenant. */
+    /** First path segments of Entra ID's endpoints that serve every tenant. */
     private static final List<String> MULTI_TENANT_PATHS = List.of("common", "organizations");
+    /** Entra ID's sign-in hosts (public cloud, US government, China). */
+    private static final List<String> ENTRA_HOSTS = List.of("login.microsoftonline.com", "login.microsoftonline.us",
+            "login.chinacloudapi.cn", "login.partner.microsoftonline.cn");
 
     /** The binding a source was given (not merged with the global flags); {@link SourceBinding#NONE} if none. */
     public SourceBinding bindingOf(Object source) {
@@ -100,6 +103,7 @@ public record TokenKeysConfig(String header, List<String> publicKeysPem, List<Pa
             }
         }
         requireAudienceForMultiTenant(jwks, "auth.jwksEndpoints", bindings, globalAudience);
+        requireIssuerForSharedKeys(jwks, bindings, f.string("auth.issuer"));
         requireAudienceForMultiTenant(discovery, "auth.oidcDiscoveryEndpoints", bindings, globalAudience);
         Duration refresh = f.positiveDuration("auth.jwksRefreshInterval");
         Duration min = f.positiveDuration("auth.jwksMinRefreshInterval");
@@ -141,6 +145,23 @@ public record TokenKeysConfig(String header, List<String> publicKeysPem, List<Pa
                 throw new ConfigException("-" + flag + ": " + u + " serves every tenant of a multi-tenant identity"
                         + " provider, so any tenant's token would verify; set an audience (" + u
                         + "|audience=<your application id> or -auth.audience), and for a JWKS URL an issuer");
+            }
+        }
+    }
+
+    /**
+     * Microsoft Entra ID signs every tenant's tokens with the same keys, so its JWKS URL, even a tenant's own, verifies
+     * any tenant's token unless an issuer pins it (or a discovery endpoint, which binds the document's issuer).
+     */
+    private static void requireIssuerForSharedKeys(List<URI> jwks, Map<String, SourceBinding> bindings,
+                                                   String globalIssuer) throws ConfigException {
+        for (URI u : jwks) {
+            if (ENTRA_HOSTS.contains(u.getHost().toLowerCase(Locale.ROOT))
+                    && bindings.getOrDefault(u.toString(), SourceBinding.NONE).issuer().isEmpty()
+                    && (globalIssuer == null || globalIssuer.isEmpty())) {
+                throw new ConfigException("-auth.jwksEndpoints: " + u + " holds Microsoft Entra ID's keys, which sign"
+                        + " every tenant's tokens; name the issuer (" + u
+                        + "|issuer=https://login.microsoftonline.com/<tenant id>/v2.0) or use its discovery endpoint");
             }
         }
     }

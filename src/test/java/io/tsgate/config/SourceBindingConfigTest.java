@@ -56,4 +56,14 @@ class SourceBindingConfigTest {
         keys("-auth.jwksEndpoints=https://idp/keys|issuer=https://idp/{tenantid}/v2.0|audience=app");
         keys("-auth.oidcDiscoveryEndpoints=https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0/.well-known/openid-configuration");
     }
+
+    @Test
+    void entraKeysAreSharedByEveryTenantSoAJwksUrlNeedsAnIssuer() throws Exception {
+        String tenantKeys = "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/discovery/v2.0/keys";
+        ConfigException e = assertThrows(ConfigException.class, () -> keys("-auth.jwksEndpoints=" + tenantKeys));
+        assertTrue(e.getMessage().contains("every tenant"), e.getMessage());
+        keys("-auth.jwksEndpoints=" + tenantKeys
+                + "|issuer=https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0");
+        keys("-auth.jwksEndpoints=" + tenantKeys, "-auth.issuer=https://login.microsoftonline.com/x/v2.0");
+    }
 }
