@@ -17,7 +17,32 @@ import java.util.Map;
  * @param written the value as written in the rule
  * @param pattern the compiled expression, or null for an exact value
  */
-public record ClaimMatcher(ClaimPath path, String written, Pattern pattern) {
+public record ClaimMatcher(ClaimPath path, String written, Pattern pattern, String literalPrefix) {
+    private static final String META = "\\.[]{}()*+?^$|";
+
+    public ClaimMatcher(ClaimPath path, String written, Pattern pattern) {
+        this(path, written, pattern, pattern == null ? "" : literalPrefix(written));
+    }
+
+    /**
+     * The text every match must start with ({@code ^team-(…)$} → {@code team-}), checked before RE2/J runs: claims
+     * fan out to many values and most rules start with a literal, so most values are refused without the engine.
+     * Empty when the expression has an alternation anywhere or starts with anything but a literal.
+     */
+    static String literalPrefix(String expr) {
+        if (expr.indexOf('|') >= 0) {
+            return "";
+        }
+        int i = 1;
+        while (i < expr.length() && META.indexOf(expr.charAt(i)) < 0) {
+            i++;
+        }
+        // a quantifier after the last literal makes that one optional
+        if (i < expr.length() && "*?{".indexOf(expr.charAt(i)) >= 0) {
+            i--;
+        }
+        return i <= 1 ? "" : expr.substring(1, i);
+    }
     /** Builds the matcher for one {@code match_claims} entry; a bad path or expression is an error naming both. */
     public static ClaimMatcher of(String path, String value) {
         ClaimPath p = ClaimPath.parse(path);
@@ -52,6 +77,9 @@ public record ClaimMatcher(ClaimPath path, String written, Pattern pattern) {
                 if (written.equals(v)) {
                     out.add(Map.of());
                 }
+                continue;
+            }
+            if (!v.startsWith(literalPrefix)) {
                 continue;
             }
             Matcher m = pattern.matcher(v);

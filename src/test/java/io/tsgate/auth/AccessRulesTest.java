@@ -249,4 +249,17 @@ class AccessRulesTest {
         assertEquals(List.of(new Label("x", "y")), a.extraLabels());
         assertEquals(Mode.WRITE, a.mode());
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = ' ', value = {
+            "^team-(?P<t>.+)$ team-", "^ab+c$ ab", "^abc?$ ab", "^ab*c$ a", "^ab{0,2}$ a", "^a\\.b$ a",
+            "^a|b$ ''", "^(?i)abc$ ''", "^.*x$ ''", "^vm-.*$ vm-"})
+    void theLiteralPrefixFilterNeverRefusesAValueTheExpressionMatches(String expr, String prefix) {
+        assertEquals(prefix, ClaimMatcher.literalPrefix(expr));
+        ClaimMatcher m = ClaimMatcher.of("g", expr);
+        for (String v : List.of("team-x", "abc", "ac", "abbc", "a.b", "b", "ABC", "x", "vm-1", "a", "ab")) {
+            assertEquals(com.google.re2j.Pattern.compile(expr).matcher(v).matches(), !m.matches(List.of(v)).isEmpty(),
+                    expr + " on " + v);
+        }
+    }
 }
