@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  *       reach a selector or a label.</li>
  * </ul>
  * A value outside its alphabet is not substituted: the rule grants nothing for that token. Placeholders are not
- * allowed in object keys, nor in selectors with a regex matcher ({@code =~}, {@code !~}), where even a dot widens.
+ * allowed in object keys, nor in selectors with a regex matcher ({@code =~}, {@code !~}), where even a dot widens;
+ * in {@code logs_*}/{@code traces_*} filters (LogsQL) only between double quotes.
  */
 public final class GrantTemplate {
     static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([A-Za-z][A-Za-z0-9_]*)}}");
@@ -137,7 +138,7 @@ public final class GrantTemplate {
         } else if (n.isArray()) {
             int i = 0;
             for (JsonNode e : n) {
-                check(e, "", where + "[" + i++ + "]", groups, used);
+                check(e, key, where + "[" + i++ + "]", groups, used);
             }
         } else if (n.isTextual()) {
             Matcher m = PLACEHOLDER.matcher(n.textValue());
@@ -158,6 +159,14 @@ public final class GrantTemplate {
             if (any && (n.textValue().contains("=~") || n.textValue().contains("!~"))) {
                 throw new IllegalArgumentException(where + ": placeholders are not allowed in regex matchers (=~, !~):"
                         + " a claim value would be read as a regular expression; use = or !=");
+            }
+            if (any && (key.startsWith("logs_") || key.startsWith("traces_")) && !isTenantId(key)
+                    && !PLACEHOLDER.matcher(n.textValue().replaceAll("\"\\{\\{[A-Za-z][A-Za-z0-9_]*}}\"", ""))
+                    .replaceAll("").equals(n.textValue().replaceAll("\"\\{\\{[A-Za-z][A-Za-z0-9_]*}}\"", ""))) {
+                // LogsQL reads unquoted words with their own syntax (a leading - negates, : separates a field);
+                // inside double quotes the alphabet above is plain text
+                throw new IllegalArgumentException(where + ": in a LogsQL filter a placeholder is written quoted,"
+                        + " \"{{name}}\"");
             }
             if (any && isTenantId(key) && !PLACEHOLDER.matcher(n.textValue()).matches()) {
                 throw new IllegalArgumentException(where + ": a tenant id placeholder is the whole value, \"{{name}}\"");

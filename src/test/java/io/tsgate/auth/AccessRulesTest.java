@@ -232,9 +232,16 @@ class AccessRulesTest {
                 "rules: [{match_claims: {g: a}, vm_access: {mode: 1, extra_filters: [\"up\"]}}]",
                 "rules: [{match_claims: {'a..b': a}, vm_access: {mode: 1}}]",
                 "rules: [{match_claims: {g: a, g: b}, vm_access: {mode: 1}}]",
-                "rulez: []")) {
+                "rulez: []",
+                "rules: [{match_claims: {g: \"^(?P<x>.*)$\"}, vm_access: {logs_extra_filters: ['team:{{x}}'], mode: 1}}]",
+                "rules: [{match_claims: {g: \"^(?P<x>.*)$\"}, vm_access: {logs_extra_filters: ['-{{x}}'], mode: 1}}]")) {
             assertThrows(IllegalArgumentException.class, () -> rules(bad), bad);
         }
+    }
+
+    @Test
+    void aQuotedPlaceholderInALogsFilterLoads() {
+        rules("rules: [{match_claims: {g: \"^(?P<x>.*)$\"}, vm_access: {logs_extra_filters: ['team:\"{{x}}\"'], mode: 1}}]");
     }
 
     @Test
