@@ -3,6 +3,8 @@ package io.tsgate;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tsgate.auth.AccessRules;
+import io.tsgate.auth.AccessRulesReloader;
 import io.tsgate.auth.ApiKeyAuthenticator;
 import io.tsgate.auth.ApiKeyFileLoader;
 import io.tsgate.auth.ApiKeyLoader;
@@ -19,11 +21,13 @@ import io.tsgate.auth.JwtVerifier;
 import io.tsgate.auth.KeySource;
 import io.tsgate.auth.OpenAccessAuthenticator;
 import io.tsgate.auth.PemKeySource;
+import io.tsgate.auth.SourceBinding;
 import io.tsgate.backends.RedisApiKeyLoader;
 import io.tsgate.config.ApiKeysConfig;
 import io.tsgate.config.ConfigException;
 import io.tsgate.config.GatewayConfig;
 import io.tsgate.config.TokenKeysConfig;
+import io.tsgate.reload.ReloadMetrics;
 import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -52,9 +56,12 @@ final class CredentialWiring implements AutoCloseable {
     private ScheduledExecutorService keyFetcher;
     /** Redis API key syncs, likewise. */
     private ScheduledExecutorService apiKeyFetcher;
+    private final ReloadMetrics reloads;
+    private AutoCloseable hangup;
 
-    CredentialWiring(GatewayConfig config, Clock clock, PrometheusRegistry registry,
+    CredentialWiring(GatewayConfig config, Clock clock, PrometheusRegistry registry, ReloadMetrics reloads,
                      ScheduledExecutorService background) throws ConfigException {
+        this.reloads = reloads;
         this.tokenKeys = config.tokenKeys();
         this.apiKeyConfig = config.apiKeys();
         this.clock = clock;
@@ -98,6 +105,13 @@ final class CredentialWiring implements AutoCloseable {
 
     @Override
     public void close() {
+        if (hangup != null) {
+            try {
+                hangup.close();
+            } catch (Exception e) {
+                // removing a listener from a list does not fail
+            }
+        }
         if (keyFetcher != null) {
             keyFetcher.shutdownNow();
         }
@@ -132,12 +146,35 @@ final class CredentialWiring implements AutoCloseable {
         long every = tokenKeys.keyFilesCheckInterval().toMillis();
         background.scheduleWithFixedDelay(keys::refresh, every, every, TimeUnit.MILLISECONDS);
         KeySource all = new CombinedKeySource(keys, remote, keyFetcher == null ? background : keyFetcher);
-        JwtVerifier verifier = new JwtVerifier(settings, all, clock);
+        java.util.function.Supplier<AccessRules> rules = accessRules();
+        JwtVerifier verifier = new JwtVerifier(settings, all, clock, tokenKeys.remoteIssuers(), rules,
+                tokenKeys.accessRulesFirst());
         CounterWithCallback.builder().name("tsgate_token_cache_hits_total").help("Verified-token cache hits")
                 .callback(cb -> cb.call(verifier.cacheHits())).register(registry);
         CounterWithCallback.builder().name("tsgate_token_cache_misses_total").help("Verified-token cache misses")
                 .callback(cb -> cb.call(verifier.cacheMisses())).register(registry);
         return verifier;
+    }
+
+    /** {@code -auth.accessRules}, loaded now and reloaded on SIGHUP and every check interval; none: no rules. */
+    private java.util.function.Supplier<AccessRules> accessRules() throws ConfigException {
+        if (tokenKeys.accessRules() == null) {
+            return () -> AccessRules.NONE;
+        }
+        AccessRulesReloader file;
+        try {
+            file = AccessRulesReloader.load(tokenKeys.accessRules(), clock, reloads);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        long every = tokenKeys.accessRulesCheckInterval().toMillis();
+        if (every > 0) {
+            background.scheduleWithFixedDelay(file::reload, every, every, TimeUnit.MILLISECONDS);
+        }
+        hangup = HangupSignal.onHangup(() -> background.execute(file::reload));
+        GaugeWithCallback.builder().name("tsgate_access_rules").help("Access rules in force (-auth.accessRules)")
+                .callback(cb -> cb.call(file.get().size())).register(registry);
+        return file;
     }
 
     private void startRemoteKeys() throws ConfigException {
@@ -149,11 +186,12 @@ final class CredentialWiring implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("-auth.jwksTLSCAFile: " + e.getMessage());
         }
+        SourceBinding global = new SourceBinding(tokenKeys.issuer(), tokenKeys.audience());
         for (URI u : tokenKeys.jwksEndpoints()) {
-            remote.add(JwksKeySource.jwks(u, settings, clock));
+            remote.add(JwksKeySource.jwks(u, tokenKeys.bindingOf(u).orElse(global), settings, clock));
         }
         for (URI u : tokenKeys.discoveryEndpoints()) {
-            remote.add(JwksKeySource.discovery(u, settings, clock));
+            remote.add(JwksKeySource.discovery(u, tokenKeys.bindingOf(u).orElse(global).audience(), settings, clock));
         }
         for (JwksKeySource s : remote) {
             if (s.endpoint().startsWith("http:")) {

@@ -5,6 +5,7 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tsgate.reload.ReloadMetrics;
 import io.tsgate.auth.Authenticator;
 import io.tsgate.config.ConfigException;
 import io.tsgate.config.FlagParser;
@@ -85,8 +86,10 @@ public final class Gateway implements AutoCloseable {
         configureLogging(config);
         PrometheusRegistry registry = new PrometheusRegistry();
         ScheduledExecutorService background = DaemonScheduler.named("tsgate-background");
-        RateLimits limits = RateLimits.start(config.limits(), clock, registry);
-        Components c = components(config, clock, registry, background, limits == null ? null : limits.limiter());
+        ReloadMetrics reloads = new ReloadMetrics(registry);
+        RateLimits limits = RateLimits.start(config.limits(), clock, registry, reloads);
+        Components c = components(config, clock, registry, reloads, background,
+                limits == null ? null : limits.limiter());
         HealthStatusManager health = new HealthStatusManager();
         ProcessMetrics.register(registry, BuildInfo.current());
         background.scheduleWithFixedDelay(LogSettings::summariseSuppressed, 1, 1, TimeUnit.SECONDS);
@@ -148,7 +151,9 @@ public final class Gateway implements AutoCloseable {
         // Kept until resources() is closed: the first Redis API key sync runs on it.
         ScheduledExecutorService background = DaemonScheduler.named("tsgate-check");
         try {
-            Components c = components(config, Clock.systemUTC(), new PrometheusRegistry(), background, null);
+            PrometheusRegistry registry = new PrometheusRegistry();
+            Components c = components(config, Clock.systemUTC(), registry, new ReloadMetrics(registry), background,
+                    null);
             return new Components(c.authorizer(), c.writes(), c.credentialHeader(), c.readiness(), () -> {
                 background.shutdownNow();
                 c.resources().close();
@@ -159,10 +164,10 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    static Components components(GatewayConfig config, Clock clock, PrometheusRegistry registry,
+    static Components components(GatewayConfig config, Clock clock, PrometheusRegistry registry, ReloadMetrics reloads,
                                  ScheduledExecutorService background, io.tsgate.limits.Limiter limiter)
             throws ConfigException {
-        CredentialWiring credentials = new CredentialWiring(config, clock, registry, background);
+        CredentialWiring credentials = new CredentialWiring(config, clock, registry, reloads, background);
         Authenticator authenticator = credentials.authenticator();
         // Without rate limits nothing needs counting: no write is refused for it, ext_proc never asks for a body.
         WriteAdmission writes = new WriteAdmission(limiter == null ? new UnlimitedLimiter() : limiter,

@@ -42,15 +42,15 @@ public final class RateLimits implements AutoCloseable {
     }
 
     /** Null when rate limits are off. */
-    public static RateLimits start(LimitsConfig config, Clock clock, PrometheusRegistry registry)
-            throws ConfigException {
+    public static RateLimits start(LimitsConfig config, Clock clock, PrometheusRegistry registry,
+                                   io.tsgate.reload.ReloadMetrics reloads) throws ConfigException {
         if (!config.enabled()) {
             return null;
         }
         LimitFileReloader file;
         LimitFileSource source = new LimitFileSource(config.location());
         try {
-            file = LimitFileReloader.load(source, clock, registry);
+            file = LimitFileReloader.load(source, clock, reloads);
         } catch (InvalidLimitFileException e) {
             throw new ConfigException(e.getMessage());
         }

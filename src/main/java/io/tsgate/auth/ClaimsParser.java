@@ -63,8 +63,27 @@ public final class ClaimsParser {
         return parse(readPayload(claims.toString()), now, keyId);
     }
 
-    /** The access granted by verified {@code claims} at {@code now}, or a rejection naming the claim at fault. */
+    /** The access granted by verified {@code claims} at {@code now}, checking this parser's issuer and audience. */
     public Access parse(JsonNode claims, Instant now, String keyId) throws CredentialRejectedException {
+        return parse(claims, now, keyId, new SourceBinding(issuer, audience));
+    }
+
+    /**
+     * The access granted by verified {@code claims} at {@code now}, or a rejection naming the claim at fault;
+     * {@code iss} and {@code aud} are checked against {@code binding} (the verifying key's source).
+     */
+    public Access parse(JsonNode claims, Instant now, String keyId, SourceBinding binding)
+            throws CredentialRejectedException {
+        return parse(claims, now, keyId, binding, AccessRules.NONE, false);
+    }
+
+    /**
+     * As {@link #parse(JsonNode, Instant, String, SourceBinding)}, with access rules: a token without
+     * {@code vm_access} (or any token, when {@code rulesFirst}) gets the grant of the rule its claims select; a token
+     * no rule selects keeps its own {@code vm_access}, and without one is refused with 403 {@code no_access_rule}.
+     */
+    public Access parse(JsonNode claims, Instant now, String keyId, SourceBinding binding, AccessRules rules,
+                        boolean rulesFirst) throws CredentialRejectedException {
         Instant exp = numericDate(claims, "exp");
         if (exp == null) {
             throw VmAccessClaim.invalid("exp", "is required (expiry as seconds since the epoch)");
@@ -80,9 +99,23 @@ public final class ClaimsParser {
         if (iat != null && now.plus(skew).isBefore(iat)) {
             throw new CredentialRejectedException("token_not_yet_valid", "token is issued in the future (iat)");
         }
-        checkIssuer(claims.get("iss"));
-        checkAudience(claims.get("aud"));
-        JsonNode vmAccess = vmAccess(claims.get("vm_access"));
+        String expectedIssuer = binding.expectedIssuer(claims);
+        checkIssuer(expectedIssuer == null ? binding.issuer() : expectedIssuer, expectedIssuer == null,
+                claims.get("iss"));
+        checkAudience(binding.audience(), claims.get("aud"));
+        JsonNode own = claims.get("vm_access");
+        boolean hasOwn = own != null && !own.isNull();
+        if (!rules.isEmpty() && (rulesFirst || !hasOwn)) {
+            RuleMatch m = rules.match(claims);
+            if (m != null) {
+                return VmAccessClaim.toAccess(m.grant(), subject(claims.get("sub")), keyId, exp);
+            }
+            if (!hasOwn) {
+                throw new CredentialRejectedException("no_access_rule", "the token has no vm_access claim and no"
+                        + " access rule matches its claims", 403);
+            }
+        }
+        JsonNode vmAccess = vmAccess(own);
         if (claims.has("role") && vmAccess.isObject() && !vmAccess.has("mode")) {
             throw VmAccessClaim.roleWithoutMode("role");
         }
@@ -114,13 +147,14 @@ public final class ClaimsParser {
         return Instant.ofEpochSecond(seconds, (long) ((d - seconds) * 1e9));
     }
 
-    private void checkIssuer(JsonNode iss) throws CredentialRejectedException {
-        if (!issuer.isEmpty() && (iss == null || !iss.isTextual() || !issuer.equals(iss.textValue()))) {
+    private static void checkIssuer(String issuer, boolean unmatchable, JsonNode iss)
+            throws CredentialRejectedException {
+        if (unmatchable || !issuer.isEmpty() && (iss == null || !iss.isTextual() || !issuer.equals(iss.textValue()))) {
             throw new CredentialRejectedException("bad_issuer", "token issuer (iss) is not the configured one");
         }
     }
 
-    private void checkAudience(JsonNode aud) throws CredentialRejectedException {
+    private static void checkAudience(String audience, JsonNode aud) throws CredentialRejectedException {
         if (audience.isEmpty()) {
             return;
         }

@@ -74,6 +74,6 @@ final class JwkKeys {
         if (!key.accepts(alg)) {
             throw new IllegalArgumentException("alg " + alg.getName() + " does not fit a " + key.type() + " key");
         }
-        return new VerificationKey(key.kid(), key.type(), Set.of(alg), key.verifier(), key.source());
+        return new VerificationKey(key.kid(), key.type(), Set.of(alg), key.verifier(), key.source(), key.binding());
     }
 }

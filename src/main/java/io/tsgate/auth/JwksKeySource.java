@@ -52,6 +52,8 @@ public final class JwksKeySource implements KeySource {
 
     private final URI endpoint;
     private final boolean discovery;
+    /** For a discovery source: the audience only; its issuer comes from the document. */
+    private final SourceBinding configured;
     private final JwksSettings settings;
     private final ResourceRetriever retriever;
     private final Clock clock;
@@ -66,12 +68,24 @@ public final class JwksKeySource implements KeySource {
     // guarded by this: only background threads get here
     private JWKSetSource<SecurityContext> chain;
     private List<JWK> lastKeys;
+    /** The binding keys get: the configured one, with a discovery document's issuer once read. */
+    private SourceBinding binding;
     private boolean outageSeen;
     private boolean fetched;
 
     JwksKeySource(URI endpoint, boolean discovery, JwksSettings settings, ResourceRetriever retriever, Clock clock) {
+        this(endpoint, discovery, SourceBinding.NONE, settings, retriever, clock);
+    }
+
+    JwksKeySource(URI endpoint, boolean discovery, SourceBinding binding, JwksSettings settings,
+                  ResourceRetriever retriever, Clock clock) {
         this.endpoint = endpoint;
         this.discovery = discovery;
+        this.configured = binding == null ? SourceBinding.NONE : binding;
+        this.binding = this.configured;
+        if (discovery && !configured.issuer().isEmpty()) {
+            throw new IllegalArgumentException("a discovery endpoint takes its issuer from the document, not from the flag");
+        }
         this.settings = settings;
         this.retriever = retriever;
         this.clock = clock;
@@ -79,14 +93,28 @@ public final class JwksKeySource implements KeySource {
         this.lastRequestMillis = new AtomicLong(clock.millis() - settings.minRefreshInterval().toMillis() - 1);
     }
 
-    /** A source for a JWKS URL fetched over HTTP(S) with the settings' timeout and TLS trust. */
+    /** A source for a JWKS URL fetched over HTTP(S) with the settings' timeout and TLS trust; no binding. */
     public static JwksKeySource jwks(URI endpoint, JwksSettings settings, Clock clock) {
-        return new JwksKeySource(endpoint, false, settings, retriever(settings), clock);
+        return jwks(endpoint, SourceBinding.NONE, settings, clock);
+    }
+
+    /** A JWKS source whose keys verify only tokens of {@code binding}'s issuer and audience. */
+    public static JwksKeySource jwks(URI endpoint, SourceBinding binding, JwksSettings settings, Clock clock) {
+        return new JwksKeySource(endpoint, false, binding, settings, retriever(settings), clock);
     }
 
     /** A source for an OpenID Connect discovery document; its {@code jwks_uri} is resolved in the background. */
     public static JwksKeySource discovery(URI endpoint, JwksSettings settings, Clock clock) {
-        return new JwksKeySource(endpoint, true, settings, retriever(settings), clock);
+        return discovery(endpoint, "", settings, clock);
+    }
+
+    /**
+     * A discovery source: its keys verify only tokens whose {@code iss} is the document's {@code issuer} (OpenID
+     * Connect Discovery §4.3 / Core §3.1.3.7) and, when {@code audience} is not empty, whose {@code aud} holds it.
+     */
+    public static JwksKeySource discovery(URI endpoint, String audience, JwksSettings settings, Clock clock) {
+        return new JwksKeySource(endpoint, true, new SourceBinding("", audience), settings, retriever(settings),
+                clock);
     }
 
     private static ResourceRetriever retriever(JwksSettings s) {
@@ -192,6 +220,7 @@ public final class JwksKeySource implements KeySource {
         }
         List<VerificationKey> converted = JwkKeys.toKeys(keys, label,
                 why -> log.warn("JWKS {}: skipping key {}", label, why));
+        converted.replaceAll(k -> k.withBinding(binding));
         if (converted.isEmpty()) {
             fail("the key set holds no usable signing key (" + keys.size() + " key(s) skipped)");
             return;
@@ -247,6 +276,7 @@ public final class JwksKeySource implements KeySource {
     private URL jwksUriFromDiscovery() throws IOException {
         String body = retriever.retrieveResource(endpoint.toURL()).getContent();
         JsonNode doc = JSON.readTree(body);
+        binding = new SourceBinding(discoveredIssuer(doc), configured.audience());
         JsonNode uri = doc == null ? null : doc.get("jwks_uri");
         if (uri == null || !uri.isTextual()) {
             throw new IllegalArgumentException("the discovery document has no jwks_uri");
@@ -260,6 +290,31 @@ public final class JwksKeySource implements KeySource {
             return jwks.toURL();
         } catch (MalformedURLException e) {
             throw new IllegalArgumentException("jwks_uri is not a URL: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The document's {@code issuer}: required, since it is what this source's tokens must carry. A multi-tenant
+     * document (issuer holding {@code {tenantid}}) signs tokens for every tenant of the provider; without an
+     * audience any of them would pass, so such a source loads no keys until an audience is configured.
+     */
+    private String discoveredIssuer(JsonNode doc) {
+        JsonNode iss = doc == null ? null : doc.get("issuer");
+        if (iss == null || !iss.isTextual() || iss.textValue().isEmpty()) {
+            throw new IllegalArgumentException("the discovery document has no issuer");
+        }
+        String issuer = iss.textValue();
+        if (issuer.contains(SourceBinding.TENANT_PLACEHOLDER) && configured.audience().isEmpty()) {
+            throw new IllegalArgumentException("the discovery document's issuer " + issuer + " is multi-tenant: any "
+                    + "tenant's token would verify; set an audience (" + label + "|audience=… or -auth.audience)");
+        }
+        return issuer;
+    }
+
+    /** The issuer this source's keys are bound to (for a discovery source, empty until its document is read). */
+    public String issuer() {
+        synchronized (this) {
+            return binding.issuer();
         }
     }
 

@@ -1,5 +1,6 @@
 package io.tsgate.auth;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
@@ -38,12 +39,17 @@ public final class JwtVerifier implements TokenVerifier {
     private final Clock clock;
     private final ClaimsParser claims;
     private final boolean skipSignature;
+    /** Some source names an issuer (or is a discovery document): keys naming none stop taking every token. */
+    private final boolean issuersConfigured;
+    private final SourceBinding global;
+    private final java.util.function.Supplier<AccessRules> rules;
+    private final boolean rulesFirst;
     private final Cache<TokenHash, Cached> cache;
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
 
-    /** What a cache entry remembers: the grant, and the key snapshot it was verified against. */
-    private record Cached(Access access, KeySet keys) {
+    /** What a cache entry remembers: the grant, and the key and rule snapshots it was decided with. */
+    private record Cached(Access access, KeySet keys, AccessRules rules) {
     }
 
     /** SHA-256 of a token as four longs: cheap equals/hashCode, no array kept per entry. */
@@ -57,7 +63,30 @@ public final class JwtVerifier implements TokenVerifier {
      * @param clock    source of "now" for expiry checks
      */
     public JwtVerifier(JwtSettings settings, KeySource keys, Clock clock) {
+        this(settings, keys, clock, false);
+    }
+
+    /**
+     * @param remoteIssuers true when a JWKS or discovery source names an issuer; known from the configuration, so
+     *                      that keys naming no issuer are restricted before those sources have loaded
+     */
+    public JwtVerifier(JwtSettings settings, KeySource keys, Clock clock, boolean remoteIssuers) {
+        this(settings, keys, clock, remoteIssuers, () -> AccessRules.NONE, false);
+    }
+
+    /**
+     * @param rules      the access rules in force, read on every verification; a new snapshot (a reload) makes
+     *                   every cached decision stale, as a key change does
+     * @param rulesFirst rules are consulted before a token's own {@code vm_access}
+     */
+    public JwtVerifier(JwtSettings settings, KeySource keys, Clock clock, boolean remoteIssuers,
+                       java.util.function.Supplier<AccessRules> rules, boolean rulesFirst) {
+        this.rules = rules;
+        this.rulesFirst = rulesFirst;
         this.keys = keys;
+        this.global = settings.globalBinding();
+        this.issuersConfigured = remoteIssuers || !settings.issuer().isEmpty()
+                || settings.fileBindings().values().stream().anyMatch(b -> !b.issuer().isEmpty());
         this.clock = clock;
         this.claims = new ClaimsParser(settings.issuer(), settings.audience(), settings.clockSkew());
         this.skipSignature = settings.skipSignatureVerification();
@@ -74,10 +103,12 @@ public final class JwtVerifier implements TokenVerifier {
             throw new CredentialRejectedException("malformed_token", "token is empty or too long");
         }
         KeySet keySet = keys.keySet();
+        AccessRules ruleSet = rules.get();
         TokenHash hash = cache == null ? null : hash(token);
         if (hash != null) {
             Cached c = cache.getIfPresent(hash);
-            if (c != null && c.keys() == keySet && clock.instant().isBefore(c.access().expiresAt())) {
+            if (c != null && c.keys() == keySet && c.rules() == ruleSet
+                    && clock.instant().isBefore(c.access().expiresAt())) {
                 hits.increment();
                 return c.access();
             }
@@ -88,9 +119,9 @@ public final class JwtVerifier implements TokenVerifier {
         if (hash != null) {
             misses.increment();
         }
-        Access access = verifyUncached(token, keySet);
+        Access access = verifyUncached(token, keySet, ruleSet);
         if (hash != null) {
-            cache.put(hash, new Cached(access, keySet));
+            cache.put(hash, new Cached(access, keySet, ruleSet));
         }
         return access;
     }
@@ -110,18 +141,24 @@ public final class JwtVerifier implements TokenVerifier {
         return cache == null ? 0 : cache.estimatedSize();
     }
 
-    private Access verifyUncached(String token, KeySet keySet) throws CredentialRejectedException {
+    private Access verifyUncached(String token, KeySet keySet, AccessRules ruleSet)
+            throws CredentialRejectedException {
         // shape already checked by verify: three strict base64url segments
         int dot1 = token.indexOf('.');
         int dot2 = token.indexOf('.', dot1 + 1);
         JWSHeader header = header(token.substring(0, dot1));
-        String keyId = header.getKeyID() == null ? "" : header.getKeyID();
-        if (!skipSignature) {
-            byte[] signingInput = token.substring(0, dot2).getBytes(StandardCharsets.US_ASCII);
-            keyId = checkSignature(header, signingInput, new Base64URL(token.substring(dot2 + 1)), keySet);
+        // Read before the signature so that only keys of the token's own issuer are tried; nothing in it is
+        // trusted until a key of that issuer verified the signature.
+        JsonNode payload = ClaimsParser.readPayload(new Base64URL(token.substring(dot1 + 1, dot2)).decodeToString());
+        if (skipSignature) {
+            String keyId = header.getKeyID() == null ? "" : header.getKeyID();
+            return claims.parse(payload, clock.instant(), keyId, global, ruleSet, rulesFirst);
         }
-        String payload = new Base64URL(token.substring(dot1 + 1, dot2)).decodeToString();
-        return claims.parse(ClaimsParser.readPayload(payload), clock.instant(), keyId);
+        byte[] signingInput = token.substring(0, dot2).getBytes(StandardCharsets.US_ASCII);
+        VerificationKey key = checkSignature(header, signingInput, new Base64URL(token.substring(dot2 + 1)), keySet,
+                payload);
+        return claims.parse(payload, clock.instant(), key.kid().isEmpty() ? key.source() : key.kid(), key.binding(),
+                ruleSet, rulesFirst);
     }
 
     /** Parses the header and applies every rule that needs no key. */
@@ -151,9 +188,9 @@ public final class JwtVerifier implements TokenVerifier {
         return jws;
     }
 
-    /** Tries the candidate keys; returns the id of the key that verified the signature. */
-    private String checkSignature(JWSHeader header, byte[] signingInput, Base64URL signature, KeySet keySet)
-            throws CredentialRejectedException {
+    /** Tries the candidate keys of the token's issuer; returns the key that verified the signature. */
+    private VerificationKey checkSignature(JWSHeader header, byte[] signingInput, Base64URL signature, KeySet keySet,
+                                           JsonNode payload) throws CredentialRejectedException {
         JWSAlgorithm alg = header.getAlgorithm();
         String kid = header.getKeyID();
         List<VerificationKey> candidates = keySet.candidates(alg, kid);
@@ -170,14 +207,22 @@ public final class JwtVerifier implements TokenVerifier {
                     : new CredentialRejectedException("unsupported_alg", "no configured key verifies "
                             + alg.getName() + " tokens");
         }
+        boolean issuerKnown = false;
         for (VerificationKey key : candidates) {
+            if (!keySet.issuerFits(key, payload, issuersConfigured)) {
+                continue;
+            }
+            issuerKnown = true;
             try {
                 if (key.verifier().verify(header, signingInput, signature)) {
-                    return key.kid().isEmpty() ? key.source() : key.kid();
+                    return key;
                 }
             } catch (JOSEException | RuntimeException e) {
                 // a malformed signature for this key type counts as a mismatch; try the next key
             }
+        }
+        if (!issuerKnown) {
+            throw new CredentialRejectedException("bad_issuer", "no key of the token's issuer (iss) fits its alg and kid");
         }
         throw new CredentialRejectedException("bad_signature", "token signature does not verify");
     }

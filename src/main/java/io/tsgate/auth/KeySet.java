@@ -22,6 +22,8 @@ public final class KeySet {
     private final Map<String, List<VerificationKey>> byKid;
     private final List<VerificationKey> withoutKid;
     private final String pending;
+    /** Distinct bindings that name an issuer, for the rule on keys that name none. */
+    private final List<SourceBinding> issuerBindings;
 
     public KeySet(List<VerificationKey> keys) {
         this(keys, null);
@@ -46,6 +48,39 @@ public final class KeySet {
         index.replaceAll((kid, list) -> List.copyOf(list));
         this.byKid = Map.copyOf(index);
         this.withoutKid = List.copyOf(unnamed);
+        this.issuerBindings = all.stream().map(VerificationKey::binding).filter(b -> !b.issuer().isEmpty())
+                .distinct().toList();
+    }
+
+    /** True when some key is bound to an issuer. */
+    public boolean anyIssuerBound() {
+        return !issuerBindings.isEmpty();
+    }
+
+    /**
+     * Whether {@code key} may verify a token with these (not yet verified) claims: a key bound to an issuer only
+     * tokens of that issuer; a key bound to none any token when no issuer is configured anywhere
+     * ({@code issuersConfigured} false), else only tokens that carry an {@code iss} no bound key claims, so that a
+     * token naming a configured issuer is checked by that issuer's keys alone.
+     */
+    public boolean issuerFits(VerificationKey key, com.fasterxml.jackson.databind.JsonNode claims,
+                              boolean issuersConfigured) {
+        if (!key.binding().issuer().isEmpty()) {
+            return key.binding().acceptsIssuer(claims);
+        }
+        if (!issuersConfigured) {
+            return true;
+        }
+        com.fasterxml.jackson.databind.JsonNode iss = claims.get("iss");
+        if (iss == null || !iss.isTextual()) {
+            return false;
+        }
+        for (SourceBinding b : issuerBindings) {
+            if (b.acceptsIssuer(claims)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Null when every key source has loaded at least once; else a short text naming the ones still missing. */

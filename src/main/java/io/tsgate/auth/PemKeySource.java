@@ -42,7 +42,8 @@ public final class PemKeySource implements KeySource {
     /** Failure marker for a file that could not even be stat'ed, so that its error is counted once. */
     private static final FileStamp UNREADABLE = new FileStamp(FileTime.fromMillis(0), -1);
 
-    private record LoadedFile(boolean hmac, FileStamp stamp, List<VerificationKey> keys, FileStamp failedStamp) {
+    private record LoadedFile(boolean hmac, FileStamp stamp, List<VerificationKey> keys, FileStamp failedStamp,
+                              SourceBinding binding) {
     }
 
     private PemKeySource(List<VerificationKey> inlineKeys, Map<Path, LoadedFile> files) {
@@ -58,14 +59,17 @@ public final class PemKeySource implements KeySource {
     public static PemKeySource load(JwtSettings settings) {
         List<VerificationKey> inline = new ArrayList<>();
         for (int i = 0; i < settings.publicKeysPem().size(); i++) {
-            inline.addAll(PublicKeyReader.read(settings.publicKeysPem().get(i), "", "-auth.publicKeys[" + i + "]"));
+            for (VerificationKey k : PublicKeyReader.read(settings.publicKeysPem().get(i), "",
+                    "-auth.publicKeys[" + i + "]")) {
+                inline.add(k.withBinding(settings.globalBinding()));
+            }
         }
         Map<Path, LoadedFile> files = new LinkedHashMap<>();
         for (Path p : settings.publicKeyFiles()) {
-            files.put(p, readOrThrow(p, false));
+            files.put(p, readOrThrow(p, false, settings.bindingOf(p)));
         }
         for (Path p : settings.hmacSecretFiles()) {
-            files.put(p, readOrThrow(p, true));
+            files.put(p, readOrThrow(p, true, settings.bindingOf(p)));
         }
         return new PemKeySource(inline, files);
     }
@@ -120,23 +124,23 @@ public final class PemKeySource implements KeySource {
                 reloadErrors.incrementAndGet();
                 log.warn("cannot read key file {}: {}; keeping its last good keys", path, ex.toString());
             }
-            return new LoadedFile(old.hmac(), old.stamp(), old.keys(), UNREADABLE);
+            return new LoadedFile(old.hmac(), old.stamp(), old.keys(), UNREADABLE, old.binding());
         }
         if (stamp.equals(old.stamp())) {
             // unchanged, or back to the content that last loaded fine
-            return old.failedStamp() == null ? old : new LoadedFile(old.hmac(), old.stamp(), old.keys(), null);
+            return old.failedStamp() == null ? old : new LoadedFile(old.hmac(), old.stamp(), old.keys(), null, old.binding());
         }
         if (stamp.equals(old.failedStamp())) {
             return old;
         }
         try {
-            LoadedFile fresh = read(path, old.hmac(), stamp);
+            LoadedFile fresh = read(path, old.hmac(), stamp, old.binding());
             log.info("reloaded key file {}: {} key(s)", path, fresh.keys().size());
             return fresh;
         } catch (IOException | IllegalArgumentException ex) {
             reloadErrors.incrementAndGet();
             log.warn("cannot reload key file {}: {}; keeping its last good keys", path, ex.getMessage());
-            return new LoadedFile(old.hmac(), old.stamp(), old.keys(), stamp);
+            return new LoadedFile(old.hmac(), old.stamp(), old.keys(), stamp, old.binding());
         }
     }
 
@@ -148,10 +152,10 @@ public final class PemKeySource implements KeySource {
         return new KeySet(all);
     }
 
-    private static LoadedFile readOrThrow(Path path, boolean hmac) {
+    private static LoadedFile readOrThrow(Path path, boolean hmac, SourceBinding binding) {
         String flag = hmac ? "-auth.hmacSecretFiles" : "-auth.publicKeyFiles";
         try {
-            return read(path, hmac, stamp(path));
+            return read(path, hmac, stamp(path), binding);
         } catch (IOException e) {
             throw new IllegalArgumentException(flag + ": cannot read " + path + " (" + e.getClass().getSimpleName()
                     + "); check the path and its permissions");
@@ -160,13 +164,14 @@ public final class PemKeySource implements KeySource {
         }
     }
 
-    private static LoadedFile read(Path path, boolean hmac, FileStamp stamp) throws IOException {
+    private static LoadedFile read(Path path, boolean hmac, FileStamp stamp, SourceBinding binding)
+            throws IOException {
         byte[] content = Files.readAllBytes(path);
         String kid = kidOf(path);
         List<VerificationKey> keys = hmac
                 ? List.of(VerificationKey.hmac(kid, trimLineEnd(content), path.toString()))
                 : PublicKeyReader.read(new String(content, StandardCharsets.US_ASCII), kid, path.toString());
-        return new LoadedFile(hmac, stamp, keys, null);
+        return new LoadedFile(hmac, stamp, keys.stream().map(k -> k.withBinding(binding)).toList(), null, binding);
     }
 
     private static FileStamp stamp(Path path) throws IOException {

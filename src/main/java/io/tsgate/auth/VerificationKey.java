@@ -24,9 +24,10 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
  *                   length is strong enough for)
  * @param verifier   nimbus verifier for the key
  * @param source     where the key came from, for logs and errors (a file name or {@code -auth.publicKeys[i]})
+ * @param binding    the issuer and audience of the key's source ({@link SourceBinding#NONE}: none named)
  */
 public record VerificationKey(String kid, KeyType type, Set<JWSAlgorithm> algorithms, JWSVerifier verifier,
-                              String source) {
+                              String source, SourceBinding binding) {
     /** RSA keys shorter than this are refused: RFC 7518 §3.3 requires 2048 bits. */
     public static final int MIN_RSA_BITS = 2048;
     /** HMAC secrets shorter than this are refused: RFC 7518 §3.2 requires a key as long as the hash. */
@@ -42,6 +43,18 @@ public record VerificationKey(String kid, KeyType type, Set<JWSAlgorithm> algori
     public VerificationKey {
         kid = kid == null ? "" : kid;
         algorithms = Set.copyOf(algorithms);
+        binding = binding == null ? SourceBinding.NONE : binding;
+    }
+
+    /** A key whose source names no issuer or audience. */
+    public VerificationKey(String kid, KeyType type, Set<JWSAlgorithm> algorithms, JWSVerifier verifier,
+                           String source) {
+        this(kid, type, algorithms, verifier, source, SourceBinding.NONE);
+    }
+
+    /** The same key bound to {@code b}. */
+    public VerificationKey withBinding(SourceBinding b) {
+        return new VerificationKey(kid, type, algorithms, verifier, source, b);
     }
 
     /** True when this key may check a token signed with {@code alg}. */
@@ -109,6 +122,7 @@ public record VerificationKey(String kid, KeyType type, Set<JWSAlgorithm> algori
     /** Never prints key material. */
     @Override
     public String toString() {
-        return "VerificationKey[" + type + " kid=" + kid + " from " + source + "]";
+        return "VerificationKey[" + type + " kid=" + kid + " from " + source
+                + (binding.equals(SourceBinding.NONE) ? "" : " " + binding) + "]";
     }
 }

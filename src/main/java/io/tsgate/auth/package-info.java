@@ -5,8 +5,10 @@
  * verification path.
  *
  * <p>Three credential families live here side by side — tokens ({@code Jwt*}, {@code ClaimsParser},
- * {@code CompactJwsShape}, {@code VmAccessClaim}), keys ({@code *KeySource}, {@code KeySet}, {@code VerificationKey},
- * {@code Pem*}, {@code JwkKeys}) and API keys ({@code ApiKey*}) — and stay one package on purpose: they share
+ * {@code CompactJwsShape}, {@code VmAccessClaim}, and access rules for tokens without {@code vm_access}:
+ * {@code AccessRule*}, {@code ClaimPath}, {@code ClaimMatcher}, {@code GrantTemplate}), keys ({@code *KeySource},
+ * {@code KeySet}, {@code VerificationKey} with its {@code SourceBinding} of issuer and audience, {@code Pem*},
+ * {@code JwkKeys}) and API keys ({@code ApiKey*}) — and stay one package on purpose: they share
  * package-private seams that guard access ({@code VmAccessClaim}'s claim errors for both tokens and API keys,
  * {@code Sha256} for API key matching and the token cache, {@code VerificationKey}'s factories, the token shape
  * check), and splitting them would make those public for no reader's gain. Outside this package only the wiring

@@ -84,6 +84,9 @@ public final class CheckCommand {
             }
         }
         print(d, out);
+        if (token != null) {
+            explainRules(serverFlags, token, out);
+        }
         return d instanceof Allow ? 0 : 1;
     }
 
@@ -106,6 +109,8 @@ public final class CheckCommand {
             out.println("tenant:         " + a.access().tenant());
             out.println("subject:        " + a.access().subject());
             out.println("mode:           " + a.access().mode());
+            out.println("extra labels:   " + a.access().extraLabels());
+            out.println("extra filters:  " + a.access().extraFilters());
             out.println("forwarded path: " + a.path());
             out.println("removed headers: " + String.join(", ", a.removeHeaders()));
         } else if (d instanceof Deny n) {
@@ -116,6 +121,50 @@ public final class CheckCommand {
             if (!n.tenant().isEmpty()) {
                 out.println("tenant:   " + n.tenant());
             }
+        }
+    }
+
+    /**
+     * With {@code -auth.accessRules}: the token's claims (read without verification, for the explanation only; the
+     * decision above verified them) and how each rule compares, most specific first, and which one grants.
+     */
+    private static void explainRules(List<String> serverFlags, String token, PrintStream out) {
+        java.nio.file.Path file;
+        boolean rulesFirst;
+        try {
+            io.tsgate.config.TokenKeysConfig keys = io.tsgate.config.GatewayConfig.from(
+                    io.tsgate.config.FlagParser.parse(serverFlags, System.getenv())).tokenKeys();
+            file = keys.accessRules();
+            rulesFirst = keys.accessRulesFirst();
+        } catch (ConfigException e) {
+            return;
+        }
+        if (file == null) {
+            return;
+        }
+        try {
+            io.tsgate.auth.AccessRules rules = io.tsgate.auth.AccessRulesFile.parse(Files.readString(file),
+                    file.toString());
+            String[] parts = token.split("\\.");
+            com.fasterxml.jackson.databind.JsonNode claims = io.tsgate.auth.ClaimsParser.readPayload(
+                    new com.nimbusds.jose.util.Base64URL(parts.length > 1 ? parts[1] : "").decodeToString());
+            out.println("claims:         " + claims);
+            out.println("access rules (most specific first):");
+            for (String line : rules.explain(claims)) {
+                out.println("  " + line);
+            }
+            try {
+                io.tsgate.auth.RuleMatch m = rules.match(claims);
+                boolean own = claims.hasNonNull("vm_access");
+                out.println("access rule:    " + (m == null ? "none matches" + (own ? "; the token's vm_access applies" : "")
+                        : own && !rulesFirst ? m.rule().name() + " matches, unused: the token's vm_access applies"
+                        + " (-auth.accessRulesFirst puts rules first)"
+                        : m.rule().name() + " grants " + m.grant()));
+            } catch (io.tsgate.auth.CredentialRejectedException e) {
+                out.println("access rule:    " + e.reason() + ": " + e.getMessage());
+            }
+        } catch (IOException | IllegalArgumentException | io.tsgate.auth.CredentialRejectedException e) {
+            out.println("access rules:   cannot explain (" + e.getMessage() + ")");
         }
     }
 

@@ -90,7 +90,12 @@ public final class TokenCommand {
                 claims.put("nbf", now + nbfOffset);
             }
             claims.put("exp", now + ttl.toSeconds());
-            claims.put("vm_access", vmAccess);
+            if (!o.noVmAccess) {
+                claims.put("vm_access", vmAccess);
+            }
+            for (String c : o.claims) {
+                putClaim(c, claims);
+            }
             out.println(sign(Path.of(keyFile), alg, kid, claims));
             return 0;
         } catch (ConfigException | IllegalArgumentException e) {
@@ -176,6 +181,29 @@ public final class TokenCommand {
         };
     }
 
+    /**
+     * {@code NAME=VALUE}: VALUE as JSON when it parses as JSON ({@code ["a","b"]}, {@code {"roles":[…]}}, {@code 5}),
+     * else as a string. NAME is taken whole (dots included), so {@code https://example.com/groups} works.
+     */
+    private static void putClaim(String spec, Map<String, Object> claims) throws ConfigException {
+        int eq = spec.indexOf('=');
+        if (eq <= 0) {
+            throw new ConfigException("-claim wants NAME=VALUE, got \"" + spec + "\"");
+        }
+        String value = spec.substring(eq + 1);
+        Object parsed;
+        try {
+            parsed = CLAIM_JSON.readValue(value, Object.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            parsed = value;
+        }
+        claims.put(spec.substring(0, eq), parsed);
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper CLAIM_JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                    .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private static void usage(PrintStream out) {
         out.println("Usage: tsgate token -key=FILE [options]       print a signed token (vmgateway claim format)");
         out.println("       tsgate token keygen [-family=RSA|P-256|P-384|P-521|Ed25519] [-dir=.] [-name=tsgate] [-force]");
@@ -193,6 +221,9 @@ public final class TokenCommand {
         out.println("  -ttl=DUR         lifetime (default 1h; negative for an already expired token)");
         out.println("  -nbf=DUR         not-before offset from now");
         out.println("  -sub, -iss, -aud registered claims");
+        out.println("  -claim=NAME=VAL  any claim; VAL is JSON when it parses (-claim=groups='[\"team-dev\"]'), else text");
+        out.println("                   (repeat; applied last, so it can replace iss, aud or vm_access)");
+        out.println("  -noVmAccess      leave vm_access out (a token for -auth.accessRules)");
     }
 
     /** The options of {@code tsgate token}. */
@@ -210,6 +241,8 @@ public final class TokenCommand {
         @Option(names = {"-nbf", "--nbf"}) String nbf;
         @Option(names = {"-label", "--label"}) List<String> labels = new ArrayList<>();
         @Option(names = {"-filter", "--filter"}) List<String> filters = new ArrayList<>();
+        @Option(names = {"-claim", "--claim"}) List<String> claims = new ArrayList<>();
+        @Option(names = {"-noVmAccess", "--noVmAccess"}) boolean noVmAccess;
         @Option(names = {"-h", "--h", "-help", "--help"}, usageHelp = true) boolean help;
     }
 

@@ -32,11 +32,19 @@ public final class FlagCatalogue {
             FlagSpec.of("clusterMode", BOOL, "false", "Rewrite paths for VictoriaMetrics cluster: /select/{account}:{project}/…, /insert/…, /delete/…"),
             FlagSpec.of("auth.httpHeader", STRING, "Authorization", "Request header carrying the JWT (scheme Bearer; other headers may carry the bare token)"),
             new FlagSpec("auth.publicKeys", LIST, "", "Inline PEM public keys (RSA, EC, Ed25519) that verify JWTs", false),
-            FlagSpec.of("auth.publicKeyFiles", LIST, "", "PEM files with public keys or certificates that verify JWTs; re-read on change; kid = file name without extension"),
-            FlagSpec.of("auth.hmacSecretFiles", LIST, "", "Files holding HMAC secrets for HS256/384/512 tokens (at least 32/48/64 bytes); kid = file name without extension"),
+            FlagSpec.of("auth.publicKeyFiles", LIST, "", "PEM files with public keys or certificates that verify JWTs; re-read on change; kid = file name without extension; "
+                    + "FILE|issuer=ISS|audience=AUD binds the file's keys to tokens of that issuer and audience"),
+            FlagSpec.of("auth.hmacSecretFiles", LIST, "", "Files holding HMAC secrets for HS256/384/512 tokens (at least 32/48/64 bytes); kid = file name without extension; "
+                    + "FILE|issuer=ISS|audience=AUD binds the secret to tokens of that issuer and audience"),
             FlagSpec.of("auth.keyFilesCheckInterval", DURATION, "10s", "How often key and secret files are checked for changes"),
-            FlagSpec.of("auth.issuer", STRING, "", "When set, tokens must carry this iss"),
-            FlagSpec.of("auth.audience", STRING, "", "When set, tokens must carry this aud"),
+            FlagSpec.of("auth.issuer", STRING, "", "When set, tokens must carry this iss (key sources with their own issuer= override it)"),
+            FlagSpec.of("auth.audience", STRING, "", "When set, tokens must carry this aud (key sources with their own audience= override it)"),
+            FlagSpec.of("auth.accessRules", STRING, "", "YAML file of access rules: tokens whose claims match a rule's match_claims get its vm_access "
+                    + "(tokens without vm_access, or all with -auth.accessRulesFirst); a verified token no rule matches and without vm_access is 403 no_access_rule; "
+                    + "reloaded on change and SIGHUP, an invalid file keeps the last good rules"),
+            FlagSpec.of("auth.accessRulesCheckInterval", DURATION, "10s", "How often -auth.accessRules is re-read; 0 turns periodic checks off (SIGHUP still reloads)"),
+            FlagSpec.of("auth.accessRulesFirst", BOOL, "false", "Consult -auth.accessRules before a token's own vm_access claim "
+                    + "(a token no rule matches still uses its vm_access)"),
             FlagSpec.of("auth.clockSkew", DURATION, "10s", "Tolerance for exp, nbf and iat"),
             FlagSpec.of("auth.tokenCacheSize", INT, "100000", "Verified tokens kept (by SHA-256 of the token) until their expiry"),
             FlagSpec.of("auth.insecureSkipSignatureVerification", BOOL, "false", "Accept tokens without checking signatures (vmgateway's keyless mode). "
@@ -130,8 +138,11 @@ public final class FlagCatalogue {
             FlagSpec.of("datasource.tlsKeyFile", STRING, "", "Client key (PEM, PKCS#8) for -datasource.tlsCertFile"),
             FlagSpec.of("datasource.tlsInsecureSkipVerify", BOOL, "false", "Do not verify the certificate of an https -datasource.url (insecure)"),
             // key sources, API keys, mutual TLS
-            FlagSpec.of("auth.jwksEndpoints", LIST, "", "JWKS URLs whose keys verify JWTs; fetched in the background, never on the request path"),
-            FlagSpec.of("auth.oidcDiscoveryEndpoints", LIST, "", "OpenID Connect discovery URLs (…/.well-known/openid-configuration); their jwks_uri is fetched like -auth.jwksEndpoints"),
+            FlagSpec.of("auth.jwksEndpoints", LIST, "", "JWKS URLs whose keys verify JWTs; fetched in the background, never on the request path; "
+                    + "URL|issuer=ISS|audience=AUD binds the keys to tokens of that issuer (a {tenantid} in ISS is the token's tid) and audience"),
+            FlagSpec.of("auth.oidcDiscoveryEndpoints", LIST, "", "OpenID Connect discovery URLs (…/.well-known/openid-configuration); their jwks_uri is fetched like -auth.jwksEndpoints "
+                    + "and their keys verify only tokens whose iss is the document's issuer; URL|audience=AUD sets the audience "
+                    + "(required for multi-tenant documents such as Entra's common and organizations)"),
             FlagSpec.of("auth.jwksRefreshInterval", DURATION, "5m", "How often JWKS keys are re-fetched; the last good key set stays in force when a fetch fails"),
             FlagSpec.of("auth.jwksMinRefreshInterval", DURATION, "30s", "A token with an unknown kid triggers a background re-fetch at most this often; "
                     + "also the retry interval until the first key set is loaded"),

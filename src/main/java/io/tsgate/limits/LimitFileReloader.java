@@ -1,8 +1,7 @@
 package io.tsgate.limits;
 
-import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tsgate.reload.ReloadMetrics;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -29,34 +28,25 @@ public final class LimitFileReloader implements Supplier<LimitRules> {
     private final Source source;
     private final Clock clock;
     private final AtomicReference<LimitRules> current = new AtomicReference<>();
-    private volatile boolean lastOk;
-    private volatile long lastSuccessEpochSecond;
     private volatile String lastText;
-    private final Counter failures;
+    private final ReloadMetrics.Tracker status;
 
-    private LimitFileReloader(Source source, Clock clock, LimitRules first, String text, PrometheusRegistry registry) {
+    private LimitFileReloader(Source source, Clock clock, LimitRules first, String text, ReloadMetrics metrics) {
         this.source = source;
         this.clock = clock;
         this.current.set(first);
         this.lastText = text;
-        this.lastOk = true;
-        this.lastSuccessEpochSecond = clock.instant().getEpochSecond();
-        GaugeWithCallback.builder().name("tsgate_config_last_reload_successful")
-                .help("1 when the last reload of a config file succeeded (config=ratelimit: -ratelimit.config)")
-                .labelNames("config")
-                .callback(cb -> cb.call(lastOk ? 1 : 0, "ratelimit")).register(registry);
-        GaugeWithCallback.builder().name("tsgate_config_last_reload_success_timestamp_seconds")
-                .help("When a config file was last loaded successfully")
-                .labelNames("config")
-                .callback(cb -> cb.call(lastSuccessEpochSecond, "ratelimit")).register(registry);
-        this.failures = Counter.builder().name("tsgate_config_reload_errors_total")
-                .help("Reloads of a config file that failed (the previous config stays in force)")
-                .labelNames("config").register(registry);
-        failures.labelValues("ratelimit");
+        this.status = metrics.track("ratelimit", clock.instant().getEpochSecond());
+    }
+
+    /** Loads the file once, with its own reload metrics in {@code registry}. */
+    public static LimitFileReloader load(Source source, Clock clock, PrometheusRegistry registry)
+            throws InvalidLimitFileException {
+        return load(source, clock, new ReloadMetrics(registry));
     }
 
     /** Loads the file once; a start-up failure is an error (nothing starts half-configured). */
-    public static LimitFileReloader load(Source source, Clock clock, PrometheusRegistry registry)
+    public static LimitFileReloader load(Source source, Clock clock, ReloadMetrics metrics)
             throws InvalidLimitFileException {
         String text;
         try {
@@ -66,7 +56,7 @@ public final class LimitFileReloader implements Supplier<LimitRules> {
         }
         LimitRules rules = LimitFile.parse(text, "-ratelimit.config " + source.name());
         LOG.info("loaded {} from {}", rules, source.name());
-        return new LimitFileReloader(source, clock, rules, text, registry);
+        return new LimitFileReloader(source, clock, rules, text, metrics);
     }
 
     @Override
@@ -84,12 +74,10 @@ public final class LimitFileReloader implements Supplier<LimitRules> {
                 lastText = text;
                 LOG.info("reloaded {} from {}", rules, source.name());
             }
-            lastOk = true;
-            lastSuccessEpochSecond = clock.instant().getEpochSecond();
+            status.succeeded(clock.instant().getEpochSecond());
             return true;
         } catch (Exception e) {
-            lastOk = false;
-            failures.labelValues("ratelimit").inc();
+            status.failed();
             LOG.warn("cannot reload -ratelimit.config {}; keeping the previous {}: {}", source.name(), current.get(),
                     e.getMessage());
             return false;

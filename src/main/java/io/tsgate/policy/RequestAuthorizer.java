@@ -96,7 +96,7 @@ public final class RequestAuthorizer {
         try {
             access = authenticator.authenticate(r);
         } catch (CredentialRejectedException e) {
-            return Deny.of(401, e.reason(), e.getMessage());
+            return Deny.of(e.status(), e.reason(), e.getMessage());
         }
         Decision d = authorize(r, access);
         if (d instanceof Deny deny) {

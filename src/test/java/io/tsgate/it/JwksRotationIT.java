@@ -90,6 +90,13 @@ class JwksRotationIT {
         }
     }
 
+    /** A token naming {@code issuer}: discovery keys verify only tokens of their document's issuer. */
+    private static String token(SigningKey k, Object issuer) {
+        Map<String, Object> c = new java.util.HashMap<>(JwksFixtures.claims(1, 5, Instant.now().plus(Duration.ofHours(1))));
+        c.put("iss", issuer.toString());
+        return io.tsgate.auth.TokenMinter.mint(k.alg(), k.kid(), k.privateKey(), c);
+    }
+
     @Test
     void discoveryDocumentPointsAtTheJwksAndEd25519KeysWork() throws Exception {
         try (NginxServer nginx = nginx()) {
@@ -101,16 +108,16 @@ class JwksRotationIT {
                     + "/.well-known/openid-configuration", "-auth.jwksRefreshInterval=1s",
                     "-auth.jwksMinRefreshInterval=200ms")) {
                 Await.until("/ready", WAIT, g::readyStatus, s -> s == 200);
-                assertEquals(200, g.bearerStatus(token(edKey)));
-                assertEquals(401, g.bearerStatus(token(oldKey)));
+                assertEquals(200, g.bearerStatus(token(edKey, nginx.baseUri())));
+                assertEquals(401, g.bearerStatus(token(oldKey, nginx.baseUri())));
                 serve(nginx, "keys", JwksFixtures.jwks(edKey, oldKey));
-                Await.until("the rotated-in key via discovery", WAIT, () -> g.bearerStatus(token(oldKey)),
+                Await.until("the rotated-in key via discovery", WAIT, () -> g.bearerStatus(token(oldKey, nginx.baseUri())),
                         s -> s == 200);
             }
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             int code = io.tsgate.cli.CheckCommand.run(java.util.List.of("-auth.oidcDiscoveryEndpoints="
                     + nginx.baseUri() + "/.well-known/openid-configuration", "-path=/api/v1/query?query=up",
-                    "-token=" + token(edKey)), new java.io.PrintStream(out, true), System.err);
+                    "-token=" + token(edKey, nginx.baseUri())), new java.io.PrintStream(out, true), System.err);
             assertEquals(0, code, "tsgate check loads JWKS keys before deciding: " + out);
         }
     }
