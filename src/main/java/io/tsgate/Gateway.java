@@ -17,6 +17,7 @@ import io.tsgate.http.AdminHttpServer;
 import io.tsgate.http.ForwardAuthHandler;
 import io.tsgate.http.ServerTls;
 import io.tsgate.ingest.WriteBodyCounter;
+import io.tsgate.limits.ConfigReloadGauges;
 import io.tsgate.limits.Limiter;
 import io.tsgate.limits.UnlimitedLimiter;
 import io.tsgate.log.LogSettings;
@@ -72,13 +73,19 @@ public final class Gateway implements AutoCloseable {
         LogSettings.configure(config.log().format(), config.log().level());
         PrometheusRegistry registry = new PrometheusRegistry();
         ScheduledExecutorService background = DaemonScheduler.named("tsgate-background");
-        RateLimits limits = RateLimits.start(config.limits(), clock, registry);
+        ConfigReloadGauges reloads = new ConfigReloadGauges(registry);
+        RateLimits limits = RateLimits.start(config.limits(), clock, registry, reloads);
         Components c = components(config, clock, registry, background, limits == null ? null : limits.limiter());
         HealthStatusManager health = new HealthStatusManager();
         DecisionObserver observer = new DecisionObserver(registry, config.trustedProxyHops(), config.log().accessLog());
         NettyServerBuilder grpcBuilder = NettyServerBuilder.forAddress(config.grpcListen().socketAddress());
-        if (config.tls() != null) {
-            grpcBuilder.sslContext(ServerTls.grpc(config.tls()));
+        ServerTls tls = config.tls() == null ? null : ServerTls.load(config.tls(), clock, reloads);
+        if (tls != null) {
+            grpcBuilder.sslContext(tls.grpc());
+            long every = config.tls().checkInterval().toMillis();
+            if (every > 0) {
+                background.scheduleWithFixedDelay(tls::reload, every, every, TimeUnit.MILLISECONDS);
+            }
         }
         // Without rate limits nothing needs counting; the ext_proc service then never asks for a body.
         Limiter limiter = limits == null ? new UnlimitedLimiter() : limits.limiter();
@@ -104,7 +111,7 @@ public final class Gateway implements AutoCloseable {
         AdminHttpServer http = new AdminHttpServer(config.httpListen().socketAddress(), registry, readiness,
                 config.securityHeaders(), new ForwardAuthHandler(c.authorizer(), observer, config.securityHeaders(),
                         config.forwardAuth().proxyAppliesPath()),
-                config.tls() == null ? null : ServerTls.http(config.tls()), config.httpServer());
+                tls == null ? null : tls.http(), config.httpServer(), config.metricsAuthKey());
         LOG.info("serving ext_authz on gRPC port {}, metrics and health on HTTP port {}, cluster mode {}",
                 grpc.getPort(), http.port(), config.clusterMode());
         return new Gateway(grpc, http, health, background, limits, counting, c.resources(), readiness, config.shutdown());

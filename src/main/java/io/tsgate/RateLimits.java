@@ -10,6 +10,7 @@ import io.tsgate.limits.DatasourceLimiter;
 import io.tsgate.limits.DatasourceQueries;
 import io.tsgate.limits.FailSafeLimiter;
 import io.tsgate.limits.InvalidLimitFileException;
+import io.tsgate.limits.ConfigReloadGauges;
 import io.tsgate.limits.LimitFileReloader;
 import io.tsgate.limits.Limiter;
 import io.tsgate.limits.LocalLimiter;
@@ -42,7 +43,8 @@ public final class RateLimits implements AutoCloseable {
     }
 
     /** Null when rate limits are off. */
-    public static RateLimits start(LimitsConfig config, Clock clock, PrometheusRegistry registry)
+    public static RateLimits start(LimitsConfig config, Clock clock, PrometheusRegistry registry,
+                                   ConfigReloadGauges reloads)
             throws ConfigException {
         if (!config.enabled()) {
             return null;
@@ -50,7 +52,7 @@ public final class RateLimits implements AutoCloseable {
         LimitFileReloader file;
         LimitFileSource source = new LimitFileSource(config.location());
         try {
-            file = LimitFileReloader.load(source, clock, registry);
+            file = LimitFileReloader.load(source, clock, reloads);
         } catch (InvalidLimitFileException e) {
             throw new ConfigException(e.getMessage());
         }

@@ -24,8 +24,16 @@ public final class FlagCatalogue {
             FlagSpec.of("httpListenAddr", STRING, ":8431", "Address for HTTP forward-auth (/authz…), /metrics, /health and /ready"),
             FlagSpec.of("tls", BOOL, "false", "Serve TLS on both listeners with -tlsCertFile and -tlsKeyFile"),
             FlagSpec.of("tlsCertFile", STRING, "", "PEM certificate chain for -tls"),
-            FlagSpec.of("tlsKeyFile", STRING, "", "PEM private key (PKCS#8) for -tls"),
-            FlagSpec.of("tlsMinVersion", STRING, "TLS12", "Lowest TLS version accepted: TLS12 or TLS13"),
+            FlagSpec.of("tlsKeyFile", STRING, "", "PEM private key for -tls: PKCS#8 (PRIVATE KEY), PKCS#1 (RSA PRIVATE KEY) or SEC1 (EC PRIVATE KEY)"),
+            FlagSpec.of("tlsMinVersion", STRING, "TLS12", "Lowest TLS version accepted: TLS12 or TLS13 (checked even without -tls)"),
+            FlagSpec.of("tlsCipherSuites", LIST, "", "TLS 1.2 cipher suites the listeners accept, by IANA name as in Go "
+                    + "(e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256); empty: the JVM's defaults. TLS 1.3 suites are not "
+                    + "configurable (as in VictoriaMetrics). Checked even without -tls"),
+            FlagSpec.of("tlsFilesCheckInterval", DURATION, "1s", "How often -tlsCertFile, -tlsKeyFile and -tlsCAFile are "
+                    + "checked for a change; a changed set is loaded for new TLS handshakes on both listeners (open "
+                    + "connections stay), an invalid one is logged and the last good one kept. 0: read once"),
+            new FlagSpec("metricsAuthKey", STRING, "", "When set, /metrics answers 401 unless the request carries "
+                    + "this value in the authKey query arg (VictoriaMetrics' flag; compared in constant time)", true),
             FlagSpec.of("enable.auth", BOOL, "true", "Require a valid credential on every request. tsgate exists to authorize: "
                     + "-enable.auth=false passes requests unmodified to tenant 0:0 with full access and is logged as a warning"),
             FlagSpec.of("clusterMode", BOOL, "false", "Rewrite paths for VictoriaMetrics cluster: /select/{account}:{project}/…, /insert/…, /delete/…"),

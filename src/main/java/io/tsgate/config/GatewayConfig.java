@@ -6,7 +6,8 @@ import java.util.Map;
  * Everything tsgate needs to start, validated, as one record per concern. Built only by {@link #from}, so a config
  * that exists is usable.
  *
- * @param tls  null when {@code -tls} is off
+ * @param tls            null when {@code -tls} is off
+ * @param metricsAuthKey {@code -metricsAuthKey}: what {@code /metrics} requires in its {@code authKey} query arg
  */
 public record GatewayConfig(
         ListenAddress grpcListen,
@@ -24,7 +25,8 @@ public record GatewayConfig(
         ShutdownConfig shutdown,
         IngestConfig ingest,
         CountingPoolConfig counting,
-        LimitsConfig limits) {
+        LimitsConfig limits,
+        AuthKey metricsAuthKey) {
 
     public static GatewayConfig from(FlagValues f) throws ConfigException {
         boolean auth = f.bool("enable.auth");
@@ -50,7 +52,8 @@ public record GatewayConfig(
                 ShutdownConfig.from(f),
                 IngestConfig.from(f),
                 CountingPoolConfig.from(f),
-                LimitsConfig.from(f));
+                LimitsConfig.from(f),
+                AuthKey.from(f, "metricsAuthKey"));
     }
 
     private static Map<String, String> securityHeaders(FlagValues f) {

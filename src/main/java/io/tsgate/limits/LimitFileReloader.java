@@ -1,9 +1,8 @@
 package io.tsgate.limits;
 
-import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -32,31 +31,26 @@ public final class LimitFileReloader implements Supplier<LimitRules> {
     private volatile boolean lastOk;
     private volatile long lastSuccessEpochSecond;
     private volatile String lastText;
-    private final Counter failures;
+    private final AtomicLong failures = new AtomicLong();
 
-    private LimitFileReloader(Source source, Clock clock, LimitRules first, String text, PrometheusRegistry registry) {
+    private LimitFileReloader(Source source, Clock clock, LimitRules first, String text, ConfigReloadGauges gauges) {
         this.source = source;
         this.clock = clock;
         this.current.set(first);
         this.lastText = text;
         this.lastOk = true;
         this.lastSuccessEpochSecond = clock.instant().getEpochSecond();
-        GaugeWithCallback.builder().name("tsgate_config_last_reload_successful")
-                .help("1 when the last reload of a config file succeeded (config=ratelimit: -ratelimit.config)")
-                .labelNames("config")
-                .callback(cb -> cb.call(lastOk ? 1 : 0, "ratelimit")).register(registry);
-        GaugeWithCallback.builder().name("tsgate_config_last_reload_success_timestamp_seconds")
-                .help("When a config file was last loaded successfully")
-                .labelNames("config")
-                .callback(cb -> cb.call(lastSuccessEpochSecond, "ratelimit")).register(registry);
-        this.failures = Counter.builder().name("tsgate_config_reload_errors_total")
-                .help("Reloads of a config file that failed (the previous config stays in force)")
-                .labelNames("config").register(registry);
-        failures.labelValues("ratelimit");
+        gauges.track("ratelimit", () -> lastOk, () -> lastSuccessEpochSecond, failures::get);
     }
 
     /** Loads the file once; a start-up failure is an error (nothing starts half-configured). */
     public static LimitFileReloader load(Source source, Clock clock, PrometheusRegistry registry)
+            throws InvalidLimitFileException {
+        return load(source, clock, new ConfigReloadGauges(registry));
+    }
+
+    /** {@link #load(Source, Clock, PrometheusRegistry)} reporting into metrics shared with other reloaded files. */
+    public static LimitFileReloader load(Source source, Clock clock, ConfigReloadGauges gauges)
             throws InvalidLimitFileException {
         String text;
         try {
@@ -66,7 +60,7 @@ public final class LimitFileReloader implements Supplier<LimitRules> {
         }
         LimitRules rules = LimitFile.parse(text, "-ratelimit.config " + source.name());
         LOG.info("loaded {} from {}", rules, source.name());
-        return new LimitFileReloader(source, clock, rules, text, registry);
+        return new LimitFileReloader(source, clock, rules, text, gauges);
     }
 
     @Override
@@ -89,7 +83,7 @@ public final class LimitFileReloader implements Supplier<LimitRules> {
             return true;
         } catch (Exception e) {
             lastOk = false;
-            failures.labelValues("ratelimit").inc();
+            failures.incrementAndGet();
             LOG.warn("cannot reload -ratelimit.config {}; keeping the previous {}: {}", source.name(), current.get(),
                     e.getMessage());
             return false;
