@@ -171,8 +171,8 @@ class ExamplesTest {
         assertTrue(services.get("victoriametrics").get("image").asText().startsWith("victoriametrics/victoria-metrics:"));
         JsonNode tsgate = services.get("tsgate");
         assertTrue(strings(tsgate.get("command")).contains("-grpcListenAddr=:9191"));
-        assertEquals("examples/compose/Dockerfile", tsgate.get("build").get("dockerfile").asText());
-        assertTrue(Files.readString(Path.of("examples/compose/Dockerfile")).contains("COPY target/tsgate.jar"));
+        assertEquals("../..", tsgate.get("build").get("context").asText());
+        assertTrue(Files.exists(Path.of(tsgate.get("build").get("dockerfile").asText())), "the repository's Dockerfile");
         String envoyYaml = Files.readString(Path.of("examples/compose/envoy.yaml"));
         assertEquals(envoyConfig("-tsgate.grpcAddr=tsgate:9191", "-read.url=http://victoriametrics:8428"), envoyYaml,
                 "examples/compose/envoy.yaml is stale; regenerate: java -jar target/tsgate.jar envoy-config "
