@@ -40,11 +40,17 @@ public final class FlagParser {
             }
         }
         String configFile = new FlagValues(merged).string("config");
+        Map<String, String> origins = new HashMap<>();
         if (!configFile.isEmpty()) {
-            Map<String, List<String>> file = readConfigFile(Path.of(configFile));
-            file.forEach(merged::putIfAbsent);
+            Map<String, String> fileOrigins = new HashMap<>();
+            Map<String, List<String>> file = readConfigFile(Path.of(configFile), fileOrigins);
+            file.forEach((name, v) -> {
+                if (merged.putIfAbsent(name, v) == null) {
+                    origins.put(name, fileOrigins.get(name));
+                }
+            });
         }
-        return new FlagValues(merged);
+        return new FlagValues(merged, origins);
     }
 
     static Map<String, List<String>> parseCommandLine(List<String> args) throws ConfigException {
@@ -80,7 +86,7 @@ public final class FlagParser {
      * Reads the {@code -config} file as a stream, so that every error — YAML syntax, an unknown or repeated key, a
      * value of the wrong shape — names the file, line and column: {@code -config tsgate.yaml:4:3: unknown key …}.
      */
-    static Map<String, List<String>> readConfigFile(Path file) throws ConfigException {
+    static Map<String, List<String>> readConfigFile(Path file, Map<String, String> origins) throws ConfigException {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -111,6 +117,7 @@ public final class FlagParser {
                 JsonLocation valueAt = p.currentTokenLocation();
                 JsonNode value = MAPPER.readTree(p);
                 out.put(key, scalarOrList(at(file, valueAt), key, spec, value));
+                origins.put(key, file + ":" + valueAt.getLineNr() + ":" + valueAt.getColumnNr());
             }
         } catch (JsonProcessingException e) {
             throw new ConfigException(at(file, e.getLocation()) + problem(e.getOriginalMessage()));

@@ -8,9 +8,33 @@ import java.util.Map;
 /** Raw flag texts after merging command line, environment and config file; typed, validated getters. */
 public final class FlagValues {
     private final Map<String, List<String>> values;
+    /** For flags whose value came from the {@code -config} file: "FILE:LINE:COLUMN" of that value. */
+    private final Map<String, String> origins;
 
     FlagValues(Map<String, List<String>> values) {
+        this(values, Map.of());
+    }
+
+    FlagValues(Map<String, List<String>> values, Map<String, String> origins) {
         this.values = Map.copyOf(values);
+        this.origins = Map.copyOf(origins);
+    }
+
+    /**
+     * {@code e} with the place in the {@code -config} file that set the flag it names ("-name: …"), so that a bad
+     * value read from the file points at its line and column; {@code e} itself when the flag came from elsewhere.
+     */
+    ConfigException located(ConfigException e) {
+        String m = e.getMessage();
+        if (m == null || !m.startsWith("-")) {
+            return e;
+        }
+        int end = 1;
+        while (end < m.length() && m.charAt(end) != ':' && m.charAt(end) != ' ' && m.charAt(end) != '=') {
+            end++;
+        }
+        String origin = origins.get(m.substring(1, end));
+        return origin == null ? e : new ConfigException(m + " (set in -config " + origin + ")");
     }
 
     public boolean isSet(String name) {

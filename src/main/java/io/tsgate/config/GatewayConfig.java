@@ -28,7 +28,16 @@ public record GatewayConfig(
         LimitsConfig limits,
         AuthKey metricsAuthKey) {
 
+    /** Validates every concern; an error about a flag set in the {@code -config} file names its line and column. */
     public static GatewayConfig from(FlagValues f) throws ConfigException {
+        try {
+            return validated(f);
+        } catch (ConfigException e) {
+            throw f.located(e);
+        }
+    }
+
+    private static GatewayConfig validated(FlagValues f) throws ConfigException {
         boolean auth = f.bool("enable.auth");
         TokenKeysConfig tokenKeys = TokenKeysConfig.from(f);
         ApiKeysConfig apiKeys = ApiKeysConfig.from(f);

@@ -38,6 +38,19 @@ class ConfigFileErrorsTest {
                 e.getMessage());
     }
 
+    /** A well-formed file with a bad value: the flag's own message, then where the file set it. */
+    @org.junit.jupiter.api.Test
+    void aBadValueFromTheFileNamesItsLineAndColumn() throws Exception {
+        Path f = dir.resolve("tsgate.yaml");
+        Files.writeString(f, "clusterMode: true\n\nhttp.trustedProxyHops:   -2\n");
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> GatewayConfig.from(FlagParser.parse(List.of("-config=" + f, "-enable.auth=false"), Map.of())));
+        assertEquals("-http.trustedProxyHops: must not be negative (set in -config " + f + ":3:26)", e.getMessage());
+        ConfigException cli = assertThrows(ConfigException.class, () -> GatewayConfig.from(FlagParser.parse(
+                List.of("-config=" + f, "-enable.auth=false", "-http.trustedProxyHops=-3"), Map.of())));
+        assertEquals("-http.trustedProxyHops: must not be negative", cli.getMessage(), "the command line won");
+    }
+
     @org.junit.jupiter.api.Test
     void aMissingFileNamesTheFlag() {
         Path f = dir.resolve("absent.yaml");
