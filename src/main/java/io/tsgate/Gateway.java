@@ -95,8 +95,13 @@ public final class Gateway implements AutoCloseable {
         background.scheduleWithFixedDelay(LogSettings::summariseSuppressed, 1, 1, TimeUnit.SECONDS);
         DecisionObserver observer = new DecisionObserver(registry, config.trustedProxyHops(), config.log().accessLog());
         NettyServerBuilder grpcBuilder = NettyServerBuilder.forAddress(config.grpcListen().socketAddress());
-        if (config.tls() != null) {
-            grpcBuilder.sslContext(ServerTls.grpc(config.tls()));
+        ServerTls tls = config.tls() == null ? null : ServerTls.load(config.tls(), clock, reloads);
+        if (tls != null) {
+            grpcBuilder.sslContext(tls.grpc());
+            long every = config.tls().checkInterval().toMillis();
+            if (every > 0) {
+                background.scheduleWithFixedDelay(tls::reload, every, every, TimeUnit.MILLISECONDS);
+            }
         }
         // Bodies are counted on their own threads: the transport threads also carry every ext_authz Check.
         WriteCountingPool counting = new WriteCountingPool(config.counting().threads(), config.counting().queueSize(),
@@ -116,15 +121,63 @@ public final class Gateway implements AutoCloseable {
         // HealthStatusManager starts SERVING: say the truth before the first Health call can arrive.
         Readiness readiness = new Readiness(c.readiness());
         publishHealth(health, readiness);
-        grpc.start();
-        background.scheduleWithFixedDelay(() -> publishHealth(health, readiness), 1, 1, TimeUnit.SECONDS);
-        AdminHttpServer http = new AdminHttpServer(config.httpListen().socketAddress(), registry, readiness,
-                config.securityHeaders(), new ForwardAuthHandler(c.authorizer(), observer, config.securityHeaders(),
-                        config.forwardAuth().proxyAppliesPath()),
-                config.tls() == null ? null : ServerTls.http(config.tls()), config.httpServer());
+        AdminHttpServer http;
+        try {
+            start(grpc, config);
+            background.scheduleWithFixedDelay(() -> publishHealth(health, readiness), 1, 1, TimeUnit.SECONDS);
+            http = listen(config, registry, readiness, c, observer, tls);
+        } catch (IOException | RuntimeException e) {
+            grpc.shutdownNow();
+            counting.close();
+            if (limits != null) {
+                limits.close();
+            }
+            background.shutdownNow();
+            closeQuietly(c.resources());
+            throw e;
+        }
         LOG.info("serving ext_authz on gRPC port {}, metrics and health on HTTP port {}, cluster mode {}",
                 grpc.getPort(), http.port(), config.clusterMode());
         return new Gateway(grpc, http, health, background, limits, counting, c.resources(), readiness, config.shutdown());
+    }
+
+    /** Binds the gRPC listener; a taken or unusable address names the flag that chose it. */
+    private static void start(Server grpc, GatewayConfig config) throws IOException {
+        try {
+            grpc.start();
+        } catch (IOException e) {
+            throw new IOException(listenError("grpcListenAddr", config.grpcListen(), e), e);
+        }
+    }
+
+    private static AdminHttpServer listen(GatewayConfig config, PrometheusRegistry registry, Readiness readiness,
+                                          Components c, DecisionObserver observer, ServerTls tls) throws IOException {
+        try {
+            return new AdminHttpServer(config.httpListen().socketAddress(), registry, readiness,
+                    config.securityHeaders(), new ForwardAuthHandler(c.authorizer(), observer,
+                    config.securityHeaders(), config.forwardAuth().proxyAppliesPath()),
+                    tls == null ? null : tls.http(), config.httpServer(), config.metricsAuthKey());
+        } catch (IOException e) {
+            throw new IOException(listenError("httpListenAddr", config.httpListen(), e), e);
+        }
+    }
+
+    /** "-httpListenAddr=:8431 (0.0.0.0:8431): address already in use": the flag, the address, the root cause. */
+    static String listenError(String flag, io.tsgate.config.ListenAddress address, Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String why = root.getMessage() == null ? root.toString() : root.getMessage();
+        return "-" + flag + "=" + address.text() + " (" + address.socketAddress() + "): " + why;
+    }
+
+    private static void closeQuietly(AutoCloseable resource) {
+        try {
+            resource.close();
+        } catch (Exception e) {
+            LOG.warn("closing after a failed start: {}", e.toString());
+        }
     }
 
     /** gRPC health says what {@code /ready} says (HealthStatusManager notifies watchers only on a change). */

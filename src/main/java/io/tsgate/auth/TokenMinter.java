@@ -17,24 +17,13 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.util.Base64URL;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.EdECPrivateKey;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Map;
-import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.DERNull;
-import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.asn1.pkcs.RSAPrivateKey;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
-import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 
 /**
@@ -61,33 +50,9 @@ public final class TokenMinter {
         }
     }
 
-    /**
-     * Reads a private key PEM file: PKCS#8 {@code PRIVATE KEY} (RSA, EC, Ed25519), SEC1 {@code EC PRIVATE KEY}
-     * or PKCS#1 {@code RSA PRIVATE KEY}.
-     */
+    /** Reads a private key PEM file (PKCS#8, SEC1 or PKCS#1): {@link PrivateKeyReader}. */
     public static PrivateKey readPrivateKey(Path file) throws IOException {
-        PemBlock block = PemBlock.parseAll(Files.readString(file, StandardCharsets.US_ASCII)).get(0);
-        try {
-            PrivateKeyInfo info = switch (block.type()) {
-                case "PRIVATE KEY" -> PrivateKeyInfo.getInstance(block.der());
-                case "EC PRIVATE KEY" -> sec1ToPkcs8(block.der());
-                case "RSA PRIVATE KEY" -> new PrivateKeyInfo(
-                        new AlgorithmIdentifier(PKCSObjectIdentifiers.rsaEncryption, DERNull.INSTANCE),
-                        RSAPrivateKey.getInstance(block.der()));
-                default -> throw new IllegalArgumentException(file + ": PEM block " + block.type()
-                        + " is not a private key");
-            };
-            ASN1ObjectIdentifier oid = info.getPrivateKeyAlgorithm().getAlgorithm();
-            String algorithm = oid.equals(PKCSObjectIdentifiers.rsaEncryption) ? "RSA"
-                    : oid.equals(X9ObjectIdentifiers.id_ecPublicKey) ? "EC"
-                    : oid.equals(PublicKeyReader.ID_ED25519) ? "Ed25519" : null;
-            if (algorithm == null) {
-                throw new IllegalArgumentException(file + ": unsupported private key algorithm " + oid);
-            }
-            return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException(file + ": cannot read private key: " + e.getMessage(), e);
-        }
+        return PrivateKeyReader.read(file);
     }
 
     /** Reads an HMAC secret file the way {@link PemKeySource} does (trailing CR/LF dropped). */
@@ -98,15 +63,6 @@ public final class TokenMinter {
             n--;
         }
         return Arrays.copyOf(b, n);
-    }
-
-    private static PrivateKeyInfo sec1ToPkcs8(byte[] der) throws IOException {
-        org.bouncycastle.asn1.sec.ECPrivateKey sec1 = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(der);
-        if (sec1.getParametersObject() == null) {
-            throw new IllegalArgumentException("EC PRIVATE KEY without curve parameters");
-        }
-        return new PrivateKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey,
-                sec1.getParametersObject()), sec1);
     }
 
     private static JWSSigner signer(PrivateKey key) {

@@ -25,8 +25,16 @@ public final class FlagCatalogue {
             FlagSpec.of("httpListenAddr", STRING, ":8431", "Address for HTTP forward-auth (/authz…), /metrics, /health and /ready"),
             FlagSpec.of("tls", BOOL, "false", "Serve TLS on both listeners with -tlsCertFile and -tlsKeyFile"),
             FlagSpec.of("tlsCertFile", STRING, "", "PEM certificate chain for -tls"),
-            FlagSpec.of("tlsKeyFile", STRING, "", "PEM private key (PKCS#8) for -tls"),
-            FlagSpec.of("tlsMinVersion", STRING, "TLS12", "Lowest TLS version accepted: TLS12 or TLS13"),
+            FlagSpec.of("tlsKeyFile", STRING, "", "PEM private key for -tls: PKCS#8 (PRIVATE KEY), PKCS#1 (RSA PRIVATE KEY) or SEC1 (EC PRIVATE KEY)"),
+            FlagSpec.of("tlsMinVersion", STRING, "TLS12", "Lowest TLS version accepted: TLS12 or TLS13 (checked even without -tls)"),
+            FlagSpec.of("tlsCipherSuites", LIST, "", "TLS 1.2 cipher suites the listeners accept, by IANA name as in Go "
+                    + "(e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256); empty: the JVM's defaults. TLS 1.3 suites are not "
+                    + "configurable (as in VictoriaMetrics). Checked even without -tls"),
+            FlagSpec.of("tlsFilesCheckInterval", DURATION, "1s", "How often -tlsCertFile, -tlsKeyFile and -tlsCAFile are "
+                    + "checked for a change; a changed set is loaded for new TLS handshakes on both listeners (open "
+                    + "connections stay), an invalid one is logged and the last good one kept. 0: read once"),
+            new FlagSpec("metricsAuthKey", STRING, "", "When set, /metrics answers 401 unless the request carries "
+                    + "this value in the authKey query arg (VictoriaMetrics' flag; compared in constant time)", true),
             FlagSpec.of("enable.auth", BOOL, "true", "Require a valid credential on every request. tsgate exists to authorize: "
                     + "-enable.auth=false passes requests unmodified to tenant 0:0 with full access and is logged as a warning"),
             FlagSpec.of("clusterMode", BOOL, "false", "Rewrite paths for VictoriaMetrics cluster: /select/{account}:{project}/…, /insert/…, /delete/…"),
@@ -255,8 +263,6 @@ public final class FlagCatalogue {
                     + "-XX:MaxRAMPercentage"),
             VmgatewayFlag.ignored("flagsAuthKey", STRING, "tsgate serves no /flags page"),
             VmgatewayFlag.ignored("pprofAuthKey", STRING, "tsgate serves no /debug/pprof pages"),
-            VmgatewayFlag.refused("metricsAuthKey", STRING, "/metrics is not protected by a key; keep -httpListenAddr on "
-                    + "an address only your scraper reaches"),
             VmgatewayFlag.refused("httpAuth.username", STRING, "the HTTP listener has no basic auth; keep "
                     + "-httpListenAddr on an address only your scraper and proxies reach"),
             VmgatewayFlag.refused("httpAuth.password", STRING, "the HTTP listener has no basic auth; keep "
@@ -275,9 +281,7 @@ public final class FlagCatalogue {
                     + "-httpListenAddr (vmagent or Prometheus)"),
             VmgatewayFlag.ignored("pushmetrics.extraLabel", LIST, "tsgate does not push metrics; add labels in the "
                     + "scrape config"),
-            VmgatewayFlag.ignored("pushmetrics.interval", DURATION, "tsgate does not push metrics"),
-            VmgatewayFlag.refused("tlsCipherSuites", LIST, "the JVM's cipher suites for -tlsMinVersion are used; pin "
-                    + "TLS13 with -tlsMinVersion=TLS13 for the strongest set"));
+            VmgatewayFlag.ignored("pushmetrics.interval", DURATION, "tsgate does not push metrics"));
 
     private static final Map<String, VmgatewayFlag> VMGATEWAY_BY_NAME = vmgatewayIndex();
 

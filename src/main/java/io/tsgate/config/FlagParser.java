@@ -1,5 +1,9 @@
 package io.tsgate.config;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -8,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -18,6 +21,8 @@ import java.util.Map;
  * the environment, which wins over the file.
  */
 public final class FlagParser {
+    private static final YAMLFactory YAML = new YAMLFactory();
+    private static final ObjectMapper MAPPER = new ObjectMapper(YAML);
     private FlagParser() {
     }
 
@@ -42,11 +47,17 @@ public final class FlagParser {
             }
         }
         String configFile = new FlagValues(merged).string("config");
+        Map<String, String> origins = new HashMap<>();
         if (!configFile.isEmpty()) {
-            Map<String, List<String>> file = readConfigFile(Path.of(configFile));
-            file.forEach(merged::putIfAbsent);
+            Map<String, String> fileOrigins = new HashMap<>();
+            Map<String, List<String>> file = readConfigFile(Path.of(configFile), fileOrigins);
+            file.forEach((name, v) -> {
+                if (merged.putIfAbsent(name, v) == null) {
+                    origins.put(name, fileOrigins.get(name));
+                }
+            });
         }
-        return new FlagValues(merged, warnings);
+        return new FlagValues(merged, warnings, origins);
     }
 
     static Map<String, List<String>> parseCommandLine(List<String> args) throws ConfigException {
@@ -98,46 +109,85 @@ public final class FlagParser {
         return out;
     }
 
-    static Map<String, List<String>> readConfigFile(Path file) throws ConfigException {
-        JsonNode root;
+    /**
+     * Reads the {@code -config} file as a stream, so that every error — YAML syntax, an unknown or repeated key, a
+     * value of the wrong shape — names the file, line and column: {@code -config tsgate.yaml:4:3: unknown key …}.
+     */
+    static Map<String, List<String>> readConfigFile(Path file, Map<String, String> origins) throws ConfigException {
+        byte[] bytes;
         try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(Files.readAllBytes(file));
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new ConfigException("-config " + file + ": cannot read: " + firstLine(e.getMessage()));
+            throw new ConfigException("-config " + file + ": cannot read: " + e);
         }
         Map<String, List<String>> out = new HashMap<>();
-        if (root == null || root.isMissingNode() || root.isNull()) {
-            return out;
-        }
-        if (!root.isObject()) {
-            throw new ConfigException("-config " + file + ": want a YAML mapping of flag names to values");
-        }
-        Iterator<Map.Entry<String, JsonNode>> it = root.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
-            String key = e.getKey().replaceFirst("^-+", "");
-            FlagSpec spec = FlagCatalogue.find(key);
-            if (spec == null || key.equals("config")) {
-                throw new ConfigException("-config " + file + ": unknown key \"" + e.getKey() + "\"");
+        try (JsonParser p = YAML.createParser(bytes)) {
+            JsonToken first = p.nextToken();
+            if (first == null || first == JsonToken.VALUE_NULL) {
+                return out;
             }
-            out.put(key, scalarOrList(file, key, spec, e.getValue()));
+            if (first != JsonToken.START_OBJECT) {
+                throw new ConfigException(at(file, p.currentTokenLocation()) + "want a YAML mapping of flag names to values");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                JsonLocation where = p.currentTokenLocation();
+                String key = p.currentName().replaceFirst("^-+", "");
+                FlagSpec spec = FlagCatalogue.find(key);
+                if (spec == null || key.equals("config")) {
+                    throw new ConfigException(at(file, where) + "unknown key \"" + p.currentName() + "\"");
+                }
+                if (out.containsKey(key)) {
+                    // YAML keeps one of the two silently; which one a reader expects is anyone's guess.
+                    throw new ConfigException(at(file, where) + "key \"" + key + "\" is given twice");
+                }
+                p.nextToken();
+                JsonLocation valueAt = p.currentTokenLocation();
+                JsonNode value = MAPPER.readTree(p);
+                out.put(key, scalarOrList(at(file, valueAt), key, spec, value));
+                origins.put(key, file + ":" + valueAt.getLineNr() + ":" + valueAt.getColumnNr());
+            }
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(at(file, e.getLocation()) + problem(e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new ConfigException("-config " + file + ": cannot read: " + firstLine(e.getMessage()));
         }
         return out;
     }
 
-    private static List<String> scalarOrList(Path file, String key, FlagSpec spec, JsonNode v) throws ConfigException {
+    /** SnakeYAML's message without its indented quotes of the input: "while parsing …; expected …, but got …". */
+    private static String problem(String message) {
+        if (message == null) {
+            return "unknown error";
+        }
+        List<String> lines = new ArrayList<>();
+        for (String line : message.split("\n")) {
+            if (!line.isBlank() && !line.startsWith(" ") && !line.startsWith("\t")) {
+                lines.add(line.strip());
+            }
+        }
+        return lines.isEmpty() ? firstLine(message) : String.join("; ", lines);
+    }
+
+    private static String at(Path file, JsonLocation where) {
+        if (where == null || where.getLineNr() < 1) {
+            return "-config " + file + ": ";
+        }
+        return "-config " + file + ":" + where.getLineNr() + ":" + where.getColumnNr() + ": ";
+    }
+
+    private static List<String> scalarOrList(String at, String key, FlagSpec spec, JsonNode v) throws ConfigException {
         List<String> values = new ArrayList<>();
         if (v.isArray() && spec.kind() == FlagKind.LIST) {
             for (JsonNode item : v) {
                 if (!item.isValueNode()) {
-                    throw new ConfigException("-config " + file + ": key \"" + key + "\" wants a list of plain values");
+                    throw new ConfigException(at + "key \"" + key + "\" wants a list of plain values");
                 }
                 values.add(item.asText());
             }
         } else if (v.isValueNode() && !v.isNull()) {
             values.add(v.asText());
         } else {
-            throw new ConfigException("-config " + file + ": key \"" + key + "\" wants "
+            throw new ConfigException(at + "key \"" + key + "\" wants "
                     + (spec.kind() == FlagKind.LIST ? "a value or a list" : "a single value"));
         }
         return values;

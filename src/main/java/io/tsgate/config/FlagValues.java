@@ -9,19 +9,39 @@ import java.util.Map;
 public final class FlagValues {
     private final Map<String, List<String>> values;
     private final List<String> warnings;
+    /** For flags whose value came from the {@code -config} file: "FILE:LINE:COLUMN" of that value. */
+    private final Map<String, String> origins;
 
     FlagValues(Map<String, List<String>> values) {
-        this(values, List.of());
+        this(values, List.of(), Map.of());
     }
 
-    FlagValues(Map<String, List<String>> values, List<String> warnings) {
+    FlagValues(Map<String, List<String>> values, List<String> warnings, Map<String, String> origins) {
         this.values = Map.copyOf(values);
         this.warnings = List.copyOf(warnings);
+        this.origins = Map.copyOf(origins);
     }
 
     /** One line per vmgateway flag that was given and is ignored, saying what tsgate does instead; logged at start. */
     public List<String> warnings() {
         return warnings;
+    }
+
+    /**
+     * {@code e} with the place in the {@code -config} file that set the flag it names ("-name: …"), so that a bad
+     * value read from the file points at its line and column; {@code e} itself when the flag came from elsewhere.
+     */
+    ConfigException located(ConfigException e) {
+        String m = e.getMessage();
+        if (m == null || !m.startsWith("-")) {
+            return e;
+        }
+        int end = 1;
+        while (end < m.length() && m.charAt(end) != ':' && m.charAt(end) != ' ' && m.charAt(end) != '=') {
+            end++;
+        }
+        String origin = origins.get(m.substring(1, end));
+        return origin == null ? e : new ConfigException(m + " (set in -config " + origin + ")");
     }
 
     public boolean isSet(String name) {

@@ -6,7 +6,8 @@ import java.util.Map;
  * Everything tsgate needs to start, validated, as one record per concern. Built only by {@link #from}, so a config
  * that exists is usable.
  *
- * @param tls  null when {@code -tls} is off
+ * @param tls            null when {@code -tls} is off
+ * @param metricsAuthKey {@code -metricsAuthKey}: what {@code /metrics} requires in its {@code authKey} query arg
  */
 public record GatewayConfig(
         ListenAddress grpcListen,
@@ -24,9 +25,19 @@ public record GatewayConfig(
         ShutdownConfig shutdown,
         IngestConfig ingest,
         CountingPoolConfig counting,
-        LimitsConfig limits) {
+        LimitsConfig limits,
+        AuthKey metricsAuthKey) {
 
+    /** Validates every concern; an error about a flag set in the {@code -config} file names its line and column. */
     public static GatewayConfig from(FlagValues f) throws ConfigException {
+        try {
+            return validated(f);
+        } catch (ConfigException e) {
+            throw f.located(e);
+        }
+    }
+
+    private static GatewayConfig validated(FlagValues f) throws ConfigException {
         boolean auth = f.bool("enable.auth");
         TokenKeysConfig tokenKeys = TokenKeysConfig.from(f);
         ApiKeysConfig apiKeys = ApiKeysConfig.from(f);
@@ -50,7 +61,8 @@ public record GatewayConfig(
                 ShutdownConfig.from(f),
                 IngestConfig.from(f),
                 CountingPoolConfig.from(f),
-                LimitsConfig.from(f));
+                LimitsConfig.from(f),
+                AuthKey.from(f, "metricsAuthKey"));
     }
 
     private static Map<String, String> securityHeaders(FlagValues f) {

@@ -26,6 +26,11 @@ public record ListenAddress(String host, int port) {
         return new ListenAddress(host, port);
     }
 
+    /** As the flag spells it: {@code :8431}, {@code 127.0.0.1:8431}, {@code [::1]:8431}. */
+    public String text() {
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+
     public InetSocketAddress socketAddress() {
         return host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
     }

@@ -20,6 +20,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tsgate.config.AuthKey;
 import io.tsgate.config.HttpServerConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -53,18 +54,32 @@ public final class AdminHttpServer implements AutoCloseable {
 
     /**
      * @param readiness returns null when ready, else a short reason why not
-     * @param tls       the listener's TLS context ({@link ServerTls#http}), or null for plain HTTP
+     * @param tls       the listener's TLS context, or null for plain HTTP
      */
     public AdminHttpServer(InetSocketAddress address, PrometheusRegistry registry, Supplier<String> readiness,
                            Map<String, String> securityHeaders, ForwardAuthHandler forwardAuth, SslContext tls,
                            HttpServerConfig limits) throws IOException {
+        this(address, registry, readiness, securityHeaders, forwardAuth, tls == null ? null : () -> tls, limits,
+                AuthKey.NONE);
+    }
+
+    /**
+     * @param readiness  returns null when ready, else a short reason why not
+     * @param tls        the TLS context for each new connection ({@link ServerTls#http}: the one in force when it
+     *                   is accepted), or null for plain HTTP
+     * @param metricsKey what {@code /metrics} requires in its {@code authKey} query arg
+     */
+    public AdminHttpServer(InetSocketAddress address, PrometheusRegistry registry, Supplier<String> readiness,
+                           Map<String, String> securityHeaders, ForwardAuthHandler forwardAuth,
+                           Supplier<SslContext> tls, HttpServerConfig limits, AuthKey metricsKey) throws IOException {
         this.acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("tsgate-http-accept", true),
                 NioIoHandler.newFactory());
         this.loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 new DefaultThreadFactory("tsgate-http", true), NioIoHandler.newFactory());
         this.metricsThread = Executors.newSingleThreadExecutor(new DefaultThreadFactory("tsgate-metrics", true));
-        Endpoints endpoints = new Endpoints(forwardAuth, new MetricsEndpoint(registry, metricsThread), readiness);
         Refusals refusals = new Refusals(registry);
+        Endpoints endpoints = new Endpoints(forwardAuth, new MetricsEndpoint(registry, metricsThread), readiness,
+                metricsKey, refusals.wrongAuthKey::inc);
         HttpDecoderConfig decoding = new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxHeaderBytes())
                 .setMaxHeaderSize(limits.maxHeaderBytes());
@@ -81,7 +96,7 @@ public final class AdminHttpServer implements AutoCloseable {
                         ChannelPipeline p = ch.pipeline();
                         p.addLast(deadlines);
                         if (tls != null) {
-                            SslHandler handshake = tls.newHandler(ch.alloc());
+                            SslHandler handshake = tls.get().newHandler(ch.alloc());
                             handshake.setHandshakeTimeoutMillis(limits.headerReadTimeout().toMillis());
                             p.addLast(handshake);
                         }

@@ -49,7 +49,7 @@ public final class ReloadMetrics {
     public ReloadMetrics(PrometheusRegistry registry) {
         GaugeWithCallback.builder().name("tsgate_config_last_reload_successful")
                 .help("1 when the last reload of a config file succeeded (config=ratelimit: -ratelimit.config, "
-                        + "config=access_rules: -auth.accessRules)")
+                        + "config=access_rules: -auth.accessRules, config=tls: the -tls* certificate, key and CA files)")
                 .labelNames("config")
                 .callback(cb -> trackers.forEach((c, t) -> cb.call(t.lastOk ? 1 : 0, c))).register(registry);
         GaugeWithCallback.builder().name("tsgate_config_last_reload_success_timestamp_seconds")
