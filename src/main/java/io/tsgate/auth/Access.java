@@ -61,6 +61,15 @@ public record Access(Tenant tenant, List<Label> extraLabels, List<String> extraF
         return false;
     }
 
+    /** The grant for a VictoriaLogs-shaped backend ({@code LOGS} or {@code TRACES}), or null when there is none. */
+    public LogsGrant logsGrant(io.tsgate.request.Backend b) {
+        return switch (b) {
+            case LOGS -> backends.logs();
+            case TRACES -> backends.traces();
+            case METRICS -> null;
+        };
+    }
+
     /** True when the token confines what may be read or written by labels or filters. */
     public boolean restrictsLabels() {
         return !extraLabels.isEmpty() || !extraFilters.isEmpty();

@@ -103,7 +103,7 @@ public final class CheckCommand {
         if (d instanceof Allow a) {
             out.println("decision:       allow");
             out.println("class:          " + a.requestClass().label());
-            out.println("tenant:         " + a.access().tenant());
+            out.println("tenant:         " + a.tenant());
             out.println("subject:        " + a.access().subject());
             out.println("mode:           " + a.access().mode());
             out.println("forwarded path: " + a.path());

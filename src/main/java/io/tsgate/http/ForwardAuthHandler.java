@@ -140,7 +140,7 @@ public final class ForwardAuthHandler {
             d = Deny.of(403, "forward_auth_path_not_applied", "this request may only be forwarded with the path tsgate "
                     + "rewrites it to (tenant or label confinement), and -forwardAuth.proxyAppliesPath is not set: "
                     + "configure the proxy to forward x-tsgate-path, then set the flag")
-                    .withIdentity(a.access().tenant().toString(), a.access().subject());
+                    .withIdentity(a.tenant().toString(), a.access().subject());
         }
         FullHttpResponse r = respond(d, style);
         observer.record(style.adapter(), attrs, d, start);
@@ -257,7 +257,7 @@ public final class ForwardAuthHandler {
             HttpHeaders out = r.headers();
             securityHeaders.forEach(out::set);
             out.set(ResponseHeaders.PATH, a.path());
-            out.set(ResponseHeaders.TENANT, a.access().tenant().toString());
+            out.set(ResponseHeaders.TENANT, a.tenant().toString());
             out.set(ResponseHeaders.CLASS, a.requestClass().label());
             out.set(STATUS_HEADER, "200");
             return r;

@@ -63,7 +63,7 @@ public final class DecisionObserver {
             p.allowed()[a.requestClass().ordinal()].inc();
             if (accessLog) {
                 LOG.info("allowed class={} tenant={} subject={} client={} method={} path={}", a.requestClass().label(),
-                        a.access().tenant(), quote(a.access().subject()), clientAddress(r), r.method(), pathOnly(r));
+                        a.tenant(), quote(a.access().subject()), clientAddress(r), r.method(), pathOnly(r));
             }
         } else if (d instanceof Deny n) {
             decisions.labelValues(adapter, n.requestClass() == null ? "none" : n.requestClass().label(), "deny",
