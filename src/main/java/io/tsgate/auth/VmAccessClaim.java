@@ -32,9 +32,13 @@ import java.util.Map;
  * not define; read as written it would grant full access, so {@code role} without {@code mode} is rejected.
  */
 public final class VmAccessClaim {
-    /** Fields that grant metrics access; an empty object is vmgateway's minimal grant and stays valid. */
+    /**
+     * Fields that grant metrics access beside logs or traces ones; an object with neither (even {@code {}}) is
+     * vmgateway's minimal metrics grant. {@code mode} is not one: it says what a grant allows, for every backend, so
+     * {@code {"logs_account_id":5,"mode":1}} grants no metrics.
+     */
     private static final java.util.Set<String> METRICS_FIELDS = java.util.Set.of("tenant_id", "extra_labels",
-            "extra_filters", "mode", "metrics_account_id", "metrics_project_id", "metrics_extra_labels",
+            "extra_filters", "metrics_account_id", "metrics_project_id", "metrics_extra_labels",
             "metrics_extra_filters");
 
     private static final java.util.Set<String> LOGS_FIELDS = java.util.Set.of("logs_account_id", "logs_project_id",

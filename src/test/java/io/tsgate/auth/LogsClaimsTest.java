@@ -89,7 +89,10 @@ class LogsClaimsTest {
     }
 
     @Test
-    void modeHoldsForEveryBackend() throws Exception {
-        assertEquals(Mode.READ, vmAccess("{\"logs_account_id\":1,\"mode\":1}").mode());
+    void modeHoldsForEveryBackendAndGrantsNoMetricsByItself() throws Exception {
+        Access a = vmAccess("{\"logs_account_id\":1,\"mode\":1}");
+        assertEquals(Mode.READ, a.mode());
+        assertFalse(a.backends().metrics(), "mode beside logs fields is no metrics grant for tenant 0:0");
+        assertTrue(vmAccess("{\"mode\":1}").backends().metrics(), "alone it is vmgateway's minimal read grant");
     }
 }
