@@ -165,8 +165,10 @@ public final class ForwardAuthHandler {
 
     private FullHttpResponse finish(ForwardAuthStyle style, RequestAttributes attrs, Decision decision, long start) {
         Decision d = decision;
-        if (d instanceof Allow a && style != ForwardAuthStyle.NGINX && !proxyAppliesPath
-                && rewriteCarriesConfinement(a, attrs.rawPath())) {
+        // The shipped nginx config applies x-tsgate-path for metrics; no shipped config sets the logs and traces
+        // tenant headers, and a location that forgot them would pass the client's AccountID: the flag must say so.
+        if (d instanceof Allow a && (style != ForwardAuthStyle.NGINX || a.backend() != Backend.METRICS)
+                && !proxyAppliesPath && rewriteCarriesConfinement(a, attrs.rawPath())) {
             d = Deny.of(403, "forward_auth_path_not_applied", "this request may only be forwarded with the path tsgate "
                     + "rewrites it to (tenant or label confinement), and -forwardAuth.proxyAppliesPath is not set: "
                     + "configure the proxy to forward x-tsgate-path (and for logs and traces to set AccountID and "

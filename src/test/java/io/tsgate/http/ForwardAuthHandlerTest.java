@@ -408,7 +408,10 @@ class ForwardAuthHandlerTest {
             assertEquals(403, e.statusCode());
             assertEquals("forward_auth_path_not_applied", header(e, "x-tsgate-reason"));
             HttpResponse<String> n = get(plain, "/authz-nginx/logs", nginx("/select/logsql/hits?query=x", "GET", "logs"));
-            assertEquals(200, n.statusCode(), "the shipped nginx config sets them");
+            assertEquals(403, n.statusCode(), "no shipped nginx config sets the tenant headers: the flag says yours does");
+            assertEquals("forward_auth_path_not_applied", header(n, "x-tsgate-reason"));
+            HttpResponse<String> m = get(plain, "/authz-nginx", nginx("/api/v1/query?query=up", "GET", "good"));
+            assertEquals(200, m.statusCode(), "metrics through nginx stay as they were");
         } finally {
             plain.close();
         }
