@@ -29,8 +29,9 @@ import java.util.Set;
  * The tenant is set as the {@code AccountID}/{@code ProjectID} headers, replacing whatever the client sent.
  */
 final class LogsRequestRules {
-    static final String ACCOUNT_HEADER = "AccountID";
-    static final String PROJECT_HEADER = "ProjectID";
+    /** Lower case, as Envoy and HTTP/2 carry header names; VictoriaLogs reads them case-insensitively (Go). */
+    static final String ACCOUNT_HEADER = "accountid";
+    static final String PROJECT_HEADER = "projectid";
 
     private LogsRequestRules() {
     }

@@ -80,7 +80,7 @@ class CheckCommandTest {
         Result allowed = run("check", "-auth.publicKeyFiles=" + dir.resolve("k.pem"), "-backend=logs",
                 "-path=/select/logsql/query?query=x", "-token=" + logs);
         assertEquals(0, allowed.code(), allowed.out() + allowed.err());
-        assertTrue(allowed.out().contains("set headers:    {AccountID=6, ProjectID=0}"), allowed.out());
+        assertTrue(allowed.out().contains("set headers:    {accountid=6, projectid=0}"), allowed.out());
         assertTrue(allowed.out().contains("extra_filters=app%3Ax"), allowed.out());
     }
 

@@ -105,9 +105,9 @@ class ExtAuthzServiceTest {
                 .putContextExtensions("backend", "logs")).build());
         assertEquals(Code.OK_VALUE, r.getStatus().getCode());
         Map<String, HeaderValueOption> h = byKey(r.getOkResponse().getHeadersList());
-        assertEquals("8", h.get("AccountID").getHeader().getValue());
-        assertEquals("9", h.get("ProjectID").getHeader().getValue());
-        assertEquals(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD, h.get("AccountID").getAppendAction());
+        assertEquals("8", h.get("accountid").getHeader().getValue());
+        assertEquals("9", h.get("projectid").getHeader().getValue());
+        assertEquals(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD, h.get("accountid").getAppendAction());
         h.values().forEach(o -> assertTrue(o.hasAppend() && !o.getAppend().getValue(), o.toString()));
         assertFalse(r.getOkResponse().getHeadersToRemoveList().contains("accountid"), "set, not removed");
         assertEquals("/select/logsql/query?query=x&extra_filters=app%3Ax", h.get(":path").getHeader().getValue());

@@ -68,7 +68,7 @@ class LogsAuthorizationTest {
                 Map.of("accountid", "0", "projectid", "0"), null));
         assertEquals("/select/logsql/query?query=error&limit=10&extra_filters=app%3Anginx"
                 + "&extra_filters=%7B%22env%22%3A%22prod%22%7D&extra_stream_filters=%7Bteam%3D%22dev%22%7D", a.path());
-        assertEquals(Map.of("AccountID", "5", "ProjectID", "1"), a.setHeaders());
+        assertEquals(Map.of("accountid", "5", "projectid", "1"), a.setHeaders());
         assertFalse(a.removeHeaders().contains("accountid"), "set, not removed: the set value replaces the client's");
         assertTrue(a.removeHeaders().contains("authorization"));
         assertEquals(new Tenant(5, 1), a.tenant());
@@ -81,16 +81,16 @@ class LogsAuthorizationTest {
         Allow a = allowed(decide("logs", "POST", "/select/logsql/hits?query=*&extra_filters=a:b", OPEN_LOGS,
                 Map.of("content-type", "application/x-www-form-urlencoded"), "step=1h"));
         assertEquals("/select/logsql/hits?query=%2A&extra_filters=a%3Ab", a.path());
-        assertEquals(Map.of("AccountID", "3", "ProjectID", "0"), a.setHeaders());
+        assertEquals(Map.of("accountid", "3", "projectid", "0"), a.setHeaders());
     }
 
     @Test
     void tracesTakeTheirOwnFieldsAndLogsTheirs() {
         Allow t = allowed(decide("traces", "GET", "/select/logsql/query?query=*", TRACES_OWN, Map.of(), null));
-        assertEquals(Map.of("AccountID", "4", "ProjectID", "0"), t.setHeaders());
+        assertEquals(Map.of("accountid", "4", "projectid", "0"), t.setHeaders());
         assertTrue(t.path().endsWith("&extra_filters=resource_attr%3Aservice.name%3A%3Dapi"), t.path());
         Allow l = allowed(decide("logs", "GET", "/select/logsql/query?query=*", TRACES_OWN, Map.of(), null));
-        assertEquals(Map.of("AccountID", "9", "ProjectID", "0"), l.setHeaders());
+        assertEquals(Map.of("accountid", "9", "projectid", "0"), l.setHeaders());
         assertEquals("/select/logsql/query?query=%2A", l.path());
     }
 
@@ -99,7 +99,7 @@ class LogsAuthorizationTest {
         Allow a = allowed(decide("logs", "POST", "/insert/jsonline?_stream_fields=app", OPEN_LOGS,
                 Map.of("content-type", "application/stream+json"), "{}"));
         assertEquals(RequestClass.WRITE, a.requestClass());
-        assertEquals(Map.of("AccountID", "3", "ProjectID", "0"), a.setHeaders());
+        assertEquals(Map.of("accountid", "3", "projectid", "0"), a.setHeaders());
         Allow t = allowed(decide("traces", "POST", "/insert/opentelemetry/v1/traces", OPEN_LOGS, Map.of(), "x"));
         assertEquals(RequestClass.WRITE, t.requestClass());
     }
