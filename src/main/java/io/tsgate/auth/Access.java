@@ -17,10 +17,13 @@ import java.util.List;
  * @param expiresAt    when the credential stops being valid (null: never, API keys without expires_at)
  * @param namespaceLabel the label {@code -apikeys.nameLabel} added (also in {@code extraLabels}), or null: kept
  *                       apart because it namespaces a key's data rather than expressing the grant's confinement
+ * @param backends    which backends the grant reaches; {@code tenant}, {@code extraLabels} and {@code extraFilters}
+ *                    describe the metrics part and mean nothing when {@link BackendGrants#metrics()} is false
  */
 public record Access(Tenant tenant, List<Label> extraLabels, List<String> extraFilters, Mode mode,
-                     String subject, String keyId, Instant expiresAt, Label namespaceLabel) {
+                     String subject, String keyId, Instant expiresAt, Label namespaceLabel, BackendGrants backends) {
     public Access {
+        backends = backends == null ? BackendGrants.METRICS_ONLY : backends;
         extraLabels = List.copyOf(extraLabels);
         extraFilters = List.copyOf(extraFilters);
         subject = subject == null ? "" : subject;
@@ -30,10 +33,22 @@ public record Access(Tenant tenant, List<Label> extraLabels, List<String> extraF
         }
     }
 
-    /** A grant without a namespace label (every token, and API keys without {@code -apikeys.nameLabel}). */
+    /** A metrics-only grant, possibly with a namespace label (API keys). */
+    public Access(Tenant tenant, List<Label> extraLabels, List<String> extraFilters, Mode mode,
+                  String subject, String keyId, Instant expiresAt, Label namespaceLabel) {
+        this(tenant, extraLabels, extraFilters, mode, subject, keyId, expiresAt, namespaceLabel,
+                BackendGrants.METRICS_ONLY);
+    }
+
+    /** A metrics-only grant without a namespace label (API keys without {@code -apikeys.nameLabel}). */
     public Access(Tenant tenant, List<Label> extraLabels, List<String> extraFilters, Mode mode,
                   String subject, String keyId, Instant expiresAt) {
-        this(tenant, extraLabels, extraFilters, mode, subject, keyId, expiresAt, null);
+        this(tenant, extraLabels, extraFilters, mode, subject, keyId, expiresAt, null, BackendGrants.METRICS_ONLY);
+    }
+
+    /** The same grant reaching {@code b} instead. */
+    public Access withBackends(BackendGrants b) {
+        return new Access(tenant, extraLabels, extraFilters, mode, subject, keyId, expiresAt, namespaceLabel, b);
     }
 
     /** True when the grant itself carries an extra label, not counting the {@link #namespaceLabel}. */
@@ -44,6 +59,15 @@ public record Access(Tenant tenant, List<Label> extraLabels, List<String> extraF
             }
         }
         return false;
+    }
+
+    /** The grant for a VictoriaLogs-shaped backend ({@code LOGS} or {@code TRACES}), or null when there is none. */
+    public LogsGrant logsGrant(io.tsgate.request.Backend b) {
+        return switch (b) {
+            case LOGS -> backends.logs();
+            case TRACES -> backends.traces();
+            case METRICS -> null;
+        };
     }
 
     /** True when the token confines what may be read or written by labels or filters. */

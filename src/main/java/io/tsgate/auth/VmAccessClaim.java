@@ -19,16 +19,32 @@ import java.util.Map;
  * empty vmauth list does not clear a vmgateway one, so a token can never lose a restriction by spelling.
  * Unknown fields are ignored (future vmauth fields); every known field is type-checked strictly.
  *
- * <p>Metrics rights come from metrics fields only: an object that carries vmauth's {@code logs_*} or {@code traces_*}
- * fields and none of the metrics ones is a grant for another backend, not full access to metrics tenant 0:0, and is
- * rejected. vmgateway's documented read-only example says {@code "role": 1}, a field vmgateway's own claim parser does
+ * <p>Metrics rights come from metrics fields only: an object that carries vmauth's {@code logs_*} fields (or tsgate's
+ * {@code traces_*}) and none of the metrics ones grants logs or traces, not full access to metrics tenant 0:0. An
+ * object with no backend field at all ({@code {}}, {@code {"mode":1}}) is vmgateway's minimal metrics grant.
+ * vmauth's {@code logs_account_id}, {@code logs_project_id}, {@code logs_extra_filters} and
+ * {@code logs_extra_stream_filters} (vmauth {@code lib/jwt/jwt.go}, {@code VMAccessClaim}) make the logs grant; tsgate's
+ * {@code traces_account_id}, {@code traces_project_id}, {@code traces_extra_filters} and
+ * {@code traces_extra_stream_filters} make the traces grant, each absent (or empty) one falling back to its
+ * {@code logs_*} value, so a token minted for vmauth reaches VictoriaTraces with its logs confinement. Unknown
+ * {@code logs_*}/{@code traces_*} fields are rejected: a misspelt filter field must not pass as "no filter".
+ * vmgateway's documented read-only example says {@code "role": 1}, a field vmgateway's own claim parser does
  * not define; read as written it would grant full access, so {@code role} without {@code mode} is rejected.
  */
 public final class VmAccessClaim {
-    /** Fields that grant metrics access; an empty object is vmgateway's minimal grant and stays valid. */
+    /**
+     * Fields that grant metrics access beside logs or traces ones; an object with neither (even {@code {}}) is
+     * vmgateway's minimal metrics grant. {@code mode} is not one: it says what a grant allows, for every backend, so
+     * {@code {"logs_account_id":5,"mode":1}} grants no metrics.
+     */
     private static final java.util.Set<String> METRICS_FIELDS = java.util.Set.of("tenant_id", "extra_labels",
-            "extra_filters", "mode", "metrics_account_id", "metrics_project_id", "metrics_extra_labels",
+            "extra_filters", "metrics_account_id", "metrics_project_id", "metrics_extra_labels",
             "metrics_extra_filters");
+
+    private static final java.util.Set<String> LOGS_FIELDS = java.util.Set.of("logs_account_id", "logs_project_id",
+            "logs_extra_filters", "logs_extra_stream_filters");
+    private static final java.util.Set<String> TRACES_FIELDS = java.util.Set.of("traces_account_id",
+            "traces_project_id", "traces_extra_filters", "traces_extra_stream_filters");
 
     private VmAccessClaim() {
     }
@@ -42,7 +58,7 @@ public final class VmAccessClaim {
         if (vmAccess.has("role") && !vmAccess.has("mode")) {
             throw roleWithoutMode("vm_access.role");
         }
-        requireMetricsGrant(vmAccess);
+        BackendGrants backends = backends(vmAccess);
         Tenant tenant = tenant(vmAccess);
         List<Label> labels = labelsObject(vmAccess.get("extra_labels"));
         List<String> filters = filters(vmAccess.get("extra_filters"), "vm_access.extra_filters");
@@ -50,23 +66,59 @@ public final class VmAccessClaim {
         List<String> metricsFilters = filters(vmAccess.get("metrics_extra_filters"), "vm_access.metrics_extra_filters");
         return new Access(tenant, metricsLabels.isEmpty() ? labels : metricsLabels,
                 metricsFilters.isEmpty() ? filters : metricsFilters, mode(vmAccess.get("mode")), subject, keyId,
-                expiresAt);
+                expiresAt, null, backends);
     }
 
-    /** Rejects an object whose only grant fields are for logs or traces. */
-    private static void requireMetricsGrant(JsonNode vmAccess) throws CredentialRejectedException {
-        boolean otherBackend = false;
+    /** Which backends the object grants, each from its own fields; see the class comment. */
+    private static BackendGrants backends(JsonNode vmAccess) throws CredentialRejectedException {
+        boolean metrics = false;
+        boolean logs = false;
+        boolean traces = false;
         for (Iterator<String> it = vmAccess.fieldNames(); it.hasNext(); ) {
             String f = it.next();
-            if (METRICS_FIELDS.contains(f)) {
-                return;
+            metrics |= METRICS_FIELDS.contains(f);
+            logs |= LOGS_FIELDS.contains(f);
+            traces |= TRACES_FIELDS.contains(f);
+            if ((f.startsWith("logs_") || f.startsWith("traces_")) && !LOGS_FIELDS.contains(f)
+                    && !TRACES_FIELDS.contains(f)) {
+                throw invalid("vm_access." + f, "is not a field tsgate knows; logs and traces grants are read from "
+                        + String.join(", ", new java.util.TreeSet<>(LOGS_FIELDS)) + " and their traces_* twins");
             }
-            otherBackend |= f.startsWith("logs_") || f.startsWith("traces_");
         }
-        if (otherBackend) {
-            throw invalid("vm_access", "is required for metrics: this one carries only logs_*/traces_* fields; "
-                    + "metrics access needs tenant_id or metrics_account_id/metrics_project_id (at least \"tenant_id\":{})");
+        LogsGrant logsGrant = logs ? logsGrant(vmAccess, "logs_", null) : null;
+        LogsGrant tracesGrant = traces ? logsGrant(vmAccess, "traces_", logsGrant) : logsGrant;
+        return new BackendGrants(metrics || !(logs || traces), logsGrant, tracesGrant);
+    }
+
+    /** The grant read from {@code prefix}-named fields; absent or empty ones take {@code fallback}'s value. */
+    private static LogsGrant logsGrant(JsonNode vmAccess, String prefix, LogsGrant fallback)
+            throws CredentialRejectedException {
+        JsonNode account = vmAccess.get(prefix + "account_id");
+        JsonNode project = vmAccess.get(prefix + "project_id");
+        Tenant tenant = account == null && project == null && fallback != null ? fallback.tenant()
+                : new Tenant(id(account, "vm_access." + prefix + "account_id"),
+                        id(project, "vm_access." + prefix + "project_id"));
+        List<String> filters = logsFilters(vmAccess, prefix + "extra_filters");
+        List<String> streamFilters = logsFilters(vmAccess, prefix + "extra_stream_filters");
+        if (fallback != null) {
+            filters = filters.isEmpty() ? fallback.extraFilters() : filters;
+            streamFilters = streamFilters.isEmpty() ? fallback.extraStreamFilters() : streamFilters;
         }
+        return new LogsGrant(tenant, filters, streamFilters);
+    }
+
+    /**
+     * LogsQL filters as strings; VictoriaLogs parses them itself (and refuses the query when one is invalid). An empty
+     * entry is refused here: VictoriaLogs skips it, so the token would look confined while applying no filter.
+     */
+    private static List<String> logsFilters(JsonNode vmAccess, String field) throws CredentialRejectedException {
+        List<String> filters = strings(vmAccess.get(field), "vm_access." + field);
+        for (int i = 0; i < filters.size(); i++) {
+            if (filters.get(i).isBlank()) {
+                throw invalid("vm_access." + field + "[" + i + "]", "must be a non-empty LogsQL filter");
+            }
+        }
+        return filters;
     }
 
     /** {@code role} where tsgate expects {@code mode}: the documents mean read-only, silence would mean full. */

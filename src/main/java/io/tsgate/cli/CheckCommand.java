@@ -5,6 +5,7 @@ import io.tsgate.config.ConfigException;
 import io.tsgate.policy.Allow;
 import io.tsgate.policy.Decision;
 import io.tsgate.policy.Deny;
+import io.tsgate.request.Backend;
 import io.tsgate.request.RequestAttributes;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -75,7 +76,9 @@ public final class CheckCommand {
             if (body.length > 0) {
                 headers.putIfAbsent("content-length", Integer.toString(body.length));
             }
-            d = authorizer.authorizer().decide(new RequestAttributes(method, path, headers, body, true, "tsgate-check"));
+            // -backend stands for the route's context extension (what Envoy or the forward-auth endpoint would say).
+            d = authorizer.authorizer().decide(new RequestAttributes(method, path, headers, body, true, "tsgate-check",
+                    o.backend == null ? Map.of() : Map.of(Backend.CONTEXT_KEY, o.backend)));
         } finally {
             try {
                 authorizer.resources().close();
@@ -97,6 +100,7 @@ public final class CheckCommand {
         @Option(names = {"-token", "--token"}) String token;
         @Option(names = {"-tokenFile", "--tokenFile"}) Path tokenFile;
         @Option(names = {"-body", "--body"}) String body;
+        @Option(names = {"-backend", "--backend"}) String backend;
         @Option(names = {"-header", "--header"}) List<String> headers = new ArrayList<>();
         @Option(names = {"-h", "--h", "-help", "--help"}, usageHelp = true) boolean help;
         @Unmatched List<String> serverFlags = new ArrayList<>();
@@ -106,13 +110,16 @@ public final class CheckCommand {
         if (d instanceof Allow a) {
             out.println("decision:       allow");
             out.println("class:          " + a.requestClass().label());
-            out.println("tenant:         " + a.access().tenant());
+            out.println("tenant:         " + a.tenant());
             out.println("subject:        " + a.access().subject());
             out.println("mode:           " + a.access().mode());
             out.println("extra labels:   " + a.access().extraLabels());
             out.println("extra filters:  " + a.access().extraFilters());
             out.println("forwarded path: " + a.path());
             out.println("removed headers: " + String.join(", ", a.removeHeaders()));
+            if (!a.setHeaders().isEmpty()) {
+                out.println("set headers:    " + new java.util.TreeMap<>(a.setHeaders()));
+            }
         } else if (d instanceof Deny n) {
             out.println("decision: deny");
             out.println("status:   " + n.status());
@@ -170,7 +177,7 @@ public final class CheckCommand {
 
     private static void usage(PrintStream out) {
         out.println("Usage: tsgate check [server flags] -path=PATH [-method=GET] [-token=JWT | -tokenFile=FILE]");
-        out.println("                    [-header='Name: value']... [-body=TEXT]");
+        out.println("                    [-header='Name: value']... [-body=TEXT] [-backend=metrics|logs|traces]");
         out.println("Explains the decision tsgate would make for one request, using the same flags as the server");
         out.println("(e.g. -auth.publicKeyFiles, -clusterMode). Exit code: 0 allow, 1 deny, 2 usage or config error.");
     }

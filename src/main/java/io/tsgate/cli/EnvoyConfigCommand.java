@@ -47,6 +47,7 @@ public final class EnvoyConfigCommand {
                     tlsCa == null && tlsCert == null && tlsKey == null && tlsName == null ? null
                             : new EnvoyConfigOptions.TsgateTls(tlsCa, tlsCert, tlsKey,
                                     tlsName != null ? tlsName : tsgateAddress.host()));
+            options = withLogs(options, o);
             out.print(EnvoyConfigGenerator.generate(options));
             return 0;
         } catch (IllegalArgumentException e) {
@@ -58,6 +59,22 @@ public final class EnvoyConfigCommand {
         }
     }
 
+    /** Adds the VictoriaLogs and VictoriaTraces listeners asked for ({@code -logs.url}, {@code -traces.url}). */
+    private static EnvoyConfigOptions withLogs(EnvoyConfigOptions base, Options o) {
+        EnvoyConfigOptions.LogsUpstream logs = logsUpstream("logs", o.logsUrl, o.logsListen);
+        EnvoyConfigOptions.LogsUpstream traces = logsUpstream("traces", o.tracesUrl, o.tracesListen);
+        return new EnvoyConfigOptions(base.clusterMode(), base.read(), base.write(), base.extProc(), base.tsgate(),
+                base.listen(), base.admin(), base.tsgateTls(), logs, traces);
+    }
+
+    private static EnvoyConfigOptions.LogsUpstream logsUpstream(String name, String url, String listen) {
+        if (url == null) {
+            return null;
+        }
+        return new EnvoyConfigOptions.LogsUpstream(BackendAddress.ofUrl(name + ".url", required(name + ".url", url)),
+                BackendAddress.ofHostPort(name + ".listenAddr", required(name + ".listenAddr", listen)));
+    }
+
     /** The options of {@code tsgate envoy-config}. */
     static final class Options {
         @Option(names = {"-clusterMode", "--clusterMode"}, arity = "0..1", fallbackValue = "true") boolean clusterMode;
@@ -67,6 +84,11 @@ public final class EnvoyConfigCommand {
         @Option(names = {"-tsgate.grpcAddr", "--tsgate.grpcAddr"}) String tsgate = EnvoyConfigOptions.DEFAULT_TSGATE;
         @Option(names = {"-envoy.listenAddr", "--envoy.listenAddr"}) String listen = EnvoyConfigOptions.DEFAULT_LISTEN;
         @Option(names = {"-envoy.adminAddr", "--envoy.adminAddr"}) String admin = EnvoyConfigOptions.DEFAULT_ADMIN;
+        @Option(names = {"-logs.url", "--logs.url"}) String logsUrl;
+        @Option(names = {"-logs.listenAddr", "--logs.listenAddr"}) String logsListen = EnvoyConfigOptions.DEFAULT_LOGS_LISTEN;
+        @Option(names = {"-traces.url", "--traces.url"}) String tracesUrl;
+        @Option(names = {"-traces.listenAddr", "--traces.listenAddr"}) String tracesListen
+                = EnvoyConfigOptions.DEFAULT_TRACES_LISTEN;
         @Option(names = {"-tsgate.tlsCAFile", "--tsgate.tlsCAFile"}) String tlsCa;
         @Option(names = {"-tsgate.tlsCertFile", "--tsgate.tlsCertFile"}) String tlsCert;
         @Option(names = {"-tsgate.tlsKeyFile", "--tsgate.tlsKeyFile"}) String tlsKey;
@@ -96,6 +118,10 @@ public final class EnvoyConfigCommand {
         out.println("  -tsgate.grpcAddr=H:P    tsgate's gRPC listener (default " + EnvoyConfigOptions.DEFAULT_TSGATE + ")");
         out.println("  -envoy.listenAddr=H:P   Envoy's listener for clients (default " + EnvoyConfigOptions.DEFAULT_LISTEN + ")");
         out.println("  -envoy.adminAddr=H:P    Envoy's admin listener (default " + EnvoyConfigOptions.DEFAULT_ADMIN + ")");
+        out.println("  -logs.url=URL           add a listener for VictoriaLogs at URL (routes carry backend=logs for tsgate)");
+        out.println("  -logs.listenAddr=H:P    its listener (default " + EnvoyConfigOptions.DEFAULT_LOGS_LISTEN + ")");
+        out.println("  -traces.url=URL         add a listener for VictoriaTraces at URL (backend=traces)");
+        out.println("  -traces.listenAddr=H:P  its listener (default " + EnvoyConfigOptions.DEFAULT_TRACES_LISTEN + ")");
         out.println("  -tsgate.tlsCAFile=F     reach tsgate over TLS (tsgate -tls), verifying its certificate with this CA");
         out.println("  -tsgate.tlsCertFile=F -tsgate.tlsKeyFile=F   Envoy's client certificate for tsgate's -tlsCAFile (mTLS)");
         out.println("  -tsgate.tlsServerName=N the name in tsgate's certificate (default: the host of -tsgate.grpcAddr)");

@@ -61,15 +61,24 @@ public final class TokenCommand {
                 throw new ConfigException("-key is required: a private key PEM file, or an HMAC secret file with -alg=HS256");
             }
             Map<String, Object> vmAccess = new LinkedHashMap<>();
-            Map<String, Object> tenant = new LinkedHashMap<>();
-            tenant.put("account_id", account);
-            tenant.put("project_id", project);
-            vmAccess.put("tenant_id", tenant);
-            if (!labels.isEmpty()) {
-                vmAccess.put("extra_labels", labels);
+            if (o.metrics) {
+                Map<String, Object> tenant = new LinkedHashMap<>();
+                tenant.put("account_id", account);
+                tenant.put("project_id", project);
+                vmAccess.put("tenant_id", tenant);
+                if (!labels.isEmpty()) {
+                    vmAccess.put("extra_labels", labels);
+                }
+                if (!filters.isEmpty()) {
+                    vmAccess.put("extra_filters", filters);
+                }
+            } else if (!labels.isEmpty() || !filters.isEmpty()) {
+                throw new ConfigException("-label and -filter confine metrics, which -metrics=false leaves out");
             }
-            if (!filters.isEmpty()) {
-                vmAccess.put("extra_filters", filters);
+            putLogsPart(vmAccess, "logs", o.logsAccount, o.logsProject, o.logsFilters, o.logsStreamFilters);
+            putLogsPart(vmAccess, "traces", o.tracesAccount, o.tracesProject, o.tracesFilters, o.tracesStreamFilters);
+            if (vmAccess.isEmpty()) {
+                throw new ConfigException("-metrics=false needs a logs or traces part (-logs.account=N, -traces.account=N, …)");
             }
             if (mode >= 0) {
                 vmAccess.put("mode", mode);
@@ -104,6 +113,35 @@ public final class TokenCommand {
         } catch (IOException e) {
             err.println("tsgate token: cannot read " + keyFile + ": " + e.getMessage());
             return 2;
+        }
+    }
+
+    /**
+     * The {@code logs_*} (vmauth's) or {@code traces_*} (tsgate's) fields, when any of their options is given; a
+     * given part always names its tenant, so the token says which tenant it grants even when that is 0:0.
+     */
+    private static void putLogsPart(Map<String, Object> vmAccess, String prefix, String account, String project,
+                                    List<String> filters, List<String> streamFilters) throws ConfigException {
+        if (account == null && project == null && filters.isEmpty() && streamFilters.isEmpty()) {
+            return;
+        }
+        vmAccess.put(prefix + "_account_id", unsigned32(prefix + ".account", account == null ? "0" : account));
+        vmAccess.put(prefix + "_project_id", unsigned32(prefix + ".project", project == null ? "0" : project));
+        for (String f : filters) {
+            if (f.isBlank()) {
+                throw new ConfigException("-" + prefix + ".filter wants a LogsQL filter, got an empty one");
+            }
+        }
+        for (String f : streamFilters) {
+            if (f.isBlank()) {
+                throw new ConfigException("-" + prefix + ".streamFilter wants a stream filter, got an empty one");
+            }
+        }
+        if (!filters.isEmpty()) {
+            vmAccess.put(prefix + "_extra_filters", filters);
+        }
+        if (!streamFilters.isEmpty()) {
+            vmAccess.put(prefix + "_extra_stream_filters", streamFilters);
         }
     }
 
@@ -218,6 +256,12 @@ public final class TokenCommand {
         out.println("  -mode=M          0|full, 1|read, 2|write, 3|readwrite (default: omitted = full)");
         out.println("  -label=k=v       extra_labels entry (repeat)");
         out.println("  -filter=SEL      extra_filters entry, a series selector {…} (repeat)");
+        out.println("  -metrics=false   leave out the metrics part (tenant_id): a logs- or traces-only token");
+        out.println("  -logs.account=N -logs.project=N   vm_access.logs_account_id / logs_project_id (VictoriaLogs tenant)");
+        out.println("  -logs.filter=F   logs_extra_filters entry, a LogsQL filter (repeat)");
+        out.println("  -logs.streamFilter=F  logs_extra_stream_filters entry (repeat)");
+        out.println("  -traces.account=N -traces.project=N -traces.filter=F -traces.streamFilter=F");
+        out.println("                   the traces_* twins (VictoriaTraces; each absent one falls back to its logs_* value)");
         out.println("  -ttl=DUR         lifetime (default 1h; negative for an already expired token)");
         out.println("  -nbf=DUR         not-before offset from now");
         out.println("  -sub, -iss, -aud registered claims");
@@ -243,6 +287,16 @@ public final class TokenCommand {
         @Option(names = {"-filter", "--filter"}) List<String> filters = new ArrayList<>();
         @Option(names = {"-claim", "--claim"}) List<String> claims = new ArrayList<>();
         @Option(names = {"-noVmAccess", "--noVmAccess"}) boolean noVmAccess;
+        @Option(names = {"-metrics", "--metrics"}, arity = "0..1", fallbackValue = "true") boolean metrics = true;
+        @Option(names = {"-logs.account", "--logs.account"}) String logsAccount;
+        @Option(names = {"-logs.project", "--logs.project"}) String logsProject;
+        @Option(names = {"-logs.filter", "--logs.filter"}) List<String> logsFilters = new ArrayList<>();
+        @Option(names = {"-logs.streamFilter", "--logs.streamFilter"}) List<String> logsStreamFilters = new ArrayList<>();
+        @Option(names = {"-traces.account", "--traces.account"}) String tracesAccount;
+        @Option(names = {"-traces.project", "--traces.project"}) String tracesProject;
+        @Option(names = {"-traces.filter", "--traces.filter"}) List<String> tracesFilters = new ArrayList<>();
+        @Option(names = {"-traces.streamFilter", "--traces.streamFilter"}) List<String> tracesStreamFilters
+                = new ArrayList<>();
         @Option(names = {"-h", "--h", "-help", "--help"}, usageHelp = true) boolean help;
     }
 

@@ -94,8 +94,10 @@ public final class FlagCatalogue {
             FlagSpec.of("forwardAuth.proxyAppliesPath", BOOL, "false", "The proxy in front of /authz/… (Envoy http_service) "
                     + "and /authz-forwarded (Traefik, Caddy) forwards x-tsgate-path as the request target (an Envoy Lua filter, "
                     + "a Caddy rewrite). Unset, those endpoints deny (403) requests whose rewrite carries the confinement "
-                    + "(-clusterMode paths, tokens with labels or filters), which such a proxy would forward unconfined. "
-                    + "/authz-nginx relies on the shipped nginx config, which applies it"),
+                    + "(-clusterMode paths, tokens with labels or filters), which such a proxy would forward unconfined; "
+                    + "for logs and traces it also sets AccountID and ProjectID from the response, so unset, every logs "
+                    + "and traces allow is denied (nginx included). /authz-nginx relies on the shipped nginx config for "
+                    + "metrics, which applies it"),
             // ingest: ext_proc write accounting
             FlagSpec.of("ingest.maxBodyBytes", SIZE, "8388608", "Largest write body (as sent, before Content-Encoding) that ext_proc "
                     + "counts; a larger one is refused with 413. Set Envoy's per_connection_buffer_limit_bytes on the listener "

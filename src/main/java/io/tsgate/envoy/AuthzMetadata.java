@@ -18,6 +18,8 @@ final class AuthzMetadata {
     static final String SUBJECT = "subject";
     static final String CLASS = "class";
     static final String KEY_ID = "key_id";
+    /** {@code metrics}, {@code logs} or {@code traces}; absent (older tsgate) means metrics. */
+    static final String BACKEND = "backend";
 
     private AuthzMetadata() {
     }
@@ -30,6 +32,12 @@ final class AuthzMetadata {
     /** True when ext_authz classified the request as a write. */
     static boolean isWrite(Struct s) {
         return RequestClass.WRITE.label().equals(string(s, CLASS));
+    }
+
+    /** True when ext_authz allowed the request for VictoriaMetrics (the only backend whose writes are counted). */
+    static boolean isMetrics(Struct s) {
+        String b = string(s, BACKEND);
+        return b.isEmpty() || b.equals(io.tsgate.request.Backend.METRICS.label());
     }
 
     /** The tenant ext_authz allowed, or null when the metadata carries none or a malformed one. */

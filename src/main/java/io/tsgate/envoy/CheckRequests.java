@@ -26,8 +26,9 @@ final class CheckRequests {
         }
         headers.keySet().removeIf(k -> k.startsWith(":"));
         boolean complete = BodyCompleteness.isComplete(http.getMethod(), body.length, http.getSize(), headers);
+        // Context extensions come from Envoy's route configuration, never from the client.
         return new RequestAttributes(http.getMethod(), path, headers, body, complete,
-                attrs.getSource().getAddress().getSocketAddress().getAddress());
+                attrs.getSource().getAddress().getSocketAddress().getAddress(), attrs.getContextExtensionsMap());
     }
 
     /**

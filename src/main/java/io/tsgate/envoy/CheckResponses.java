@@ -23,7 +23,8 @@ import java.util.Map;
  * {@link Decision} → Envoy's {@code CheckResponse}. An allow rewrites {@code :path} through
  * {@code OkHttpResponse.headers} with OVERWRITE_IF_EXISTS_OR_ADD (query_parameters_to_set keeps one value per key, so
  * repeated {@code extra_filters[]} need the whole path), sets x-tsgate-tenant/x-tsgate-class and removes the
- * credential, tenant and forged x-tsgate-* headers. A deny carries the HTTP status, a Prometheus-style JSON body,
+ * credential, tenant and forged x-tsgate-* headers, and sets the headers the decision sets (VictoriaLogs' and
+ * VictoriaTraces' tenant headers, overwriting the client's). A deny carries the HTTP status, a Prometheus-style JSON body,
  * its own headers (WWW-Authenticate on 401, Retry-After on 429) and the configured security headers.
  */
 final class CheckResponses {
@@ -50,18 +51,20 @@ final class CheckResponses {
     }
 
     private CheckResponse allow(Allow a) {
-        String tenant = a.access().tenant().toString();
+        String tenant = a.tenant().toString();
         int c = a.requestClass().ordinal();
         OkHttpResponse.Builder ok = OkHttpResponse.newBuilder()
                 .addHeaders(overwrite(":path", a.path()))
                 .addHeaders(overwrite(ResponseHeaders.TENANT, tenant))
                 .addHeaders(CLASS_HEADERS[c])
                 .addAllHeadersToRemove(a.removeHeaders());
+        a.setHeaders().forEach((k, v) -> ok.addHeaders(overwrite(k, v)));
         Struct metadata = Struct.newBuilder()
                 .putFields(AuthzMetadata.TENANT, str(tenant))
                 .putFields(AuthzMetadata.SUBJECT, str(a.access().subject()))
                 .putFields(AuthzMetadata.CLASS, CLASS_VALUES[c])
                 .putFields(AuthzMetadata.KEY_ID, str(a.access().keyId()))
+                .putFields(AuthzMetadata.BACKEND, str(a.backend().label()))
                 .build();
         return CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok).setDynamicMetadata(metadata).build();
     }

@@ -98,6 +98,11 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
                     + "] in the ext_proc filter and keep ext_authz before it", "", ""));
         }
         String subject = AuthzMetadata.subject(authz);
+        if (!AuthzMetadata.isMetrics(authz)) {
+            // Logs and traces writes are not counted against limits (their bodies are no samples).
+            service.skipped("not_metrics");
+            return ProcessingResponses.CONTINUE_REQUEST_HEADERS;
+        }
         if (!AuthzMetadata.isWrite(authz)) {
             service.skipped("not_write");
             return ProcessingResponses.CONTINUE_REQUEST_HEADERS;

@@ -8,6 +8,7 @@ import io.tsgate.policy.DecisionObserver;
 import io.tsgate.policy.Deny;
 import io.tsgate.policy.RequestAuthorizer;
 import io.tsgate.policy.ResponseHeaders;
+import io.tsgate.request.Backend;
 import io.tsgate.request.BodyCompleteness;
 import io.tsgate.request.RequestAttributes;
 import java.nio.charset.StandardCharsets;
@@ -90,14 +91,40 @@ public final class ForwardAuthHandler {
         this.proxyAppliesPath = proxyAppliesPath;
     }
 
+    /**
+     * A forward-auth endpoint: its style, the backend it authorizes for, and (Envoy style) where the original path
+     * starts. The backend is chosen by the endpoint the proxy's configuration calls, never by the client: Envoy
+     * {@code /authz/…} (metrics), {@code /authz-logs/…}, {@code /authz-traces/…}; nginx and Traefik/Caddy their
+     * endpoint for metrics, or it followed by {@code /logs} or {@code /traces}.
+     */
+    record Route(ForwardAuthStyle style, Backend backend, int originalStart) {
+    }
+
     /** The style served at {@code rawPath}, or null when the path is none of the forward-auth endpoints. */
     public static ForwardAuthStyle styleOf(String rawPath) {
-        if (rawPath.startsWith(PREFIX + "/")) {
-            return ForwardAuthStyle.ENVOY;
+        Route r = routeOf(rawPath);
+        return r == null ? null : r.style();
+    }
+
+    /** The endpoint at {@code rawPath}, or null. */
+    static Route routeOf(String rawPath) {
+        for (Backend b : Backend.values()) {
+            String prefix = b == Backend.METRICS ? PREFIX + "/" : PREFIX + "-" + b.label() + "/";
+            if (rawPath.startsWith(prefix)) {
+                return new Route(ForwardAuthStyle.ENVOY, b, prefix.length() - 1);
+            }
         }
         for (ForwardAuthStyle s : ForwardAuthStyle.values()) {
-            if (s != ForwardAuthStyle.ENVOY && rawPath.equals(s.path())) {
-                return s;
+            if (s == ForwardAuthStyle.ENVOY || !rawPath.startsWith(s.path())) {
+                continue;
+            }
+            if (rawPath.equals(s.path())) {
+                return new Route(s, Backend.METRICS, 0);
+            }
+            for (Backend b : Backend.values()) {
+                if (rawPath.equals(s.path() + "/" + b.label())) {
+                    return new Route(s, b, 0);
+                }
             }
         }
         return null;
@@ -109,20 +136,23 @@ public final class ForwardAuthHandler {
      */
     CompletableFuture<FullHttpResponse> handle(ReceivedRequest req) {
         long start = System.nanoTime();
-        ForwardAuthStyle style = styleOf(req.rawPath());
-        if (style == null) {
+        Route route = routeOf(req.rawPath());
+        if (route == null) {
             return CompletableFuture.completedFuture(Replies.text(404, "not found: forward-auth endpoints are "
-                    + "/authz/<original path> (Envoy), /authz-nginx (nginx auth_request) and /authz-forwarded (Traefik, Caddy)"));
+                    + "/authz/<original path> (Envoy), /authz-nginx (nginx auth_request) and /authz-forwarded (Traefik, Caddy); "
+                    + "for logs or traces /authz-logs/<original path>, /authz-nginx/logs, /authz-forwarded/traces and so on"));
         }
+        ForwardAuthStyle style = route.style();
         Map<String, String> headers = requestHeaders(req.headers());
         byte[] body = req.body();
-        Original original = original(style, req, body.length, headers);
+        Original original = original(route, req, body.length, headers);
         String method = original.method();
         String target = original.target();
         boolean complete = body.length <= ExchangeHandler.MAX_BODY
                 && BodyCompleteness.isComplete(method, body.length, -1, headers);
         RequestAttributes attrs = new RequestAttributes(method, target, headers,
-                body.length > ExchangeHandler.MAX_BODY ? new byte[0] : body, complete, req.remoteAddress());
+                body.length > ExchangeHandler.MAX_BODY ? new byte[0] : body, complete, req.remoteAddress(),
+                route.backend() == Backend.METRICS ? Map.of() : Map.of(Backend.CONTEXT_KEY, route.backend().label()));
         if (original.misconfigured() != null) {
             return CompletableFuture.completedFuture(finish(style, attrs, original.misconfigured(), start));
         }
@@ -135,12 +165,15 @@ public final class ForwardAuthHandler {
 
     private FullHttpResponse finish(ForwardAuthStyle style, RequestAttributes attrs, Decision decision, long start) {
         Decision d = decision;
-        if (d instanceof Allow a && style != ForwardAuthStyle.NGINX && !proxyAppliesPath
-                && rewriteCarriesConfinement(a, attrs.rawPath())) {
+        // The shipped nginx config applies x-tsgate-path for metrics; no shipped config sets the logs and traces
+        // tenant headers, and a location that forgot them would pass the client's AccountID: the flag must say so.
+        if (d instanceof Allow a && (style != ForwardAuthStyle.NGINX || a.backend() != Backend.METRICS)
+                && !proxyAppliesPath && rewriteCarriesConfinement(a, attrs.rawPath())) {
             d = Deny.of(403, "forward_auth_path_not_applied", "this request may only be forwarded with the path tsgate "
                     + "rewrites it to (tenant or label confinement), and -forwardAuth.proxyAppliesPath is not set: "
-                    + "configure the proxy to forward x-tsgate-path, then set the flag")
-                    .withIdentity(a.access().tenant().toString(), a.access().subject());
+                    + "configure the proxy to forward x-tsgate-path (and for logs and traces to set AccountID and "
+                    + "ProjectID from this response, replacing the client's), then set the flag")
+                    .withIdentity(a.tenant().toString(), a.access().subject());
         }
         FullHttpResponse r = respond(d, style);
         observer.record(style.adapter(), attrs, d, start);
@@ -169,7 +202,9 @@ public final class ForwardAuthHandler {
      * labels or filters only gets its query re-encoded, which VictoriaMetrics reads the same.
      */
     static boolean rewriteCarriesConfinement(Allow a, String originalTarget) {
-        return a.access().restrictsLabels() || !pathOnly(a.path()).equals(pathOnly(originalTarget));
+        // Logs and traces: the tenant itself travels in headers the proxy must set, so every allow depends on it.
+        return a.backend() != Backend.METRICS || a.access().restrictsLabels()
+                || !pathOnly(a.path()).equals(pathOnly(originalTarget));
     }
 
     private static String pathOnly(String target) {
@@ -181,12 +216,13 @@ public final class ForwardAuthHandler {
     private record Original(String method, String target, Deny misconfigured) {
     }
 
-    private static Original original(ForwardAuthStyle style, ReceivedRequest req, int received,
+    private static Original original(Route route, ReceivedRequest req, int received,
                                      Map<String, String> headers) {
         HttpHeaders in = req.headers();
+        ForwardAuthStyle style = route.style();
         if (style == ForwardAuthStyle.ENVOY) {
             String q = req.rawQuery();
-            String target = req.rawPath().substring(PREFIX.length()) + (q == null ? "" : "?" + q);
+            String target = req.rawPath().substring(route.originalStart()) + (q == null ? "" : "?" + q);
             String method = req.method();
             return new Original(method, target, envoyBodyRules(method, received, headers));
         }
@@ -257,9 +293,12 @@ public final class ForwardAuthHandler {
             HttpHeaders out = r.headers();
             securityHeaders.forEach(out::set);
             out.set(ResponseHeaders.PATH, a.path());
-            out.set(ResponseHeaders.TENANT, a.access().tenant().toString());
+            out.set(ResponseHeaders.TENANT, a.tenant().toString());
             out.set(ResponseHeaders.CLASS, a.requestClass().label());
             out.set(STATUS_HEADER, "200");
+            // VictoriaLogs/VictoriaTraces tenant: the proxy sets these on the upstream request, replacing the
+            // client's (nginx proxy_set_header from $upstream_http_accountid, Traefik authResponseHeaders).
+            a.setHeaders().forEach(out::set);
             return r;
         }
         Deny n = (Deny) d;

@@ -66,7 +66,7 @@ public final class DecisionObserver {
             p.allowed()[a.requestClass().ordinal()].inc();
             if (accessLog && LOG.isInfoEnabled()) {
                 LOG.atInfo().setMessage("allowed").addKeyValue("class", a.requestClass().label())
-                        .addKeyValue("tenant", a.access().tenant().toString()).addKeyValue("subject", a.access().subject())
+                        .addKeyValue("tenant", String.valueOf(a.tenant())).addKeyValue("subject", a.access().subject())
                         .addKeyValue("client", clientAddress(r)).addKeyValue("method", r.method())
                         .addKeyValue("path", pathOnly(r)).log();
             }

@@ -4,6 +4,7 @@ import io.tsgate.auth.Access;
 import io.tsgate.auth.Authenticator;
 import io.tsgate.auth.CredentialRejectedException;
 import io.tsgate.limits.Limiter;
+import io.tsgate.request.Backend;
 import io.tsgate.request.BadRequestException;
 import io.tsgate.request.Endpoint;
 import io.tsgate.request.EndpointCatalogue;
@@ -76,7 +77,9 @@ public final class RequestAuthorizer {
         if (!(d instanceof Allow a)) {
             return CompletableFuture.completedFuture(d);
         }
-        if (a.requestClass() == RequestClass.WRITE && writes != null) {
+        // Limits count metrics samples only: a logs or traces write has no rows or series to count, so it is never
+        // refused for a body no data plane counts.
+        if (a.requestClass() == RequestClass.WRITE && writes != null && a.backend() == Backend.METRICS) {
             Deny refused = writes.atAuthorization(a, counting);
             return CompletableFuture.completedFuture(refused == null ? d : refused);
         }
@@ -84,9 +87,9 @@ public final class RequestAuthorizer {
             return CompletableFuture.completedFuture(d);
         }
         // A refused or failed limit is still a read: counted under class "read", not the "none" of early denials.
-        return limiter.acquireQuery(a.access().tenant()).handle((v, failure) -> failure != null
+        return limiter.acquireQuery(a.tenant()).handle((v, failure) -> failure != null
                 ? LimitDenials.unavailable().withClass(RequestClass.READ)
-                : v.allowed() ? d : LimitDenials.of(v).withIdentity(a.access().tenant().toString(), a.access().subject())
+                : v.allowed() ? d : LimitDenials.of(v).withIdentity(a.tenant().toString(), a.access().subject())
                         .withClass(RequestClass.READ));
     }
 
@@ -106,6 +109,18 @@ public final class RequestAuthorizer {
     }
 
     private Decision authorize(RequestAttributes r, Access access) {
+        String named = r.contextExtensions().get(Backend.CONTEXT_KEY);
+        Backend backend = named == null ? Backend.METRICS : Backend.of(named);
+        if (backend == null) {
+            return Deny.of(400, "unknown_backend", "the proxy names backend \"" + named + "\"; the backends are metrics, logs and traces: fix the route's context extension");
+        }
+        if (backend != Backend.METRICS) {
+            return LogsRequestRules.authorize(r, access, backend, headersToRemove(r));
+        }
+        if (!access.backends().metrics()) {
+            return Deny.of(403, "no_metrics_grant", "the credential grants no metrics access: its vm_access has only "
+                    + "logs_*/traces_* fields (metrics needs tenant_id or metrics_account_id/metrics_project_id)");
+        }
         RequestTarget target;
         try {
             target = RequestTarget.parse(r.rawPath());

@@ -66,6 +66,17 @@ public final class EndpointCatalogue {
     }
 
     /**
+     * The VictoriaLogs or VictoriaTraces endpoint {@code backend} serves for this method and path (see
+     * {@code LogsRoutes}), or null when it is not listed for that backend and method or the path is unsafe.
+     */
+    public static LogsEndpoint classifyLogs(Backend backend, String method, String path) {
+        if (backend == null || backend == Backend.METRICS || method == null || !RequestTarget.isSafePath(path)) {
+            return null;
+        }
+        return LogsRoutes.classify(backend, method, path);
+    }
+
+    /**
      * The body format of a write to {@code path} as ext_authz authorized it (query string ignored): single-node, or
      * cluster {@code /insert/{tenant}/…}, which routes {@code /insert/{tenant}/prometheus} itself to remote write.
      * Null when the path is no write endpoint. Classification is the one ext_authz used, so both sides agree on

@@ -142,11 +142,15 @@ class ClaimsParserTest {
             vm_access.metrics_extra_labels        | {"exp":1900000600,"vm_access":{"metrics_extra_labels":["bad name=x"]}}
             vm_access.metrics_extra_labels        | {"exp":1900000600,"vm_access":{"metrics_extra_labels":{"team":"dev"}}}
             vm_access.metrics_extra_filters[0]    | {"exp":1900000600,"vm_access":{"metrics_extra_filters":["{}"]}}
-            vm_access                             | {"exp":1900000600,"vm_access":{"logs_account_id":5}}
-            vm_access                             | {"exp":1900000600,"vm_access":{"logs_account_id":5,"logs_project_id":1,"logs_extra_filters":["{a=\\"b\\"}"]}}
-            vm_access                             | {"exp":1900000600,"vm_access":{"logs_extra_stream_filters":["{app=\\"x\\"}"],"future":1}}
-            vm_access                             | {"exp":1900000600,"vm_access":{"traces_account_id":3}}
-            vm_access                             | {"exp":1900000600,"vm_access":"{\\"logs_project_id\\":2}"}
+            vm_access.logs_account_id             | {"exp":1900000600,"vm_access":{"logs_account_id":-5}}
+            vm_access.logs_project_id             | {"exp":1900000600,"vm_access":{"logs_project_id":"2"}}
+            vm_access.traces_account_id           | {"exp":1900000600,"vm_access":{"traces_account_id":4294967296}}
+            vm_access.logs_extra_filters          | {"exp":1900000600,"vm_access":{"logs_extra_filters":"app:x"}}
+            vm_access.logs_extra_filters[1]       | {"exp":1900000600,"vm_access":{"logs_extra_filters":["app:x"," "]}}
+            vm_access.logs_extra_stream_filters[0] | {"exp":1900000600,"vm_access":{"logs_extra_stream_filters":[""]}}
+            vm_access.traces_extra_filters        | {"exp":1900000600,"vm_access":{"traces_extra_filters":[1]}}
+            vm_access.logs_extra_filter           | {"exp":1900000600,"vm_access":{"logs_account_id":1,"logs_extra_filter":["app:x"]}}
+            vm_access.traces_tenant               | {"exp":1900000600,"vm_access":{"traces_tenant":"1:2"}}
             vm_access.role                        | {"exp":1900000600,"vm_access":{"tenant_id":{},"role":1}}
             vm_access.role                        | {"exp":1900000600,"vm_access":{"role":1}}
             vm_access.role                        | {"exp":1900000600,"vm_access":"{\\"tenant_id\\":{},\\"role\\":1}"}

@@ -70,6 +70,21 @@ class CheckCommandTest {
     }
 
     @Test
+    void explainsALogsDecisionForTheBackendNamed() {
+        Result denied = run("check", "-auth.publicKeyFiles=" + dir.resolve("k.pem"), "-backend=logs",
+                "-path=/select/logsql/query?query=x", "-token=" + token);
+        assertEquals(1, denied.code(), denied.out() + denied.err());
+        assertTrue(denied.out().contains("no_logs_grant"), denied.out());
+        String logs = run("token", "-key=" + dir.resolve("k.key"), "-kid=k", "-metrics=false", "-logs.account=6",
+                "-logs.filter=app:x").out().trim();
+        Result allowed = run("check", "-auth.publicKeyFiles=" + dir.resolve("k.pem"), "-backend=logs",
+                "-path=/select/logsql/query?query=x", "-token=" + logs);
+        assertEquals(0, allowed.code(), allowed.out() + allowed.err());
+        assertTrue(allowed.out().contains("set headers:    {accountid=6, projectid=0}"), allowed.out());
+        assertTrue(allowed.out().contains("extra_filters=app%3Ax"), allowed.out());
+    }
+
+    @Test
     void badServerFlagIsAUsageError() {
         Result r = run("check", "-auth.publicKeyFiles=" + dir.resolve("k.pem"), "-no.such=1", "-path=/api/v1/query");
         assertEquals(2, r.code());

@@ -86,6 +86,38 @@ class TokenCommandTest {
     }
 
     @Test
+    void mintsLogsAndTracesParts() throws Exception {
+        run("keygen", "-hmac=secret.txt", "-dir=" + dir);
+        Result token = run("-key=" + dir.resolve("secret.txt"), "-alg=HS256", "-metrics=false", "-mode=read",
+                "-logs.account=5", "-logs.project=1", "-logs.filter=app:nginx", "-logs.filter={\"env\":\"prod\"}",
+                "-logs.streamFilter={team=\"dev\"}", "-traces.account=4", "-traces.filter=resource_attr:x:=y");
+        assertEquals(0, token.code(), token.err());
+        Access a = verifier(List.of(), List.of(dir.resolve("secret.txt"))).verify(token.out());
+        assertEquals(false, a.backends().metrics(), "-metrics=false: no metrics grant");
+        assertEquals(new io.tsgate.auth.LogsGrant(new Tenant(5, 1), List.of("app:nginx", "{\"env\":\"prod\"}"),
+                List.of("{team=\"dev\"}")), a.backends().logs());
+        assertEquals(new io.tsgate.auth.LogsGrant(new Tenant(4, 0), List.of("resource_attr:x:=y"),
+                List.of("{team=\"dev\"}")), a.backends().traces());
+        assertEquals(Mode.READ, a.mode());
+        Result both = run("-key=" + dir.resolve("secret.txt"), "-alg=HS256", "-account=2", "-logs.project=3");
+        Access b = verifier(List.of(), List.of(dir.resolve("secret.txt"))).verify(both.out());
+        assertEquals(new Tenant(2, 0), b.tenant());
+        assertEquals(true, b.backends().metrics());
+        assertEquals(new Tenant(0, 3), b.backends().logs().tenant());
+    }
+
+    @Test
+    void refusesTokensThatWouldGrantNothingOrConfineNothing() {
+        run("keygen", "-hmac=secret.txt", "-dir=" + dir);
+        String key = "-key=" + dir.resolve("secret.txt");
+        assertEquals(2, run(key, "-alg=HS256", "-metrics=false").code(), "no backend at all");
+        assertEquals(2, run(key, "-alg=HS256", "-metrics=false", "-logs.account=1", "-label=a=b").code(),
+                "metrics labels on a token without metrics");
+        assertEquals(2, run(key, "-alg=HS256", "-logs.filter= ").code(), "an empty filter confines nothing");
+        assertEquals(2, run(key, "-alg=HS256", "-traces.account=-1").code());
+    }
+
+    @Test
     void negativeTtlMintsAnExpiredToken() {
         run("keygen", "-family=P-256", "-dir=" + dir, "-name=k");
         Result token = run("-key=" + dir.resolve("k.key"), "-ttl=-10m");

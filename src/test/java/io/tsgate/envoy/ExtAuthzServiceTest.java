@@ -42,6 +42,10 @@ class ExtAuthzServiceTest {
     @BeforeEach
     void start() throws Exception {
         RequestAuthorizer authorizer = new RequestAuthorizer(new BearerTokenAuthenticator("authorization", t -> {
+            if (t.equals("logs")) {
+                return DEV.withBackends(new io.tsgate.auth.BackendGrants(false,
+                        new io.tsgate.auth.LogsGrant(new Tenant(8, 9), List.of("app:x"), List.of()), null));
+            }
             if (!t.equals("good")) {
                 throw new CredentialRejectedException("token_expired", "token expired");
             }
@@ -91,6 +95,28 @@ class ExtAuthzServiceTest {
         assertEquals("3:4", r.getDynamicMetadata().getFieldsOrThrow("tenant").getStringValue());
         assertEquals("alice", r.getDynamicMetadata().getFieldsOrThrow("subject").getStringValue());
         assertEquals("kid-1", r.getDynamicMetadata().getFieldsOrThrow("key_id").getStringValue());
+    }
+
+    @Test
+    void logsAllowSetsTheTenantHeadersFromTheRoutesBackend() {
+        CheckRequest base = check("GET", "/select/logsql/query?query=x", Map.of("authorization", "Bearer logs",
+                "accountid", "1"));
+        CheckResponse r = stub.check(base.toBuilder().setAttributes(base.getAttributes().toBuilder()
+                .putContextExtensions("backend", "logs")).build());
+        assertEquals(Code.OK_VALUE, r.getStatus().getCode());
+        Map<String, HeaderValueOption> h = byKey(r.getOkResponse().getHeadersList());
+        assertEquals("8", h.get("accountid").getHeader().getValue());
+        assertEquals("9", h.get("projectid").getHeader().getValue());
+        assertEquals(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD, h.get("accountid").getAppendAction());
+        h.values().forEach(o -> assertTrue(o.hasAppend() && !o.getAppend().getValue(), o.toString()));
+        assertFalse(r.getOkResponse().getHeadersToRemoveList().contains("accountid"), "set, not removed");
+        assertEquals("/select/logsql/query?query=x&extra_filters=app%3Ax", h.get(":path").getHeader().getValue());
+        assertEquals("8:9", h.get("x-tsgate-tenant").getHeader().getValue());
+        assertEquals("logs", r.getDynamicMetadata().getFieldsOrThrow("backend").getStringValue());
+        // The same request on a route without the extension is a metrics request: this token has none.
+        CheckResponse m = stub.check(base);
+        assertEquals(403, m.getDeniedResponse().getStatus().getCodeValue());
+        assertEquals("no_metrics_grant", m.getStatus().getMessage());
     }
 
     @Test

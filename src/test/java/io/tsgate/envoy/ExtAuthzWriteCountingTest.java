@@ -69,11 +69,13 @@ class ExtAuthzWriteCountingTest {
     private AuthorizationGrpc.AuthorizationBlockingStub start(String extProcFlag) throws Exception {
         RequestAuthorizer authorizer = new RequestAuthorizer(new BearerTokenAuthenticator("authorization", t -> {
             Tenant tenant = switch (t) {
-                case "limited" -> LIMITED;
+                case "limited", "logs" -> LIMITED;
                 case "free" -> FREE;
                 default -> throw new CredentialRejectedException("token_invalid", "unknown token");
             };
-            return new Access(tenant, List.of(), List.of(), Mode.FULL, t, "", null);
+            Access access = new Access(tenant, List.of(), List.of(), Mode.FULL, t, "", null);
+            return t.equals("logs") ? access.withBackends(new io.tsgate.auth.BackendGrants(true,
+                    new io.tsgate.auth.LogsGrant(LIMITED, List.of(), List.of()), null)) : access;
         }), false, new WriteLimits());
         io.tsgate.policy.BodyCounting byDefault = "ext_proc".equals(extProcFlag)
                 ? io.tsgate.policy.BodyCounting.EXT_PROC : io.tsgate.policy.BodyCounting.NONE;
@@ -173,5 +175,15 @@ class ExtAuthzWriteCountingTest {
                 Map.of("body_counting", "ext_proc"), Map.of()));
         assertEquals("write_format_uncountable", r.getStatus().getMessage());
         assertEquals(403, r.getDeniedResponse().getStatus().getCodeValue());
+    }
+
+    /** Limits count metrics samples only: a logs write of a tenant with row limits is not asked for a body count. */
+    @Test
+    void aLogsWriteOfALimitedTenantIsNotRefusedForItsBody() throws Exception {
+        AuthorizationGrpc.AuthorizationBlockingStub stub = start(null);
+        CheckResponse logs = stub.check(check("POST", "/insert/jsonline", "logs", Map.of("backend", "logs"), Map.of()));
+        assertEquals(Code.OK_VALUE, logs.getStatus().getCode(), logs.getStatus().getMessage());
+        CheckResponse metrics = stub.check(write("logs", Map.of()));
+        assertEquals("write_not_countable", metrics.getStatus().getMessage(), "the same tenant's metrics write");
     }
 }

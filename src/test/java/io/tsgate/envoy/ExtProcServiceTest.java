@@ -503,6 +503,29 @@ class ExtProcServiceTest {
         assertEquals(1, outcome("skip", "uncountable_allowed"));
     }
 
+    /** Logs and traces writes are not counted against limits: a limited tenant's logs write streams untouched. */
+    @Test
+    void logsAndTracesWritesAreNotCounted() throws Exception {
+        RowBudgetLimiter limiter = budget(1);
+        ExtProcStandIn envoy = start(limiter);
+        for (String backend : List.of("logs", "traces")) {
+            Struct meta = authz(LIMITED, "write").get("envoy.filters.http.ext_authz").toBuilder()
+                    .putFields("backend", Value.newBuilder().setStringValue(backend).build()).build();
+            Continue c = assertInstanceOf(Continue.class, envoy.process(headers("/insert/jsonline"),
+                    utf8(THREE_LINES), Map.of("envoy.filters.http.ext_authz", meta)));
+            assertFalse(c.bodySent(), backend);
+        }
+        assertEquals(List.of(), limiter.admissions());
+        assertEquals(2, outcome("skip", "not_metrics"));
+        // Metadata saying metrics, or (older tsgate) nothing, is counted as before.
+        Struct metrics = authz(LIMITED, "write").get("envoy.filters.http.ext_authz").toBuilder()
+                .putFields("backend", Value.newBuilder().setStringValue("metrics").build()).build();
+        envoy.process(headers("/api/v1/import/prometheus"), utf8(THREE_LINES),
+                Map.of("envoy.filters.http.ext_authz", metrics));
+        assertEquals(2, outcome("skip", "not_metrics"), "the metrics write is not skipped as logs");
+        assertFalse(limiter.admissions().isEmpty(), "a metrics write of a limited tenant is charged");
+    }
+
     @Test
     void aReadWithoutAuthzMetadataIsSkippedAsNoWrite() throws Exception {
         ExtProcStandIn envoy = start(budget(10), true, 8 << 20, Settings.envoyYaml().withForwardingNamespaces(List.of()));

@@ -56,6 +56,10 @@ class ForwardAuthHandlerTest {
     /** @param proxyAppliesPath -forwardAuth.proxyAppliesPath */
     private AdminHttpServer startServer(boolean proxyAppliesPath) throws Exception {
         RequestAuthorizer authorizer = new RequestAuthorizer(new BearerTokenAuthenticator("authorization", t -> {
+            if (t.equals("logs")) {
+                return DEV.withBackends(new io.tsgate.auth.BackendGrants(false,
+                        new io.tsgate.auth.LogsGrant(new Tenant(5, 1), List.of("app:x"), List.of()), null));
+            }
             if (!t.equals("good")) {
                 throw new CredentialRejectedException("bad_signature", "bad signature");
             }
@@ -353,10 +357,72 @@ class ForwardAuthHandlerTest {
                         io.tsgate.request.RequestClass.READ, List.of()), "/api/v1/query?query=up{}"));
     }
 
+    // ---- backends: chosen by the endpoint the proxy calls ------------------------------------------------------
+
+    @Test
+    void nginxLogsEndpointAuthorizesForLogsAndAnswersTheTenantHeaders() throws Exception {
+        Map<String, String> h = nginx("/select/logsql/query?query=*", "GET", "logs");
+        h.put("AccountID", "0");
+        HttpResponse<String> r = get("/authz-nginx/logs", h);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("5", header(r, "AccountID"));
+        assertEquals("1", header(r, "ProjectID"));
+        assertEquals("5:1", header(r, "x-tsgate-tenant"));
+        assertEquals("/select/logsql/query?query=%2A&extra_filters=app%3Ax", header(r, "x-tsgate-path"));
+        assertEquals(Map.of("backend", "logs"), seen.get(0).contextExtensions());
+    }
+
+    @Test
+    void theBackendIsTheEndpointsNotTheClients() throws Exception {
+        // A logs-only token on the metrics endpoint: no metrics grant, whatever the client claims to want.
+        Map<String, String> h = nginx("/select/logsql/query?query=*", "GET", "logs");
+        h.put("x-tsgate-backend", "logs");
+        HttpResponse<String> r = get("/authz-nginx", h);
+        assertEquals("no_metrics_grant", header(r, "x-tsgate-reason"));
+        assertEquals(Map.of(), seen.get(0).contextExtensions());
+        HttpResponse<String> m = get("/authz-nginx/traces", nginx("/select/logsql/query?query=*", "GET", "good"));
+        assertEquals("no_traces_grant", header(m, "x-tsgate-reason"));
+    }
+
+    @Test
+    void envoyAndForwardedStylesHaveLogsAndTracesEndpoints() throws Exception {
+        HttpResponse<String> e = get("/authz-logs/select/logsql/hits?query=x", Map.of("Authorization", "Bearer logs"));
+        assertEquals(200, e.statusCode(), e.body());
+        assertEquals("5", header(e, "AccountID"));
+        assertEquals("/select/logsql/hits", seen.get(0).rawPath().substring(0, 19));
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("Authorization", "Bearer logs");
+        f.put("X-Forwarded-Uri", "/select/jaeger/api/services");
+        f.put("X-Forwarded-Method", "GET");
+        HttpResponse<String> t = get("/authz-forwarded/traces", f);
+        assertEquals(403, t.statusCode());
+        assertEquals("no_traces_grant", header(t, "x-tsgate-reason"));
+    }
+
+    @Test
+    void withoutTheFlagLogsAllowsAreRefusedWhereTheProxyMayNotSetTheTenantHeaders() throws Exception {
+        AdminHttpServer plain = startServer(false);
+        try {
+            HttpResponse<String> e = get(plain, "/authz-logs/select/logsql/hits?query=x",
+                    Map.of("Authorization", "Bearer logs"));
+            assertEquals(403, e.statusCode());
+            assertEquals("forward_auth_path_not_applied", header(e, "x-tsgate-reason"));
+            HttpResponse<String> n = get(plain, "/authz-nginx/logs", nginx("/select/logsql/hits?query=x", "GET", "logs"));
+            assertEquals(403, n.statusCode(), "no shipped nginx config sets the tenant headers: the flag says yours does");
+            assertEquals("forward_auth_path_not_applied", header(n, "x-tsgate-reason"));
+            HttpResponse<String> m = get(plain, "/authz-nginx", nginx("/api/v1/query?query=up", "GET", "good"));
+            assertEquals(200, m.statusCode(), "metrics through nginx stay as they were");
+        } finally {
+            plain.close();
+        }
+    }
+
     // ---- endpoints -----------------------------------------------------------------------------------------
 
     @ParameterizedTest
-    @ValueSource(strings = {"/authz", "/authzx", "/authz-nginx/x", "/authz-nginxx", "/authz-forwarded/api/v1/query"})
+    @ValueSource(strings = {"/authz", "/authzx", "/authz-nginx/x", "/authz-nginxx", "/authz-forwarded/api/v1/query",
+            "/authz-nginx/logs/", "/authz-nginx/Logs", "/authz-nginx/logsx", "/authz-logs", "/authz-metrics/api/v1/query",
+            "/authz-forwarded/traces/x"})
     void onlyTheStyleEndpointsDecide(String path) throws Exception {
         HttpResponse<String> r = get(path, nginx("/api/v1/query", "GET", "good"));
         assertEquals(404, r.statusCode(), path);

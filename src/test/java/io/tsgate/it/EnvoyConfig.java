@@ -62,6 +62,18 @@ public record EnvoyConfig(HttpConnectionManager hcm, int bufferLimitBytes) {
         return new EnvoyConfig(managers.get(0), limit);
     }
 
+    /** The listener named {@code name} of a bootstrap with several (tsgate envoy-config -logs.url, -traces.url). */
+    public static EnvoyConfig ofListener(Bootstrap b, String name) throws InvalidEnvoyConfigException {
+        for (var listener : b.getStaticResources().getListenersList()) {
+            if (listener.getName().equals(name)) {
+                Bootstrap one = b.toBuilder().setStaticResources(b.getStaticResources().toBuilder().clearListeners()
+                        .addListeners(listener)).build();
+                return of(one, name);
+            }
+        }
+        throw new IllegalArgumentException("no listener " + name);
+    }
+
     /** A variation of this config (a test's own setting), built from the parsed proto. */
     public EnvoyConfig with(UnaryOperator<HttpConnectionManager.Builder> change) {
         return new EnvoyConfig(change.apply(hcm.toBuilder()).build(), bufferLimitBytes);

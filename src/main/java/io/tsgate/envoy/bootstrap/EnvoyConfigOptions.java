@@ -12,10 +12,26 @@ package io.tsgate.envoy.bootstrap;
  * @param listen       Envoy's listener for clients
  * @param admin        Envoy's admin listener
  * @param tsgateTls    how Envoy reaches tsgate's gRPC listener over mutual TLS, or null for plain text
+ * @param logs         VictoriaLogs behind its own Envoy listener, or null
+ * @param traces       VictoriaTraces behind its own Envoy listener, or null
  */
 public record EnvoyConfigOptions(boolean clusterMode, BackendAddress read, BackendAddress write, boolean extProc,
                                  BackendAddress tsgate, BackendAddress listen, BackendAddress admin,
-                                 TsgateTls tsgateTls) {
+                                 TsgateTls tsgateTls, LogsUpstream logs, LogsUpstream traces) {
+
+    /** Metrics only. */
+    public EnvoyConfigOptions(boolean clusterMode, BackendAddress read, BackendAddress write, boolean extProc,
+                              BackendAddress tsgate, BackendAddress listen, BackendAddress admin, TsgateTls tsgateTls) {
+        this(clusterMode, read, write, extProc, tsgate, listen, admin, tsgateTls, null, null);
+    }
+
+    /**
+     * A VictoriaLogs or VictoriaTraces upstream (single-node, or vlselect/vlinsert behind one address) and the Envoy
+     * listener for its clients. A listener per backend, because both serve {@code /select/logsql/…}: the route, and
+     * with it the {@code backend} context extension tsgate reads, follows from the port the client reached.
+     */
+    public record LogsUpstream(BackendAddress upstream, BackendAddress listen) {
+    }
 
     /**
      * Files on Envoy's side for TLS to tsgate (run with {@code -tls}, and {@code -tlsCAFile} for client certificates).
@@ -46,4 +62,6 @@ public record EnvoyConfigOptions(boolean clusterMode, BackendAddress read, Backe
     public static final String DEFAULT_TSGATE = "127.0.0.1:9191";
     public static final String DEFAULT_LISTEN = "0.0.0.0:8427";
     public static final String DEFAULT_ADMIN = "127.0.0.1:9901";
+    public static final String DEFAULT_LOGS_LISTEN = "0.0.0.0:9427";
+    public static final String DEFAULT_TRACES_LISTEN = "0.0.0.0:10427";
 }
