@@ -1,7 +1,6 @@
 package io.tsgate.envoy;
 
 import com.google.protobuf.BoolValue;
-import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
@@ -38,32 +37,26 @@ final class CheckResponses {
         return d instanceof Allow a ? allow(a) : deny((Deny) d);
     }
 
-    // Per request class, built once: the x-tsgate-class header and its metadata value.
+    // Per request class, built once: the x-tsgate-class header.
     private static final HeaderValueOption[] CLASS_HEADERS = new HeaderValueOption[RequestClass.values().length];
-    private static final Value[] CLASS_VALUES = new Value[RequestClass.values().length];
 
     static {
         for (RequestClass c : RequestClass.values()) {
             CLASS_HEADERS[c.ordinal()] = overwrite(ResponseHeaders.CLASS, c.label());
-            CLASS_VALUES[c.ordinal()] = str(c.label());
         }
     }
 
+    private final PreparedIdentities identities = new PreparedIdentities();
+
     private CheckResponse allow(Allow a) {
-        String tenant = a.access().tenant().toString();
-        int c = a.requestClass().ordinal();
+        PreparedIdentities.Entry identity = identities.of(a.access());
         OkHttpResponse.Builder ok = OkHttpResponse.newBuilder()
                 .addHeaders(overwrite(":path", a.path()))
-                .addHeaders(overwrite(ResponseHeaders.TENANT, tenant))
-                .addHeaders(CLASS_HEADERS[c])
+                .addHeaders(identity.tenantHeader())
+                .addHeaders(CLASS_HEADERS[a.requestClass().ordinal()])
                 .addAllHeadersToRemove(a.removeHeaders());
-        Struct metadata = Struct.newBuilder()
-                .putFields(AuthzMetadata.TENANT, str(tenant))
-                .putFields(AuthzMetadata.SUBJECT, str(a.access().subject()))
-                .putFields(AuthzMetadata.CLASS, CLASS_VALUES[c])
-                .putFields(AuthzMetadata.KEY_ID, str(a.access().keyId()))
-                .build();
-        return CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok).setDynamicMetadata(metadata).build();
+        return CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok)
+                .setDynamicMetadata(identity.metadata(a.requestClass())).build();
     }
 
     private CheckResponse deny(Deny d) {
@@ -86,7 +79,7 @@ final class CheckResponses {
         };
     }
 
-    private static HeaderValueOption overwrite(String key, String value) {
+    static HeaderValueOption overwrite(String key, String value) {
         return HeaderValueOption.newBuilder()
                 .setHeader(HeaderValue.newBuilder().setKey(key).setValue(value))
                 // Envoy v1.34 reads only append for these (absent means false); newer releases read append_action.
@@ -95,7 +88,7 @@ final class CheckResponses {
                 .build();
     }
 
-    private static Value str(String s) {
+    static Value str(String s) {
         return Value.newBuilder().setStringValue(s).build();
     }
 }

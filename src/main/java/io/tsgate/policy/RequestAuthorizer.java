@@ -135,6 +135,9 @@ public final class RequestAuthorizer {
     private List<String> headersToRemove(RequestAttributes r) {
         List<String> remove = null;
         for (String name : r.headers().keySet()) {
+            if (!name.regionMatches(true, 0, HEADER_PREFIX, 0, HEADER_PREFIX.length())) {
+                continue; // most headers: no lower-cased copy to compare
+            }
             String n = name.toLowerCase(Locale.ROOT);
             if (n.startsWith(HEADER_PREFIX) && !n.equals(ResponseHeaders.TENANT) && !n.equals(ResponseHeaders.CLASS)) {
                 if (remove == null) {

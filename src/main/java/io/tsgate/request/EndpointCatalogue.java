@@ -129,7 +129,7 @@ public final class EndpointCatalogue {
             return false;
         }
         for (String prefix : TENANT_PREFIXES) {
-            if (path.equals(prefix) || path.startsWith(prefix + "/")) {
+            if (path.startsWith(prefix) && (path.length() == prefix.length() || path.charAt(prefix.length()) == '/')) {
                 return true;
             }
         }

@@ -69,7 +69,7 @@ public final class QueryStrings {
      * Go's {@code url.ParseQuery} decodes exactly the same names and values in the same order.
      */
     public static String encode(List<QueryParam> params) {
-        StringBuilder sb = new StringBuilder();
+        StringBuilder sb = new StringBuilder(Math.min(1024, 32 * params.size()));
         for (QueryParam p : params) {
             if (sb.length() > 0) {
                 sb.append('&');
@@ -117,6 +117,10 @@ public final class QueryStrings {
     }
 
     private static String unescape(byte[] s, int from, int to) throws BadRequestException {
+        if (isPlainAscii(s, from, to)) {
+            // nothing to decode, and ASCII is valid UTF-8 that reads the same as Latin-1: no buffer, no decoder
+            return new String(s, from, to - from, StandardCharsets.ISO_8859_1);
+        }
         byte[] buf = new byte[to - from];
         int n = 0;
         for (int i = from; i < to; i++) {
@@ -136,6 +140,9 @@ public final class QueryStrings {
                 buf[n++] = b;
             }
         }
+        if (isPlainAscii(buf, 0, n)) {
+            return new String(buf, 0, n, StandardCharsets.ISO_8859_1);
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
@@ -146,6 +153,17 @@ public final class QueryStrings {
             throw new BadRequestException(BadRequestException.QUERY_BAD_ENCODING,
                     "the query string or form body does not decode to UTF-8 text");
         }
+    }
+
+    /** True when the bytes hold no escape ('%', '+') and nothing outside ASCII. */
+    private static boolean isPlainAscii(byte[] s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            byte b = s[i];
+            if (b < 0 || b == '%' || b == '+') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int hexValue(byte b) {
@@ -162,13 +180,26 @@ public final class QueryStrings {
     }
 
     private static void escape(String s, StringBuilder sb) {
-        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-            if (b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9'
-                    || b == '-' || b == '_' || b == '.' || b == '~') {
-                sb.append((char) b);
-            } else {
-                sb.append('%').append(HEX[(b >> 4) & 0xF]).append(HEX[b & 0xF]);
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+                    escapeByte(b, sb);
+                }
+                return;
             }
+        }
+        // ASCII: each char is its own UTF-8 byte, so no byte copy is needed
+        for (int i = 0; i < s.length(); i++) {
+            escapeByte((byte) s.charAt(i), sb);
+        }
+    }
+
+    private static void escapeByte(byte b, StringBuilder sb) {
+        if (b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9'
+                || b == '-' || b == '_' || b == '.' || b == '~') {
+            sb.append((char) b);
+        } else {
+            sb.append('%').append(HEX[(b >> 4) & 0xF]).append(HEX[b & 0xF]);
         }
     }
 }
