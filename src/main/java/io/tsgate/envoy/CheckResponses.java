@@ -27,6 +27,7 @@ import java.util.Map;
  */
 final class CheckResponses {
     private static final Status OK = Status.newBuilder().setCode(Code.OK_VALUE).build();
+    private static final BoolValue NO_APPEND = BoolValue.of(false);
     private final Map<String, String> securityHeaders;
 
     CheckResponses(Map<String, String> securityHeaders) {
@@ -83,7 +84,7 @@ final class CheckResponses {
         return HeaderValueOption.newBuilder()
                 .setHeader(HeaderValue.newBuilder().setKey(key).setValue(value))
                 // Envoy v1.34 reads only append for these (absent means false); newer releases read append_action.
-                .setAppend(BoolValue.of(false))
+                .setAppend(NO_APPEND)
                 .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
                 .build();
     }

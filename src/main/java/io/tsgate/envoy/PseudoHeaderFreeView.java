@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Envoy's {@code CheckRequest} header map, read in place as the request's headers: pseudo-headers ({@code :path},
@@ -70,7 +71,7 @@ final class PseudoHeaderFreeView extends AbstractMap<String, String> {
         return new AbstractSet<>() {
             @Override
             public Iterator<Entry<String, String>> iterator() {
-                return new Skipping(all.entrySet().iterator());
+                return new Skipping<>(all.entrySet().iterator(), Entry::getKey);
             }
 
             @Override
@@ -80,22 +81,45 @@ final class PseudoHeaderFreeView extends AbstractMap<String, String> {
         };
     }
 
-    /** Iterates the underlying entries, skipping pseudo-headers; read-only. */
-    private static final class Skipping implements Iterator<Entry<String, String>> {
-        private final Iterator<Entry<String, String>> in;
-        private Entry<String, String> next;
+    /** Overridden so that walking the names (as the authorizer does) wraps no entry per header. */
+    @Override
+    public Set<String> keySet() {
+        return new AbstractSet<>() {
+            @Override
+            public Iterator<String> iterator() {
+                return new Skipping<>(all.keySet().iterator(), Function.identity());
+            }
 
-        Skipping(Iterator<Entry<String, String>> in) {
+            @Override
+            public int size() {
+                return size;
+            }
+
+            @Override
+            public boolean contains(Object o) {
+                return containsKey(o);
+            }
+        };
+    }
+
+    /** Iterates the underlying map's keys or entries, skipping pseudo-headers; read-only. */
+    private static final class Skipping<T> implements Iterator<T> {
+        private final Iterator<T> in;
+        private final Function<T, String> keyOf;
+        private T next;
+
+        Skipping(Iterator<T> in, Function<T, String> keyOf) {
             this.in = in;
+            this.keyOf = keyOf;
             advance();
         }
 
         private void advance() {
             next = null;
             while (in.hasNext()) {
-                Entry<String, String> e = in.next();
-                if (!isPseudo(e.getKey())) {
-                    next = e;
+                T t = in.next();
+                if (!isPseudo(keyOf.apply(t))) {
+                    next = t;
                     return;
                 }
             }
@@ -107,13 +131,13 @@ final class PseudoHeaderFreeView extends AbstractMap<String, String> {
         }
 
         @Override
-        public Entry<String, String> next() {
+        public T next() {
             if (next == null) {
                 throw new NoSuchElementException();
             }
-            Entry<String, String> e = next;
+            T t = next;
             advance();
-            return e;
+            return t;
         }
     }
 }

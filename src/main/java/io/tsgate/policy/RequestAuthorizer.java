@@ -128,7 +128,9 @@ public final class RequestAuthorizer {
                         + "every query parameter, the token's filters included");
             }
         }
-        String forwarded = query.isEmpty() ? path : path + "?" + QueryStrings.encode(query);
+        String forwarded = query.isEmpty() ? path : QueryStrings.appendEncoded(
+                new StringBuilder(path.length() + Math.min(1024, 32 * query.size())).append(path).append('?'), query)
+                .toString();
         return new Allow(forwarded, access, endpoint.requestClass(), headersToRemove(r));
     }
 

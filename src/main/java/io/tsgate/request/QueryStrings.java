@@ -69,16 +69,22 @@ public final class QueryStrings {
      * Go's {@code url.ParseQuery} decodes exactly the same names and values in the same order.
      */
     public static String encode(List<QueryParam> params) {
-        StringBuilder sb = new StringBuilder(Math.min(1024, 32 * params.size()));
+        return appendEncoded(new StringBuilder(Math.min(1024, 32 * params.size())), params).toString();
+    }
+
+    /** {@link #encode} appended to {@code sb} (so a path and its query need one builder, not two strings). */
+    public static StringBuilder appendEncoded(StringBuilder sb, List<QueryParam> params) {
+        boolean first = true;
         for (QueryParam p : params) {
-            if (sb.length() > 0) {
+            if (!first) {
                 sb.append('&');
             }
+            first = false;
             escape(p.name(), sb);
             sb.append('=');
             escape(p.value(), sb);
         }
-        return sb.toString();
+        return sb;
     }
 
     private static List<QueryParam> decodePairs(byte[] s) throws BadRequestException {
