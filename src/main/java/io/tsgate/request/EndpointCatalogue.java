@@ -174,6 +174,7 @@ public final class EndpointCatalogue {
     }
 
     private static String stripPrefix(String path, String prefix) {
-        return path.startsWith(prefix + "/") ? path.substring(prefix.length()) : path;
+        return path.startsWith(prefix) && path.length() > prefix.length() && path.charAt(prefix.length()) == '/'
+                ? path.substring(prefix.length()) : path;
     }
 }
