@@ -89,7 +89,7 @@ start_tsgate() { # GRPC_PORT
     "${PIN[@]}" "${JVM[@]}" -jar target/tsgate.jar -enable.auth=true "-auth.publicKeyFiles=$WORK/public.pem" \
         "-grpcListenAddr=127.0.0.1:$1" "-httpListenAddr=127.0.0.1:$HTTP_PORT" >"$WORK/tsgate.log" 2>&1 &
     PIDS+=($!)
-    wait_for tsgate $! "$WORK/tsgate.log" curl -fsS -o /dev/null "http://127.0.0.1:$HTTP_PORT/ready"
+    wait_for tsgate $! "$WORK/tsgate.log" curl -fs -o /dev/null "http://127.0.0.1:$HTTP_PORT/ready"
     wait_for tsgate $! "$WORK/tsgate.log" port_open "$1"
 }
 
