@@ -16,6 +16,7 @@ import io.tsgate.policy.Decision;
 import io.tsgate.policy.Deny;
 import io.tsgate.policy.ResponseHeaders;
 import io.tsgate.request.RequestClass;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,7 +32,13 @@ final class CheckResponses {
     private final Map<String, String> securityHeaders;
 
     CheckResponses(Map<String, String> securityHeaders) {
+        this(securityHeaders, List.of());
+    }
+
+    /** @param alwaysRemoved the list an allow carries when only the usual headers go: its responses are prepared */
+    CheckResponses(Map<String, String> securityHeaders, List<String> alwaysRemoved) {
         this.securityHeaders = securityHeaders;
+        this.identities = new PreparedIdentities(alwaysRemoved);
     }
 
     CheckResponse of(Decision d) {
@@ -47,17 +54,28 @@ final class CheckResponses {
         }
     }
 
-    private final PreparedIdentities identities = new PreparedIdentities();
+    private final PreparedIdentities identities;
 
     private CheckResponse allow(Allow a) {
         PreparedIdentities.Entry identity = identities.of(a.access());
-        OkHttpResponse.Builder ok = OkHttpResponse.newBuilder()
-                .addHeaders(overwrite(":path", a.path()))
-                .addHeaders(identity.tenantHeader())
-                .addHeaders(CLASS_HEADERS[a.requestClass().ordinal()])
-                .addAllHeadersToRemove(a.removeHeaders());
+        RequestClass c = a.requestClass();
+        OkHttpResponse.Builder ok;
+        if (a.removeHeaders() == identities.alwaysRemoved()) {
+            // the usual case: only :path is new; the rest (and its encoded size) is shared
+            ok = identity.okResponse(c).toBuilder().addHeaders(0, overwrite(":path", a.path()));
+        } else {
+            ok = OkHttpResponse.newBuilder()
+                    .addHeaders(overwrite(":path", a.path()))
+                    .addHeaders(identity.tenantHeader())
+                    .addHeaders(classHeader(c))
+                    .addAllHeadersToRemove(a.removeHeaders());
+        }
         return CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok)
-                .setDynamicMetadata(identity.metadata(a.requestClass())).build();
+                .setDynamicMetadata(identity.metadata(c)).build();
+    }
+
+    static HeaderValueOption classHeader(RequestClass c) {
+        return CLASS_HEADERS[c.ordinal()];
     }
 
     private CheckResponse deny(Deny d) {

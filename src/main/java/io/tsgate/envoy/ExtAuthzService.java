@@ -25,7 +25,7 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
     public ExtAuthzService(RequestAuthorizer authorizer, DecisionObserver observer, Map<String, String> securityHeaders) {
         this.authorizer = authorizer;
         this.observer = observer;
-        this.responses = new CheckResponses(securityHeaders);
+        this.responses = new CheckResponses(securityHeaders, authorizer.alwaysRemovedHeaders());
     }
 
     @Override

@@ -49,6 +49,14 @@ public final class RequestAuthorizer {
     }
 
     /**
+     * The headers every allow removes (credential and tenant headers), as the very list instance an {@link Allow}
+     * carries when the request sent no {@code x-tsgate-*} header: adapters may prepare responses for it.
+     */
+    public List<String> alwaysRemovedHeaders() {
+        return alwaysRemoved;
+    }
+
+    /**
      * {@link #decide}, then counts an allowed read against the tenant's {@code queries} limits: over a limit it
      * becomes a 429. The stage is already complete unless the limiter needs I/O (redis); callers must not block on it
      * on a transport thread. It never completes exceptionally: a limiter stage that fails becomes the 429

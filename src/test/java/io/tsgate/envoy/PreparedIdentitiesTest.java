@@ -35,11 +35,16 @@ class PreparedIdentitiesTest {
         return new Access(new Tenant(i, i % 7), List.of(), List.of(), Mode.FULL, "sub-" + i, "kid-" + i, null);
     }
 
-    private static CheckResponse check(ExtAuthzService service, String method, String path, String token) {
+    private static CheckResponse check(ExtAuthzService service, String method, String path, String token,
+                                       boolean forged) {
+        AttributeContext.HttpRequest.Builder http = AttributeContext.HttpRequest.newBuilder()
+                .setMethod(method).setPath(path).putHeaders("authorization", "Bearer " + token)
+                .putHeaders(":path", path);
+        if (forged) {
+            http.putHeaders("x-tsgate-tenant-id", "0:0");
+        }
         CheckRequest req = CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
-                .setRequest(AttributeContext.Request.newBuilder().setHttp(AttributeContext.HttpRequest.newBuilder()
-                        .setMethod(method).setPath(path).putHeaders("authorization", "Bearer " + token)
-                        .putHeaders(":path", path)))).build();
+                .setRequest(AttributeContext.Request.newBuilder().setHttp(http))).build();
         List<CheckResponse> out = new ArrayList<>();
         service.check(req, new StreamObserver<>() {
             @Override
@@ -79,8 +84,12 @@ class PreparedIdentitiesTest {
         for (int k = 0; k < 20_000; k++) {
             int i = r.nextInt(IDENTITIES);
             boolean write = r.nextBoolean();
-            CheckResponse resp = write ? check(service, "POST", "/api/v1/write", "t" + i)
-                    : check(service, "GET", "/api/v1/query?query=up", "t" + i);
+            boolean forged = r.nextInt(4) == 0;
+            CheckResponse resp = write ? check(service, "POST", "/api/v1/write", "t" + i, forged)
+                    : check(service, "GET", "/api/v1/query?query=up", "t" + i, forged);
+            List<String> removed = forged ? List.of("authorization", "accountid", "projectid", "x-tsgate-tenant-id")
+                    : List.of("authorization", "accountid", "projectid");
+            assertEquals(removed, resp.getOkResponse().getHeadersToRemoveList());
             String tenant = i + ":" + (i % 7);
             String cls = (write ? RequestClass.WRITE : RequestClass.READ).label();
             assertEquals(Code.OK_VALUE, resp.getStatus().getCode());
@@ -100,7 +109,7 @@ class PreparedIdentitiesTest {
 
     @Test
     void anEntryIsReusedOnlyForTheSameInstance() {
-        PreparedIdentities table = new PreparedIdentities();
+        PreparedIdentities table = new PreparedIdentities(List.of("authorization"));
         Access a = identity(1);
         Access equalButOther = identity(1);
         PreparedIdentities.Entry first = table.of(a);
