@@ -25,10 +25,11 @@ final class CheckRequests {
         String pseudoPath;
         // Envoy sends lower-case keys in the headers map (attribute_context.proto requires it): read that map in
         // place; copy and lower-case only for a sender that does not, or for the raw header list.
-        Map<String, String> view = http.getHeadersCount() > 0 ? PseudoHeaderFreeView.over(http.getHeadersMap()) : null;
+        Map<String, String> sent = http.getHeadersMap(); // a new wrapper per call: asked once
+        Map<String, String> view = sent.isEmpty() ? null : PseudoHeaderFreeView.over(sent);
         if (view != null) {
             headers = view;
-            pseudoPath = http.getPath().isEmpty() ? http.getHeadersOrDefault(":path", "") : "";
+            pseudoPath = http.getPath().isEmpty() ? sent.getOrDefault(":path", "") : "";
         } else {
             Map<String, String> copy = lowerCased(http);
             pseudoPath = copy.getOrDefault(":path", "");

@@ -2,39 +2,41 @@ package io.tsgate.envoy;
 
 import java.util.AbstractMap;
 import java.util.AbstractSet;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * Envoy's {@code CheckRequest} header map, read in place as the request's headers: pseudo-headers ({@code :path},
- * {@code :authority} …) are hidden, nothing is copied. The proto requires lower-case keys, which is what
+ * {@code :authority} …) are hidden, no value is copied. The proto requires lower-case keys, which is what
  * {@code RequestAttributes} needs too, so a map that keeps that rule needs no per-request copy; {@link #over} returns
  * null for a map that breaks it (a sender with mixed-case or non-ASCII keys), and the caller copies and lower-cases.
+ * The names are collected once, since walking the proto's map wraps every step in several iterators.
  */
 final class PseudoHeaderFreeView extends AbstractMap<String, String> {
     private final Map<String, String> all;
-    private final int size;
+    private final String[] names;
 
-    private PseudoHeaderFreeView(Map<String, String> all, int size) {
+    private PseudoHeaderFreeView(Map<String, String> all, String[] names) {
         this.all = all;
-        this.size = size;
+        this.names = names;
     }
 
     /** A view of {@code all} without pseudo-headers, or null when a key is not lower-case ASCII. */
     static Map<String, String> over(Map<String, String> all) {
-        int pseudo = 0;
+        String[] names = new String[all.size()];
+        int n = 0;
         for (String key : all.keySet()) {
             if (!isLowerAscii(key)) {
                 return null;
             }
-            if (isPseudo(key)) {
-                pseudo++;
+            if (!isPseudo(key) && n < names.length) {
+                names[n++] = key;
             }
         }
-        return new PseudoHeaderFreeView(all, all.size() - pseudo);
+        return new PseudoHeaderFreeView(all, n == names.length ? names : Arrays.copyOf(names, n));
     }
 
     private static boolean isLowerAscii(String s) {
@@ -63,7 +65,7 @@ final class PseudoHeaderFreeView extends AbstractMap<String, String> {
 
     @Override
     public int size() {
-        return size;
+        return names.length;
     }
 
     @Override
@@ -71,28 +73,39 @@ final class PseudoHeaderFreeView extends AbstractMap<String, String> {
         return new AbstractSet<>() {
             @Override
             public Iterator<Entry<String, String>> iterator() {
-                return new Skipping<>(all.entrySet().iterator(), Entry::getKey);
+                Iterator<String> keys = new Names(names);
+                return new Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        return keys.hasNext();
+                    }
+
+                    @Override
+                    public Entry<String, String> next() {
+                        String k = keys.next();
+                        return new SimpleImmutableEntry<>(k, all.get(k));
+                    }
+                };
             }
 
             @Override
             public int size() {
-                return size;
+                return names.length;
             }
         };
     }
 
-    /** Overridden so that walking the names (as the authorizer does) wraps no entry per header. */
     @Override
     public Set<String> keySet() {
         return new AbstractSet<>() {
             @Override
             public Iterator<String> iterator() {
-                return new Skipping<>(all.keySet().iterator(), Function.identity());
+                return new Names(names);
             }
 
             @Override
             public int size() {
-                return size;
+                return names.length;
             }
 
             @Override
@@ -102,42 +115,26 @@ final class PseudoHeaderFreeView extends AbstractMap<String, String> {
         };
     }
 
-    /** Iterates the underlying map's keys or entries, skipping pseudo-headers; read-only. */
-    private static final class Skipping<T> implements Iterator<T> {
-        private final Iterator<T> in;
-        private final Function<T, String> keyOf;
-        private T next;
+    /** Read-only iteration over the collected names. */
+    private static final class Names implements Iterator<String> {
+        private final String[] names;
+        private int next;
 
-        Skipping(Iterator<T> in, Function<T, String> keyOf) {
-            this.in = in;
-            this.keyOf = keyOf;
-            advance();
-        }
-
-        private void advance() {
-            next = null;
-            while (in.hasNext()) {
-                T t = in.next();
-                if (!isPseudo(keyOf.apply(t))) {
-                    next = t;
-                    return;
-                }
-            }
+        Names(String[] names) {
+            this.names = names;
         }
 
         @Override
         public boolean hasNext() {
-            return next != null;
+            return next < names.length;
         }
 
         @Override
-        public T next() {
-            if (next == null) {
+        public String next() {
+            if (next >= names.length) {
                 throw new NoSuchElementException();
             }
-            T t = next;
-            advance();
-            return t;
+            return names[next++];
         }
     }
 }
