@@ -24,6 +24,7 @@ final class Sha256 {
 
     private static final class Scratch {
         final MessageDigest digest = newDigest();
+        final char[] chars = new char[SCRATCH_BYTES];
         final byte[] text = new byte[SCRATCH_BYTES];
         final byte[] out = new byte[32];
     }
@@ -40,7 +41,7 @@ final class Sha256 {
     static Digest of(String text, int from, int to) {
         Scratch s = SCRATCH.get();
         int n = to - from;
-        if (n <= SCRATCH_BYTES && asciiInto(text, from, to, s.text)) {
+        if (n <= SCRATCH_BYTES && asciiInto(text, from, to, s)) {
             s.digest.update(s.text, 0, n); // ASCII chars are their own UTF-8 bytes
         } else {
             s.digest.update(text.substring(from, to).getBytes(StandardCharsets.UTF_8));
@@ -54,16 +55,21 @@ final class Sha256 {
                 (long) LONGS.get(s.out, 24));
     }
 
-    /** Copies the chars as bytes while they are ASCII; false at the first one that is not. */
-    private static boolean asciiInto(String text, int from, int to, byte[] out) {
-        for (int i = from; i < to; i++) {
-            char c = text.charAt(i);
-            if (c >= 0x80) {
-                return false;
-            }
-            out[i - from] = (byte) c;
+    /**
+     * Copies the chars into {@code s.text} as bytes; false when one is not ASCII (the bytes are then not its UTF-8).
+     * A bulk {@code getChars} and a loop over a plain array: {@code charAt} per char cost more than the digest.
+     */
+    private static boolean asciiInto(String text, int from, int to, Scratch s) {
+        text.getChars(from, to, s.chars, 0);
+        char[] chars = s.chars;
+        byte[] out = s.text;
+        int seen = 0;
+        for (int i = 0; i < to - from; i++) {
+            char c = chars[i];
+            seen |= c;
+            out[i] = (byte) c;
         }
-        return true;
+        return seen < 0x80;
     }
 
     private static MessageDigest newDigest() {
