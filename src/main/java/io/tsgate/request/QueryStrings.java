@@ -186,23 +186,33 @@ public final class QueryStrings {
     }
 
     private static void escape(String s, StringBuilder sb) {
+        // ASCII (the usual case): runs of unreserved characters are appended whole, each char is its own UTF-8 byte
+        int mark = sb.length();
+        int run = 0;
         for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) >= 0x80) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                sb.setLength(mark);
                 for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
                     escapeByte(b, sb);
                 }
                 return;
             }
+            if (!isUnreserved(c)) {
+                sb.append(s, run, i).append('%').append(HEX[c >> 4]).append(HEX[c & 0xF]);
+                run = i + 1;
+            }
         }
-        // ASCII: each char is its own UTF-8 byte, so no byte copy is needed
-        for (int i = 0; i < s.length(); i++) {
-            escapeByte((byte) s.charAt(i), sb);
-        }
+        sb.append(s, run, s.length());
+    }
+
+    private static boolean isUnreserved(int b) {
+        return b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9'
+                || b == '-' || b == '_' || b == '.' || b == '~';
     }
 
     private static void escapeByte(byte b, StringBuilder sb) {
-        if (b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9'
-                || b == '-' || b == '_' || b == '.' || b == '~') {
+        if (isUnreserved(b)) {
             sb.append((char) b);
         } else {
             sb.append('%').append(HEX[(b >> 4) & 0xF]).append(HEX[b & 0xF]);
