@@ -2,7 +2,6 @@ package io.tsgate.envoy;
 
 import java.util.AbstractMap;
 import java.util.AbstractSet;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -17,11 +16,14 @@ import java.util.Set;
  */
 final class PseudoHeaderFreeView extends AbstractMap<String, String> {
     private final Map<String, String> all;
+    /** The non-pseudo names in the map's order: the first {@link #size} entries. */
     private final String[] names;
+    private final int size;
 
-    private PseudoHeaderFreeView(Map<String, String> all, String[] names) {
+    private PseudoHeaderFreeView(Map<String, String> all, String[] names, int size) {
         this.all = all;
         this.names = names;
+        this.size = size;
     }
 
     /** A view of {@code all} without pseudo-headers, or null when a key is not lower-case ASCII. */
@@ -36,7 +38,7 @@ final class PseudoHeaderFreeView extends AbstractMap<String, String> {
                 names[n++] = key;
             }
         }
-        return new PseudoHeaderFreeView(all, n == names.length ? names : Arrays.copyOf(names, n));
+        return new PseudoHeaderFreeView(all, names, n);
     }
 
     private static boolean isLowerAscii(String s) {
@@ -65,7 +67,7 @@ final class PseudoHeaderFreeView extends AbstractMap<String, String> {
 
     @Override
     public int size() {
-        return names.length;
+        return size;
     }
 
     @Override
@@ -73,7 +75,7 @@ final class PseudoHeaderFreeView extends AbstractMap<String, String> {
         return new AbstractSet<>() {
             @Override
             public Iterator<Entry<String, String>> iterator() {
-                Iterator<String> keys = new Names(names);
+                Iterator<String> keys = new Names(names, size);
                 return new Iterator<>() {
                     @Override
                     public boolean hasNext() {
@@ -90,7 +92,7 @@ final class PseudoHeaderFreeView extends AbstractMap<String, String> {
 
             @Override
             public int size() {
-                return names.length;
+                return size;
             }
         };
     }
@@ -100,12 +102,12 @@ final class PseudoHeaderFreeView extends AbstractMap<String, String> {
         return new AbstractSet<>() {
             @Override
             public Iterator<String> iterator() {
-                return new Names(names);
+                return new Names(names, size);
             }
 
             @Override
             public int size() {
-                return names.length;
+                return size;
             }
 
             @Override
@@ -118,20 +120,22 @@ final class PseudoHeaderFreeView extends AbstractMap<String, String> {
     /** Read-only iteration over the collected names. */
     private static final class Names implements Iterator<String> {
         private final String[] names;
+        private final int size;
         private int next;
 
-        Names(String[] names) {
+        Names(String[] names, int size) {
             this.names = names;
+            this.size = size;
         }
 
         @Override
         public boolean hasNext() {
-            return next < names.length;
+            return next < size;
         }
 
         @Override
         public String next() {
-            if (next >= names.length) {
+            if (next >= size) {
                 throw new NoSuchElementException();
             }
             return names[next++];
