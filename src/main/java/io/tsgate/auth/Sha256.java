@@ -2,7 +2,11 @@ package io.tsgate.auth;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetEncoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
 import java.security.DigestException;
 import java.security.MessageDigest;
@@ -27,6 +31,10 @@ final class Sha256 {
         final char[] chars = new char[SCRATCH_BYTES];
         final byte[] text = new byte[SCRATCH_BYTES];
         final byte[] out = new byte[32];
+        /** Reports (never replaces) a char outside ASCII. */
+        final CharsetEncoder ascii = StandardCharsets.US_ASCII.newEncoder();
+        final CharBuffer charView = CharBuffer.wrap(chars);
+        final ByteBuffer byteView = ByteBuffer.wrap(text);
     }
 
     private Sha256() {
@@ -57,19 +65,16 @@ final class Sha256 {
 
     /**
      * Copies the chars into {@code s.text} as bytes; false when one is not ASCII (the bytes are then not its UTF-8).
-     * A bulk {@code getChars} and a loop over a plain array: {@code charAt} per char cost more than the digest.
+     * A bulk {@code getChars} and the JDK's ASCII encoder on plain arrays: a loop with {@code charAt} per char costs
+     * more than the digest itself.
      */
     private static boolean asciiInto(String text, int from, int to, Scratch s) {
+        int n = to - from;
         text.getChars(from, to, s.chars, 0);
-        char[] chars = s.chars;
-        byte[] out = s.text;
-        int seen = 0;
-        for (int i = 0; i < to - from; i++) {
-            char c = chars[i];
-            seen |= c;
-            out[i] = (byte) c;
-        }
-        return seen < 0x80;
+        s.charView.clear().limit(n);
+        s.byteView.clear();
+        CoderResult r = s.ascii.reset().encode(s.charView, s.byteView, true);
+        return r.isUnderflow() && s.byteView.position() == n;
     }
 
     private static MessageDigest newDigest() {

@@ -32,6 +32,18 @@ class Sha256Test {
         }
     }
 
+    /** U+0141 and U+4E41 end in the byte of 'A': a copy that kept only low bytes would hash them as "A". */
+    @ParameterizedTest
+    @ValueSource(strings = {"\u0141", "\u4e41", "\u00c1", "\u0000\u0141"})
+    void aCharWhoseLowByteIsAsciiDoesNotHashAsThatAsciiChar(String odd) {
+        String token = "eyJhbGciOiJSUzI1NiJ9.e30.";
+        String forged = "Bearer " + token + odd + "Z";
+        Sha256.Digest real = Sha256.of(token + "AZ", 0, token.length() + 2);
+        Sha256.Digest presented = Sha256.of(forged, 7, forged.length());
+        assertNotEquals(real, presented);
+        assertEquals(longs(Sha256.of(token + odd + "Z")), presented);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "abc", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"})
     void digestMatchesTheJdkAndDiffersForOtherText(String text) throws Exception {
