@@ -56,6 +56,11 @@ public final class RequestAuthorizer {
         return alwaysRemoved;
     }
 
+    /** True when {@link #decideLimited} counts reads; false means it is {@link #decide}, already complete. */
+    public boolean countsQueries() {
+        return limiter != null;
+    }
+
     /**
      * {@link #decide}, then counts an allowed read against the tenant's {@code queries} limits: over a limit it
      * becomes a 429. The stage is already complete unless the limiter needs I/O (redis); callers must not block on it
