@@ -25,17 +25,28 @@ public final class BearerTokenAuthenticator implements Authenticator {
         if (value == null || value.isBlank()) {
             throw new CredentialRejectedException("missing_credential", "missing bearer token in " + header + " header");
         }
-        String v = value.trim();
-        boolean hasScheme = v.regionMatches(true, 0, BEARER, 0, BEARER.length());
+        // value.trim(), the scheme and the token as indices into the header: a cached token is never copied out
+        int from = 0;
+        int to = value.length();
+        while (from < to && value.charAt(from) <= ' ') {
+            from++;
+        }
+        while (to > from && value.charAt(to - 1) <= ' ') {
+            to--;
+        }
+        boolean hasScheme = to - from >= BEARER.length() && value.regionMatches(true, from, BEARER, 0, BEARER.length());
         if (hasScheme) {
-            v = v.substring(BEARER.length()).trim();
+            from += BEARER.length();
+            while (from < to && value.charAt(from) <= ' ') {
+                from++;
+            }
         } else if (schemeRequired) {
             throw new CredentialRejectedException("bad_auth_scheme", "the " + header + " header must use the Bearer scheme");
         }
-        if (v.isEmpty()) {
+        if (from == to) {
             throw new CredentialRejectedException("missing_credential", "empty bearer token");
         }
-        return verifier.verify(v);
+        return verifier.verify(value, from, to);
     }
 
     @Override

@@ -11,7 +11,6 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.PlainHeader;
 import com.nimbusds.jose.util.Base64URL;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
@@ -44,16 +43,12 @@ public final class JwtVerifier implements TokenVerifier {
     private final SourceBinding global;
     private final java.util.function.Supplier<AccessRules> rules;
     private final boolean rulesFirst;
-    private final Cache<TokenHash, Cached> cache;
+    private final Cache<Sha256.Digest, Cached> cache;
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
 
     /** What a cache entry remembers: the grant, and the key and rule snapshots it was decided with. */
     private record Cached(Access access, KeySet keys, AccessRules rules) {
-    }
-
-    /** SHA-256 of a token as four longs: cheap equals/hashCode, no array kept per entry. */
-    private record TokenHash(long a, long b, long c, long d) {
     }
 
     /**
@@ -99,12 +94,21 @@ public final class JwtVerifier implements TokenVerifier {
 
     @Override
     public Access verify(String token) throws CredentialRejectedException {
-        if (token == null || token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
+        if (token == null) {
+            throw new CredentialRejectedException("malformed_token", "token is empty or too long");
+        }
+        return verify(token, 0, token.length());
+    }
+
+    @Override
+    public Access verify(String text, int from, int to) throws CredentialRejectedException {
+        if (to - from <= 0 || to - from > MAX_TOKEN_CHARS) {
             throw new CredentialRejectedException("malformed_token", "token is empty or too long");
         }
         KeySet keySet = keys.keySet();
         AccessRules ruleSet = rules.get();
-        TokenHash hash = cache == null ? null : hash(token);
+        // a hit is answered from the hash of the header's chars: the token is copied out only on a miss
+        Sha256.Digest hash = cache == null ? null : Sha256.of(text, from, to);
         if (hash != null) {
             Cached c = cache.getIfPresent(hash);
             if (c != null && c.keys() == keySet && c.rules() == ruleSet
@@ -113,6 +117,7 @@ public final class JwtVerifier implements TokenVerifier {
                 return c.access();
             }
         }
+        String token = from == 0 && to == text.length() ? text : text.substring(from, to);
         // Only on a miss: a cached token passed this when it was verified, and an altered spelling hashes apart, so
         // it misses and is refused here before any key is consulted (the scan costs a hit nothing).
         CompactJwsShape.check(token);
@@ -227,20 +232,15 @@ public final class JwtVerifier implements TokenVerifier {
         throw new CredentialRejectedException("bad_signature", "token signature does not verify");
     }
 
-    private TokenHash hash(String token) {
-        ByteBuffer d = ByteBuffer.wrap(Sha256.of(token));
-        return new TokenHash(d.getLong(), d.getLong(), d.getLong(), d.getLong());
-    }
-
     /** Keeps client-controlled text out of messages when it is long or odd. */
     private static String safe(String s) {
         return s.length() <= 16 && s.chars().allMatch(c -> c > 32 && c < 127) ? s : "(unprintable)";
     }
 
     /** Cache entries live exactly until the token's {@code exp} as seen by the injected clock at insertion. */
-    private record UntilTokenExpiry(Clock clock) implements Expiry<TokenHash, Cached> {
+    private record UntilTokenExpiry(Clock clock) implements Expiry<Sha256.Digest, Cached> {
         @Override
-        public long expireAfterCreate(TokenHash key, Cached value, long currentTime) {
+        public long expireAfterCreate(Sha256.Digest key, Cached value, long currentTime) {
             Duration left = Duration.between(clock.instant(), value.access().expiresAt());
             if (left.isNegative()) {
                 return 0;
@@ -249,12 +249,12 @@ public final class JwtVerifier implements TokenVerifier {
         }
 
         @Override
-        public long expireAfterUpdate(TokenHash key, Cached value, long currentTime, long currentDuration) {
+        public long expireAfterUpdate(Sha256.Digest key, Cached value, long currentTime, long currentDuration) {
             return expireAfterCreate(key, value, currentTime);
         }
 
         @Override
-        public long expireAfterRead(TokenHash key, Cached value, long currentTime, long currentDuration) {
+        public long expireAfterRead(Sha256.Digest key, Cached value, long currentTime, long currentDuration) {
             return currentDuration;
         }
     }

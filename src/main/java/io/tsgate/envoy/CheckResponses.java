@@ -16,7 +16,9 @@ import io.tsgate.policy.Allow;
 import io.tsgate.policy.Decision;
 import io.tsgate.policy.Deny;
 import io.tsgate.policy.ResponseHeaders;
+import io.tsgate.request.Backend;
 import io.tsgate.request.RequestClass;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -29,28 +31,57 @@ import java.util.Map;
  */
 final class CheckResponses {
     private static final Status OK = Status.newBuilder().setCode(Code.OK_VALUE).build();
+    private static final BoolValue NO_APPEND = BoolValue.of(false);
     private final Map<String, String> securityHeaders;
 
     CheckResponses(Map<String, String> securityHeaders) {
+        this(securityHeaders, List.of());
+    }
+
+    /** @param alwaysRemoved the list an allow carries when only the usual headers go: its responses are prepared */
+    CheckResponses(Map<String, String> securityHeaders, List<String> alwaysRemoved) {
         this.securityHeaders = securityHeaders;
+        this.identities = new PreparedIdentities(alwaysRemoved);
     }
 
     CheckResponse of(Decision d) {
         return d instanceof Allow a ? allow(a) : deny((Deny) d);
     }
 
-    // Per request class, built once: the x-tsgate-class header and its metadata value.
+    // Per request class, built once: the x-tsgate-class header.
     private static final HeaderValueOption[] CLASS_HEADERS = new HeaderValueOption[RequestClass.values().length];
-    private static final Value[] CLASS_VALUES = new Value[RequestClass.values().length];
 
     static {
         for (RequestClass c : RequestClass.values()) {
             CLASS_HEADERS[c.ordinal()] = overwrite(ResponseHeaders.CLASS, c.label());
-            CLASS_VALUES[c.ordinal()] = str(c.label());
         }
     }
 
+    private final PreparedIdentities identities;
+
     private CheckResponse allow(Allow a) {
+        if (a.backend() != Backend.METRICS || !a.setHeaders().isEmpty() || !a.tenant().equals(a.access().tenant())) {
+            return allowOther(a);
+        }
+        PreparedIdentities.Entry identity = identities.of(a.access());
+        RequestClass c = a.requestClass();
+        OkHttpResponse.Builder ok;
+        if (a.removeHeaders() == identities.alwaysRemoved()) {
+            // the usual case: only :path is new; the rest (and its encoded size) is shared
+            ok = identity.okResponse(c).toBuilder().addHeaders(0, overwrite(":path", a.path()));
+        } else {
+            ok = OkHttpResponse.newBuilder()
+                    .addHeaders(overwrite(":path", a.path()))
+                    .addHeaders(identity.tenantHeader())
+                    .addHeaders(classHeader(c))
+                    .addAllHeadersToRemove(a.removeHeaders());
+        }
+        return CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok)
+                .setDynamicMetadata(identity.metadata(c)).build();
+    }
+
+    /** A logs or traces allow: its tenant and headers come from the backend's grant, not the prepared identity. */
+    private CheckResponse allowOther(Allow a) {
         String tenant = a.tenant().toString();
         int c = a.requestClass().ordinal();
         OkHttpResponse.Builder ok = OkHttpResponse.newBuilder()
@@ -62,11 +93,15 @@ final class CheckResponses {
         Struct metadata = Struct.newBuilder()
                 .putFields(AuthzMetadata.TENANT, str(tenant))
                 .putFields(AuthzMetadata.SUBJECT, str(a.access().subject()))
-                .putFields(AuthzMetadata.CLASS, CLASS_VALUES[c])
+                .putFields(AuthzMetadata.CLASS, str(a.requestClass().label()))
                 .putFields(AuthzMetadata.KEY_ID, str(a.access().keyId()))
                 .putFields(AuthzMetadata.BACKEND, str(a.backend().label()))
                 .build();
         return CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok).setDynamicMetadata(metadata).build();
+    }
+
+    static HeaderValueOption classHeader(RequestClass c) {
+        return CLASS_HEADERS[c.ordinal()];
     }
 
     private CheckResponse deny(Deny d) {
@@ -89,16 +124,16 @@ final class CheckResponses {
         };
     }
 
-    private static HeaderValueOption overwrite(String key, String value) {
+    static HeaderValueOption overwrite(String key, String value) {
         return HeaderValueOption.newBuilder()
                 .setHeader(HeaderValue.newBuilder().setKey(key).setValue(value))
                 // Envoy v1.34 reads only append for these (absent means false); newer releases read append_action.
-                .setAppend(BoolValue.of(false))
+                .setAppend(NO_APPEND)
                 .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
                 .build();
     }
 
-    private static Value str(String s) {
+    static Value str(String s) {
         return Value.newBuilder().setStringValue(s).build();
     }
 }

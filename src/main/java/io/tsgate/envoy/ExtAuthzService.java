@@ -38,7 +38,7 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
                            BodyCounting routeDefault) {
         this.authorizer = authorizer;
         this.observer = observer;
-        this.responses = new CheckResponses(securityHeaders);
+        this.responses = new CheckResponses(securityHeaders, authorizer.alwaysRemovedHeaders());
         this.routeDefault = routeDefault;
     }
 
@@ -46,6 +46,10 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
     public void check(CheckRequest request, StreamObserver<CheckResponse> out) {
         long start = System.nanoTime();
         RequestAttributes attrs = CheckRequests.toAttributes(request);
+        if (!authorizer.limits()) {
+            respond(attrs, authorizer.decide(attrs), out, start); // no limits: nothing to wait for, no stage to build
+            return;
+        }
         BodyCounting counting = BodyCounting.fromContextExtension(
                 CheckRequests.contextExtension(request, BodyCounting.CONTEXT_EXTENSION), routeDefault);
         CompletableFuture<Decision> stage = authorizer.decideLimited(attrs, counting).toCompletableFuture();

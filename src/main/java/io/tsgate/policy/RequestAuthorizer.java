@@ -59,6 +59,19 @@ public final class RequestAuthorizer {
         this.alwaysRemoved = List.copyOf(always);
     }
 
+    /**
+     * The headers every allow removes (credential and tenant headers), as the very list instance an {@link Allow}
+     * carries when the request sent no {@code x-tsgate-*} header: adapters may prepare responses for it.
+     */
+    public List<String> alwaysRemovedHeaders() {
+        return alwaysRemoved;
+    }
+
+    /** True when {@link #decideLimited} applies rate limits; false means it is {@link #decide}, already complete. */
+    public boolean limits() {
+        return limiter != null || writes != null;
+    }
+
     /** {@link #decideLimited(RequestAttributes, BodyCounting)} where nothing counts a write's body afterwards. */
     public CompletionStage<Decision> decideLimited(RequestAttributes r) {
         return decideLimited(r, BodyCounting.NONE);
@@ -166,13 +179,18 @@ public final class RequestAuthorizer {
                         + "every query parameter, the token's filters included");
             }
         }
-        String forwarded = query.isEmpty() ? path : path + "?" + QueryStrings.encode(query);
+        String forwarded = query.isEmpty() ? path : QueryStrings.appendEncoded(
+                new StringBuilder(path.length() + Math.min(1024, 32 * query.size())).append(path).append('?'), query)
+                .toString();
         return new Allow(forwarded, access, endpoint.requestClass(), headersToRemove(r));
     }
 
     private List<String> headersToRemove(RequestAttributes r) {
         List<String> remove = null;
         for (String name : r.headers().keySet()) {
+            if (!name.regionMatches(true, 0, HEADER_PREFIX, 0, HEADER_PREFIX.length())) {
+                continue; // most headers: no lower-cased copy to compare
+            }
             String n = name.toLowerCase(Locale.ROOT);
             if (n.startsWith(HEADER_PREFIX) && !n.equals(ResponseHeaders.TENANT) && !n.equals(ResponseHeaders.CLASS)) {
                 if (remove == null) {

@@ -140,7 +140,7 @@ public final class EndpointCatalogue {
             return false;
         }
         for (String prefix : TENANT_PREFIXES) {
-            if (path.equals(prefix) || path.startsWith(prefix + "/")) {
+            if (path.startsWith(prefix) && (path.length() == prefix.length() || path.charAt(prefix.length()) == '/')) {
                 return true;
             }
         }
@@ -185,6 +185,7 @@ public final class EndpointCatalogue {
     }
 
     private static String stripPrefix(String path, String prefix) {
-        return path.startsWith(prefix + "/") ? path.substring(prefix.length()) : path;
+        return path.startsWith(prefix) && path.length() > prefix.length() && path.charAt(prefix.length()) == '/'
+                ? path.substring(prefix.length()) : path;
     }
 }

@@ -69,16 +69,22 @@ public final class QueryStrings {
      * Go's {@code url.ParseQuery} decodes exactly the same names and values in the same order.
      */
     public static String encode(List<QueryParam> params) {
-        StringBuilder sb = new StringBuilder();
+        return appendEncoded(new StringBuilder(Math.min(1024, 32 * params.size())), params).toString();
+    }
+
+    /** {@link #encode} appended to {@code sb} (so a path and its query need one builder, not two strings). */
+    public static StringBuilder appendEncoded(StringBuilder sb, List<QueryParam> params) {
+        boolean first = true;
         for (QueryParam p : params) {
-            if (sb.length() > 0) {
+            if (!first) {
                 sb.append('&');
             }
+            first = false;
             escape(p.name(), sb);
             sb.append('=');
             escape(p.value(), sb);
         }
-        return sb.toString();
+        return sb;
     }
 
     private static List<QueryParam> decodePairs(byte[] s) throws BadRequestException {
@@ -117,6 +123,10 @@ public final class QueryStrings {
     }
 
     private static String unescape(byte[] s, int from, int to) throws BadRequestException {
+        if (isPlainAscii(s, from, to)) {
+            // nothing to decode, and ASCII is valid UTF-8 that reads the same as Latin-1: no buffer, no decoder
+            return new String(s, from, to - from, StandardCharsets.ISO_8859_1);
+        }
         byte[] buf = new byte[to - from];
         int n = 0;
         for (int i = from; i < to; i++) {
@@ -136,6 +146,9 @@ public final class QueryStrings {
                 buf[n++] = b;
             }
         }
+        if (isPlainAscii(buf, 0, n)) {
+            return new String(buf, 0, n, StandardCharsets.ISO_8859_1);
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
@@ -146,6 +159,17 @@ public final class QueryStrings {
             throw new BadRequestException(BadRequestException.QUERY_BAD_ENCODING,
                     "the query string or form body does not decode to UTF-8 text");
         }
+    }
+
+    /** True when the bytes hold no escape ('%', '+') and nothing outside ASCII. */
+    private static boolean isPlainAscii(byte[] s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            byte b = s[i];
+            if (b < 0 || b == '%' || b == '+') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int hexValue(byte b) {
@@ -162,13 +186,36 @@ public final class QueryStrings {
     }
 
     private static void escape(String s, StringBuilder sb) {
-        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-            if (b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9'
-                    || b == '-' || b == '_' || b == '.' || b == '~') {
-                sb.append((char) b);
-            } else {
-                sb.append('%').append(HEX[(b >> 4) & 0xF]).append(HEX[b & 0xF]);
+        // ASCII (the usual case): runs of unreserved characters are appended whole, each char is its own UTF-8 byte
+        int mark = sb.length();
+        int run = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                sb.setLength(mark);
+                for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+                    escapeByte(b, sb);
+                }
+                return;
             }
+            if (!isUnreserved(c)) {
+                sb.append(s, run, i).append('%').append(HEX[c >> 4]).append(HEX[c & 0xF]);
+                run = i + 1;
+            }
+        }
+        sb.append(s, run, s.length());
+    }
+
+    private static boolean isUnreserved(int b) {
+        return b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9'
+                || b == '-' || b == '_' || b == '.' || b == '~';
+    }
+
+    private static void escapeByte(byte b, StringBuilder sb) {
+        if (isUnreserved(b)) {
+            sb.append((char) b);
+        } else {
+            sb.append('%').append(HEX[(b >> 4) & 0xF]).append(HEX[b & 0xF]);
         }
     }
 }

@@ -4,7 +4,10 @@ package io.tsgate.request;
 public enum RequestClass {
     READ, WRITE, ADMIN;
 
+    private final String label = name().toLowerCase(java.util.Locale.ROOT);
+
+    /** The lower-case name used in headers, metadata, metrics and logs (computed once: the hot path asks). */
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return label;
     }
 }

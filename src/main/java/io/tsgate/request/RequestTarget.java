@@ -74,11 +74,26 @@ public record RequestTarget(String path, List<QueryParam> query) {
         if (path.contains("//")) {
             throw new BadRequestException(BadRequestException.PATH_DOUBLE_SLASH, "'//' is not allowed in the path");
         }
-        for (String segment : path.split("/", -1)) {
-            if (segment.equals(".") || segment.equals("..")) {
-                throw new BadRequestException(BadRequestException.PATH_DOT_SEGMENT,
-                        "'.' and '..' segments are not allowed in the path");
-            }
+        if (hasDotSegment(path)) {
+            throw new BadRequestException(BadRequestException.PATH_DOT_SEGMENT,
+                    "'.' and '..' segments are not allowed in the path");
         }
+    }
+
+    /** True when a '/'-separated segment is "." or "..": a scan, since every Check passes here (twice). */
+    private static boolean hasDotSegment(String path) {
+        int start = 0;
+        while (start <= path.length()) {
+            int end = path.indexOf('/', start);
+            if (end < 0) {
+                end = path.length();
+            }
+            int len = end - start;
+            if ((len == 1 || len == 2) && path.charAt(start) == '.' && path.charAt(end - 1) == '.') {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
     }
 }

@@ -340,6 +340,34 @@ class JwtVerifierTest {
     }
 
     @Test
+    void tokenInsideItsHeaderHitsTheCacheEntryOfTheSameToken() throws Exception {
+        JwtVerifier v = allKeys();
+        String token = TokenMinter.mint("ES256", null, TestKeys.privateKey(p256), claims());
+        Access first = v.verify(token);
+        String header = "Bearer " + token + "  ";
+        assertTrue(first == v.verify(header, 7, 7 + token.length()), "the cached grant itself");
+        assertEquals(1, v.cacheHits());
+        assertEquals(1, v.cacheMisses());
+        // one character less or more is another token: it misses and is refused on its own merits
+        assertEquals("malformed_token", reason(v, token.substring(0, token.length() - 1) + "!"));
+        assertThrows(CredentialRejectedException.class, () -> v.verify(header, 7, 6 + token.length()));
+        assertThrows(CredentialRejectedException.class, () -> v.verify(header, 6, 7 + token.length()));
+        assertEquals(1, v.cacheHits());
+    }
+
+    @Test
+    void regionOfATokenNotYetCachedIsVerifiedAndCachedLikeTheWholeString() throws Exception {
+        JwtVerifier v = allKeys();
+        String token = TokenMinter.mint("ES256", null, TestKeys.privateKey(p256), claims());
+        Access viaRegion = v.verify("Bearer " + token, 7, 7 + token.length());
+        assertEquals(1, v.cacheMisses());
+        assertTrue(viaRegion == v.verify(token));
+        assertEquals(1, v.cacheHits());
+        assertEquals("malformed_token", assertThrows(CredentialRejectedException.class,
+                () -> v.verify("Bearer x", 7, 7)).reason());
+    }
+
+    @Test
     void cachedTokenIsRejectedOnceTheClockPassesExpiry() throws Exception {
         JwtVerifier v = allKeys();
         String token = TokenMinter.mint("ES256", null, TestKeys.privateKey(p256), claims());
