@@ -23,7 +23,7 @@ public final class HangupSignal {
     public static synchronized AutoCloseable onHangup(Runnable listener) {
         if (!installed) {
             try {
-                Signal.handle(new Signal("HUP"), s -> LISTENERS.forEach(Runnable::run));
+                Signal.handle(new Signal("HUP"), s -> fire());
                 installed = true;
             } catch (IllegalArgumentException e) {
                 LOG.warn("cannot handle SIGHUP here ({}); the limit file reloads on its interval only", e.getMessage());
@@ -31,5 +31,19 @@ public final class HangupSignal {
         }
         LISTENERS.add(listener);
         return () -> LISTENERS.remove(listener);
+    }
+
+    /**
+     * Runs every listener; one that throws (say, its gateway's executor already shut down) is logged and skipped, so
+     * it never keeps the signal from the others.
+     */
+    static void fire() {
+        for (Runnable listener : LISTENERS) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                LOG.warn("a SIGHUP listener failed; the others still reload: {}", e.toString());
+            }
+        }
     }
 }
