@@ -393,10 +393,7 @@ class AccessControlIT {
                         .getBytes(StandardCharsets.UTF_8), "it_w_influx_f", "{__name__=it_w_influx_f, job=w, team=writers}"),
                 Arguments.of("/influx/api/v2/write?bucket=b", null, "text/plain", ("it_w_influx2,team=prod,job=w f=1 "
                         + ms * 1_000_000 + "\n").getBytes(StandardCharsets.UTF_8), "it_w_influx2_f",
-                        "{__name__=it_w_influx2_f, job=w, team=writers}"),
-                Arguments.of("/datadog/api/v1/series", null, "application/json", ("{\"series\":[{\"metric\":\"it_w_dd\","
-                        + "\"points\":[[" + s + ",1]],\"tags\":[\"team:prod\",\"job:w\"]}]}").getBytes(StandardCharsets.UTF_8),
-                        "it_w_dd", "{__name__=it_w_dd, job=w, team=writers}"));
+                        "{__name__=it_w_influx2_f, job=w, team=writers}"));
     }
 
     @ParameterizedTest
@@ -418,20 +415,26 @@ class AccessControlIT {
                 "SECURITY: " + target + " stored " + series);
     }
 
-    /** export/native written back by a team=writers token: the blob's series are stored under team=writers only. */
+    /**
+     * export/native and Datadog written by a team=writers token through ext_proc: tsgate cannot read these bodies, so
+     * it cannot check the 30-label rule (VictoriaMetrics 1.79.5 appends extra_label last and keeps 30 labels, see
+     * AttackConfinedUnreadWriteIT), and refuses them rather than let a series escape the token's label.
+     */
     @Test
-    void nativeImportStoresExactlyUnderTheTokensLabel() throws Exception {
+    void confinedWritesInFormatsExtProcCannotReadAreRefused() throws Exception {
         HttpResponse<byte[]> blob = client.send(HttpRequest.newBuilder(vm.baseUri().resolve("/api/v1/export/native?match[]="
                 + enc("it_prod_only"))).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, blob.statusCode());
-        vm.deleteAll();
-        HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/api/v1/import/native")).header("Authorization", "Bearer "
-                + token(2, Map.of("team", WRITERS), List.of())).POST(HttpRequest.BodyPublishers.ofByteArray(blob.body())));
-        assertEquals(204, r.statusCode(), r.body());
-        vm.flush();
-        List<Map<String, String>> series = Await.until("native import stored", Duration.ofSeconds(15),
-                () -> vm.querySeries("{__name__=\"it_prod_only\"}"), l -> !l.isEmpty());
-        assertEquals(List.of(Map.of("__name__", "it_prod_only", "secret", "s", "team", WRITERS)), series);
+        byte[] datadog = ("{\"series\":[{\"metric\":\"it_w_dd\",\"points\":[[" + Instant.now().getEpochSecond()
+                + ",1]],\"tags\":[\"team:prod\",\"job:w\"]}]}").getBytes(StandardCharsets.UTF_8);
+        for (Map.Entry<String, byte[]> w : Map.of("/api/v1/import/native", blob.body(), "/datadog/api/v1/series",
+                datadog).entrySet()) {
+            HttpResponse<String> r = send(HttpRequest.newBuilder(uri(w.getKey())).header("Authorization", "Bearer "
+                    + token(2, Map.of("team", WRITERS), List.of())).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(w.getValue())));
+            assertEquals(403, r.statusCode(), w.getKey() + " " + r.body());
+            assertTrue(r.body().contains("cannot be read to check that the confinement holds"), r.body());
+        }
     }
 
     /** Endpoints that report over all data; tsgate must not open them to label-restricted tokens. */

@@ -123,6 +123,34 @@ class WriteAdmissionTest {
                 w.plan(new WriteRequest(LIMITED, "sub", "/api/v1/write", "", null, 0, true))).reason());
     }
 
+    /**
+     * A write the token confines (extra_label on the authorized path) in a format tsgate cannot read: VictoriaMetrics
+     * 1.79.5 adds extra_label after the series' own labels and keeps only the first 30 (datadog and native
+     * {@code insertRows} at v1.79.5), so a Datadog series with 28 tags, one of them {@code team:b}, is stored with
+     * {@code team="b"} although the path says {@code extra_label=team=a} (checked against /usr/bin/victoria-metrics
+     * 1.79.5). ext_proc cannot read such a body for the 30-label rule, so it must not pass it, whether or not the
+     * tenant has write limits.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "free,    deny,  /datadog/api/v1/series",
+        "free,    deny,  /api/v1/import/native",
+        "free,    deny,  /opentelemetry/v1/metrics",
+        "limited, allow, /datadog/api/v1/series",
+        "limited, allow, /api/v1/import/native",
+    })
+    void aConfinedWriteTsgateCannotReadIsNotPassed(String tenant, String flag, String path) {
+        WriteAdmission w = new WriteAdmission(LIMITS, flag.equals("deny"), 1024);
+        Tenant t = tenant.equals("limited") ? LIMITED : FREE;
+        WritePlan plan = w.plan(write(t, path, "extra_label=team=a"));
+        WritePlan.Refuse r = assertInstanceOf(WritePlan.Refuse.class, plan, plan.toString());
+        assertEquals(403, r.deny().status());
+        assertEquals("write_format_unconfinable", r.deny().reason());
+        assertEquals(RequestClass.WRITE, r.deny().requestClass());
+        // Without confinement nothing changes: no limits, nothing to read.
+        assertInstanceOf(WritePlan.Pass.class, new WriteAdmission(LIMITS, false, 1024).plan(write(t, path, "")));
+    }
+
     @Test
     void bodyBoundsAreInclusive() {
         WriteAdmission w = new WriteAdmission(LIMITS, true, 1024);
