@@ -1,0 +1,53 @@
+package io.tsgate.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** Attacks on access rules: claim shapes and grant templates that would widen what a token gets. */
+class AccessRulesAttackTest {
+    private static final Instant NOW = Instant.ofEpochSecond(1_900_000_000L);
+    private final ClaimsParser parser = new ClaimsParser("", "", Duration.ZERO);
+
+    private Access parse(AccessRules rules, String claims) throws CredentialRejectedException {
+        return parser.parse(ClaimsParser.readPayload("{\"exp\":1900000600," + claims + "}"), NOW, "kid",
+                SourceBinding.NONE, rules, false);
+    }
+
+    /**
+     * A rule naming two fields of one array of objects ({@code orgs.name} and {@code orgs.role}) means one
+     * membership: "admin of acme". A token that is viewer of acme and admin of another org must not get acme's admin
+     * grant by combining fields of two different elements.
+     */
+    @Test
+    void twoMatchersIntoOneArrayOfObjectsMustMatchTheSameElement() {
+        AccessRules r = AccessRulesFile.parse("""
+                rules:
+                  - name: acme-admin
+                    match_claims: {"orgs.name": acme, "orgs.role": admin}
+                    vm_access: {tenant_id: {account_id: 7}, mode: 0}
+                """, "test.yaml");
+        CredentialRejectedException e = assertThrows(CredentialRejectedException.class, () -> parse(r,
+                "\"orgs\":[{\"name\":\"acme\",\"role\":\"viewer\"},{\"name\":\"other\",\"role\":\"admin\"}]"),
+                "viewer of acme + admin of other must not be admin of acme");
+        assertEquals(403, e.status());
+    }
+
+    /** Same with a placeholder: the org captured from one element, the role from another. */
+    @Test
+    void aPlaceholderAndARoleFromDifferentElementsGrantNothing() {
+        AccessRules r = AccessRulesFile.parse("""
+                rules:
+                  - name: org-admin
+                    match_claims: {"orgs.id": "^(?P<acct>[0-9]+)$", "orgs.role": admin}
+                    vm_access: {tenant_id: {account_id: "{{acct}}"}, mode: 0}
+                """, "test.yaml");
+        CredentialRejectedException e = assertThrows(CredentialRejectedException.class, () -> parse(r,
+                "\"orgs\":[{\"id\":\"42\",\"role\":\"viewer\"},{\"role\":\"admin\"}]"),
+                "viewer of 42 + admin of an element without id must not be admin of 42");
+        assertEquals(403, e.status());
+    }
+}
