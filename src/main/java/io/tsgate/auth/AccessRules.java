@@ -67,6 +67,7 @@ public final class AccessRules {
         if (winner == null) {
             return null;
         }
+        uncorrelated(winner, claims);
         Map<String, String> values = bind(winner, winnerCaptures);
         try {
             return new RuleMatch(winner, winner.grant().fill(values::get));
@@ -101,6 +102,31 @@ public final class AccessRules {
             out.add(merged);
         }
         return out;
+    }
+
+    /**
+     * Matchers are evaluated one by one, so two of them reading fields of one array of objects ({@code orgs.name},
+     * {@code orgs.role}) could be satisfied by two different elements: viewer of one org and admin of another would
+     * read as admin of the first. When the winner's matchers share leading names that pass through an array of more
+     * than one element, which element matched is ambiguous: refused like a tie rather than guessed.
+     */
+    private static void uncorrelated(AccessRule r, JsonNode claims) throws CredentialRejectedException {
+        List<ClaimMatcher> ms = r.matchers();
+        for (int i = 0; i < ms.size(); i++) {
+            for (int j = i + 1; j < ms.size(); j++) {
+                List<String> a = ms.get(i).path().segments();
+                List<String> b = ms.get(j).path().segments();
+                int shared = 0;
+                while (shared < a.size() - 1 && shared < b.size() - 1 && a.get(shared).equals(b.get(shared))) {
+                    shared++;
+                }
+                if (shared > 0 && ms.get(i).path().fansOut(claims, shared)) {
+                    throw new CredentialRejectedException("access_rule_tie", "access rule " + r.name() + ": "
+                            + ms.get(i).path() + " and " + ms.get(j).path() + " may match different elements of"
+                            + " one array", 403);
+                }
+            }
+        }
     }
 
     /** The value of each placeholder the grant uses; two list elements capturing differently are a tie. */

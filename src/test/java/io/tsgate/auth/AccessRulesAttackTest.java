@@ -34,6 +34,24 @@ class AccessRulesAttackTest {
                 "\"orgs\":[{\"name\":\"acme\",\"role\":\"viewer\"},{\"name\":\"other\",\"role\":\"admin\"}]"),
                 "viewer of acme + admin of other must not be admin of acme");
         assertEquals(403, e.status());
+        assertEquals("access_rule_tie", e.reason());
+    }
+
+    /** One membership, or several fields of one object, still match. */
+    @Test
+    void oneElementOrPlainNestedObjectsStillMatch() throws Exception {
+        AccessRules r = AccessRulesFile.parse("""
+                rules:
+                  - name: acme-admin
+                    match_claims: {"orgs.name": acme, "orgs.role": admin}
+                    vm_access: {tenant_id: {account_id: 7}, mode: 0}
+                  - name: realm
+                    match_claims: {"realm.a": x, "realm.b": "y"}
+                    vm_access: {tenant_id: {account_id: 8}, mode: 0}
+                """, "test.yaml");
+        assertEquals(7, parse(r, "\"orgs\":[{\"name\":\"acme\",\"role\":\"admin\"}]").tenant().accountId());
+        assertEquals(8, parse(r, "\"realm\":{\"a\":[\"x\",\"z\"],\"b\":\"y\"}").tenant().accountId(),
+                "a list at the end of a path is any-element, not ambiguous");
     }
 
     /** Same with a placeholder: the org captured from one element, the role from another. */
