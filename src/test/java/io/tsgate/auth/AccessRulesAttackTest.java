@@ -68,4 +68,25 @@ class AccessRulesAttackTest {
                 "viewer of 42 + admin of an element without id must not be admin of 42");
         assertEquals(403, e.status());
     }
+
+    /**
+     * In a LogsQL filter a placeholder must sit inside a quoted string. {@code ""{{t}}""} holds the text
+     * {@code "{{t}}"} but LogsQL reads it as an empty phrase, the unquoted value, and another empty phrase: the claim
+     * value {@code or} turns {@code team:""{{t}}""} into {@code team:"" or ""}, which matches every log with an
+     * empty message.
+     */
+    @Test
+    void aLogsPlaceholderBetweenTwoEmptyQuotedStringsIsUnquotedAndRefusedAtLoad() {
+        for (String filter : java.util.List.of("team:\"\"{{t}}\"\"", "\"a\" \"\"{{t}}\"\"")) {
+            String yaml = "rules: [{match_claims: {g: \"^(?P<t>.*)$\"}, vm_access: {logs_account_id: 1, "
+                    + "logs_extra_filters: ['" + filter + "'], mode: 1}}]";
+            assertThrows(IllegalArgumentException.class, () -> AccessRulesFile.parse(yaml, "test.yaml"), filter);
+        }
+        for (String filter : java.util.List.of("team:\"{{t}}\"", "_msg:\"x \\\"{{t}}\\\" y\"",
+                "a:\"\" b:\"{{t}}\"")) {
+            String yaml = "rules: [{match_claims: {g: \"^(?P<t>.*)$\"}, vm_access: {logs_account_id: 1, "
+                    + "logs_extra_filters: ['" + filter + "'], mode: 1}}]";
+            AccessRulesFile.parse(yaml, "test.yaml");
+        }
+    }
 }
