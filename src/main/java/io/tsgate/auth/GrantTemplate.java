@@ -161,8 +161,7 @@ public final class GrantTemplate {
                         + " a claim value would be read as a regular expression; use = or !=");
             }
             if (any && (key.startsWith("logs_") || key.startsWith("traces_")) && !isTenantId(key)
-                    && !PLACEHOLDER.matcher(n.textValue().replaceAll("\"\\{\\{[A-Za-z][A-Za-z0-9_]*}}\"", ""))
-                    .replaceAll("").equals(n.textValue().replaceAll("\"\\{\\{[A-Za-z][A-Za-z0-9_]*}}\"", ""))) {
+                    && !onlyInsideDoubleQuotes(n.textValue())) {
                 // LogsQL reads unquoted words with their own syntax (a leading - negates, : separates a field);
                 // inside double quotes the alphabet above is plain text
                 throw new IllegalArgumentException(where + ": in a LogsQL filter a placeholder is written quoted,"
@@ -172,6 +171,60 @@ public final class GrantTemplate {
                 throw new IllegalArgumentException(where + ": a tenant id placeholder is the whole value, \"{{name}}\"");
             }
         }
+    }
+
+    /**
+     * True when every placeholder of a LogsQL filter lies inside a double-quoted string as VictoriaLogs' lexer reads
+     * it ({@code lib/logstorage/parser.go nextToken}, VictoriaLogs 7c0626e): strings in {@code "…"}, {@code '…'} and
+     * {@code `…`}, {@code #} comments to the end of the line. Text placed next to quotes is not enough:
+     * {@code ""{{x}}""} is two empty strings around an unquoted word. Quoting this scan cannot read exactly (an
+     * escape other than the quote or backslash, a newline in a quoted string, an unclosed quote) counts as unquoted.
+     */
+    static boolean onlyInsideDoubleQuotes(String text) {
+        int i = 0;
+        while (i < text.length()) {
+            char c = text.charAt(i);
+            if (c == '{' && PLACEHOLDER.matcher(text).region(i, text.length()).lookingAt()) {
+                return false;
+            }
+            if (c == '#') {
+                int nl = text.indexOf('\n', i);
+                i = nl < 0 ? text.length() : nl + 1;
+                continue;
+            }
+            if (c == '"' || c == '\'' || c == '`') {
+                int end = closingQuote(text, i);
+                if (end < 0 || c != '"' && PLACEHOLDER.matcher(text.substring(i, end)).find()) {
+                    return false;
+                }
+                i = end + 1;
+                continue;
+            }
+            i++;
+        }
+        return true;
+    }
+
+    /** Index of the quote closing the string opened at {@code open}, or -1 when this scan cannot tell. */
+    private static int closingQuote(String text, int open) {
+        char q = text.charAt(open);
+        for (int j = open + 1; j < text.length(); j++) {
+            char ch = text.charAt(j);
+            if (ch == q) {
+                return j;
+            }
+            if (q == '`') {
+                continue;
+            }
+            if (ch == '\n' || ch == '\\' && (j + 1 == text.length()
+                    || text.charAt(j + 1) != q && text.charAt(j + 1) != '\\')) {
+                return -1;
+            }
+            if (ch == '\\') {
+                j++;
+            }
+        }
+        return -1;
     }
 
     private static boolean isTenantId(String key) {
