@@ -89,4 +89,28 @@ class AccessRulesAttackTest {
             AccessRulesFile.parse(yaml, "test.yaml");
         }
     }
+
+    /**
+     * A quoted placeholder is only as narrow as the LogsQL filter around it. {@code team:"{{t}}"} is a phrase
+     * (full-text) filter: the claim value {@code payments} also reads team {@code payments-admin}, a word of it;
+     * {@code team:~"{{t}}"} is an unanchored regex, where {@code .} in a claim value is a wildcard; {@code :="{{t}}"*}
+     * is a prefix filter. Like {@code =~} in selectors, these are refused at load; exact filters ({@code :=},
+     * stream {@code {team="…"}}) load.
+     */
+    @Test
+    void logsPlaceholdersOnlyInExactFilters() {
+        for (String filter : java.util.List.of("team:\"{{t}}\"", "\"{{t}}\"", "team:~\"{{t}}\"", "~\"{{t}}\"",
+                "team:=\"{{t}}\"*", "{team!=\"{{t}}\"}")) {
+            String yaml = "rules: [{match_claims: {g: \"^(?P<t>.*)$\"}, vm_access: {logs_account_id: 1, "
+                    + "logs_extra_filters: ['" + filter + "'], mode: 1}}]";
+            assertThrows(IllegalArgumentException.class, () -> AccessRulesFile.parse(yaml, "test.yaml"), filter);
+        }
+        for (String filter : java.util.List.of("team:=\"{{t}}\"", "_stream:{team=\"{{t}}\"}",
+                "{team=\"{{t}}\"} team:=\"x-{{t}}\"")) {
+            String yaml = "rules: [{match_claims: {g: \"^(?P<t>.*)$\"}, vm_access: {logs_account_id: 1, "
+                    + "logs_extra_filters: ['" + filter + "'], logs_extra_stream_filters: ['{team=\"{{t}}\"}'],"
+                    + " mode: 1}}]";
+            AccessRulesFile.parse(yaml, "test.yaml");
+        }
+    }
 }
