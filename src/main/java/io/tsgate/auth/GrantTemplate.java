@@ -27,7 +27,9 @@ import java.util.regex.Pattern;
  * </ul>
  * A value outside its alphabet is not substituted: the rule grants nothing for that token. Placeholders are not
  * allowed in object keys, nor in selectors with a regex matcher ({@code =~}, {@code !~}), where even a dot widens;
- * in {@code logs_*}/{@code traces_*} filters (LogsQL) only between double quotes.
+ * in {@code logs_*}/{@code traces_*} filters (LogsQL) only as the double-quoted value of an exact filter
+ * ({@code field:="…"}, {@code {field="…"}}), never in phrase, prefix or regex filters, which would match more than
+ * the claim's value.
  */
 public final class GrantTemplate {
     static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([A-Za-z][A-Za-z0-9_]*)}}");
@@ -164,8 +166,9 @@ public final class GrantTemplate {
                     && !onlyInsideDoubleQuotes(n.textValue())) {
                 // LogsQL reads unquoted words with their own syntax (a leading - negates, : separates a field);
                 // inside double quotes the alphabet above is plain text
-                throw new IllegalArgumentException(where + ": in a LogsQL filter a placeholder is written quoted,"
-                        + " \"{{name}}\"");
+                throw new IllegalArgumentException(where + ": in a LogsQL filter a placeholder is the quoted value of"
+                        + " an exact filter, field:=\"{{name}}\" or {field=\"{{name}}\"} (a phrase, prefix or regex"
+                        + " filter would match more than the claim's value)");
             }
             if (any && isTenantId(key) && !PLACEHOLDER.matcher(n.textValue()).matches()) {
                 throw new IllegalArgumentException(where + ": a tenant id placeholder is the whole value, \"{{name}}\"");
@@ -194,7 +197,10 @@ public final class GrantTemplate {
             }
             if (c == '"' || c == '\'' || c == '`') {
                 int end = closingQuote(text, i);
-                if (end < 0 || c != '"' && PLACEHOLDER.matcher(text.substring(i, end)).find()) {
+                if (end < 0) {
+                    return false;
+                }
+                if (PLACEHOLDER.matcher(text.substring(i, end)).find() && !exactFilterString(text, i, end)) {
                     return false;
                 }
                 i = end + 1;
@@ -203,6 +209,19 @@ public final class GrantTemplate {
             i++;
         }
         return true;
+    }
+
+    /**
+     * True when the string from {@code open} to {@code close} is the value of an exact filter: double-quoted, after
+     * {@code =} ({@code field:="…"}, a stream filter's {@code {f="…"}}) but not {@code !=}, {@code >=} or {@code <=}
+ * (negation and ranges), and not followed by
+     * {@code *} (a prefix filter). A phrase filter ({@code field:"…"}) matches any value holding the claim's words,
+     * and {@code ~} filters read it as a regular expression.
+     */
+    private static boolean exactFilterString(String text, int open, int close) {
+        return text.charAt(open) == '"' && open > 0 && text.charAt(open - 1) == '='
+                && (open < 2 || "!~<>".indexOf(text.charAt(open - 2)) < 0)
+                && (close + 1 == text.length() || text.charAt(close + 1) != '*');
     }
 
     /** Index of the quote closing the string opened at {@code open}, or -1 when this scan cannot tell. */

@@ -82,8 +82,8 @@ class AccessRulesAttackTest {
                     + "logs_extra_filters: ['" + filter + "'], mode: 1}}]";
             assertThrows(IllegalArgumentException.class, () -> AccessRulesFile.parse(yaml, "test.yaml"), filter);
         }
-        for (String filter : java.util.List.of("team:\"{{t}}\"", "_msg:\"x \\\"{{t}}\\\" y\"",
-                "a:\"\" b:\"{{t}}\"")) {
+        for (String filter : java.util.List.of("team:=\"{{t}}\"", "_msg:=\"x \\\"{{t}}\\\" y\"",
+                "a:\"\" b:=\"{{t}}\"")) {
             String yaml = "rules: [{match_claims: {g: \"^(?P<t>.*)$\"}, vm_access: {logs_account_id: 1, "
                     + "logs_extra_filters: ['" + filter + "'], mode: 1}}]";
             AccessRulesFile.parse(yaml, "test.yaml");
@@ -100,7 +100,7 @@ class AccessRulesAttackTest {
     @Test
     void logsPlaceholdersOnlyInExactFilters() {
         for (String filter : java.util.List.of("team:\"{{t}}\"", "\"{{t}}\"", "team:~\"{{t}}\"", "~\"{{t}}\"",
-                "team:=\"{{t}}\"*", "{team!=\"{{t}}\"}")) {
+                "team:=\"{{t}}\"*", "{team!=\"{{t}}\"}", "team:>=\"{{t}}\"")) {
             String yaml = "rules: [{match_claims: {g: \"^(?P<t>.*)$\"}, vm_access: {logs_account_id: 1, "
                     + "logs_extra_filters: ['" + filter + "'], mode: 1}}]";
             assertThrows(IllegalArgumentException.class, () -> AccessRulesFile.parse(yaml, "test.yaml"), filter);

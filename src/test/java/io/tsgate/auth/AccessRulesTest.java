@@ -241,7 +241,7 @@ class AccessRulesTest {
 
     @Test
     void aQuotedPlaceholderInALogsFilterLoads() {
-        rules("rules: [{match_claims: {g: \"^(?P<x>.*)$\"}, vm_access: {logs_extra_filters: ['team:\"{{x}}\"'], mode: 1}}]");
+        rules("rules: [{match_claims: {g: \"^(?P<x>.*)$\"}, vm_access: {logs_extra_filters: ['team:=\"{{x}}\"'], mode: 1}}]");
     }
 
     @Test
