@@ -179,7 +179,8 @@ public final class GrantTemplate {
     /**
      * True when every placeholder of a LogsQL filter lies inside a double-quoted string as VictoriaLogs' lexer reads
      * it ({@code lib/logstorage/parser.go nextToken}, VictoriaLogs 7c0626e): strings in {@code "…"}, {@code '…'} and
-     * {@code `…`}, {@code #} comments to the end of the line. Text placed next to quotes is not enough:
+     * {@code `…`}. A {@code #} comment is scanned as text, which is only stricter: a quote it hides would have to
+     * open a string across its newline, which counts as unquoted. Text placed next to quotes is not enough:
      * {@code ""{{x}}""} is two empty strings around an unquoted word. Quoting this scan cannot read exactly (an
      * escape other than the quote or backslash, a newline in a quoted string, an unclosed quote) counts as unquoted.
      */
@@ -189,11 +190,6 @@ public final class GrantTemplate {
             char c = text.charAt(i);
             if (c == '{' && PLACEHOLDER.matcher(text).region(i, text.length()).lookingAt()) {
                 return false;
-            }
-            if (c == '#') {
-                int nl = text.indexOf('\n', i);
-                i = nl < 0 ? text.length() : nl + 1;
-                continue;
             }
             if (c == '"' || c == '\'' || c == '`') {
                 int end = closingQuote(text, i);
