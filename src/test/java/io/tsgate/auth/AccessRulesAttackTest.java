@@ -113,4 +113,30 @@ class AccessRulesAttackTest {
             AccessRulesFile.parse(yaml, "test.yaml");
         }
     }
+
+    /**
+     * A more specific rule restricts a broader one (contractor admins read only). A claim the user can grow (joining
+     * many orgs) past the read bounds made the restricting rule "match nothing", so the broader rule won: a bound
+     * meant to cap cost must not pick a wider grant.
+     */
+    @Test
+    void aClaimOverTheReadBoundsCannotSkipAMoreSpecificRule() {
+        AccessRules r = AccessRulesFile.parse("""
+                rules:
+                  - name: contractor-admins
+                    match_claims: {groups: admin, "orgs.type": contractor}
+                    vm_access: {tenant_id: {account_id: 1}, mode: 1}
+                  - name: admins
+                    match_claims: {groups: admin}
+                    vm_access: {tenant_id: {account_id: 1}, mode: 0}
+                """, "test.yaml");
+        StringBuilder orgs = new StringBuilder("\"groups\":[\"admin\"],\"orgs\":[");
+        for (int i = 0; i < ClaimPath.MAX_VALUES + 1; i++) {
+            orgs.append(i == 0 ? "" : ",").append("{\"type\":\"contractor\"}");
+        }
+        orgs.append(']');
+        CredentialRejectedException e = assertThrows(CredentialRejectedException.class, () -> parse(r,
+                orgs.toString()), "a contractor with many orgs must not fall through to the full-access rule");
+        assertEquals(403, e.status());
+    }
 }
