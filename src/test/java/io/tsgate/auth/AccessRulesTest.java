@@ -206,7 +206,7 @@ class AccessRulesTest {
             big.append(i == 0 ? "" : ",").append("\"g").append(i).append('"');
         }
         big.append(",\"team-dev\"]");
-        assertEquals("no_access_rule", denied(TEAMS, big.toString()).reason());
+        assertEquals("claims_too_large", denied(TEAMS, big.toString()).reason());
         StringBuilder ok = new StringBuilder("\"groups\":[");
         for (int i = 0; i < 1000; i++) {
             ok.append("\"g").append(i).append("\",");
