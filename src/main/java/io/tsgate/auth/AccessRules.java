@@ -14,7 +14,8 @@ import java.util.Map;
  * decides (the token's own {@code vm_access}, or 403 {@code no_access_rule}).
  *
  * <p>Identical matcher sets in two rules are refused when the file is loaded. Each claim path is read once per token
- * however many rules name it, within {@link ClaimPath}'s bounds; a path over them matches nothing.
+ * however many rules name it, within {@link ClaimPath}'s bounds; a path over them, in a rule whose other matchers
+ * match, is 403 {@code claims_too_large}: skipping that rule could let a broader one win.
  */
 public final class AccessRules {
     /** No rules: every token needs its own {@code vm_access}. */
@@ -67,6 +68,7 @@ public final class AccessRules {
         if (winner == null) {
             return null;
         }
+        uncorrelated(winner, claims);
         Map<String, String> values = bind(winner, winnerCaptures);
         try {
             return new RuleMatch(winner, winner.grant().fill(values::get));
@@ -80,12 +82,16 @@ public final class AccessRules {
      * The captures of each matcher of {@code r} (flattened: one map per matcher, the union of what its matching
      * values captured, a group seen with two values mapped to null); null when some matcher does not match.
      */
-    private static List<Map<String, String>> captures(AccessRule r, JsonNode claims, Map<String, List<String>> read) {
+    private static List<Map<String, String>> captures(AccessRule r, JsonNode claims, Map<String, List<String>> read)
+            throws CredentialRejectedException {
         List<Map<String, String>> out = new ArrayList<>(r.matchers().size());
+        ClaimMatcher tooLarge = null;
         for (ClaimMatcher m : r.matchers()) {
             List<String> values = read.computeIfAbsent(m.path().text(), k -> m.path().values(claims));
             if (values == null) {
-                return null;
+                tooLarge = m;
+                out.add(Map.of());
+                continue;
             }
             List<Map<String, String>> hits = m.matches(values);
             if (hits.isEmpty()) {
@@ -100,7 +106,37 @@ public final class AccessRules {
             }
             out.add(merged);
         }
+        if (tooLarge != null) {
+            // the rule may match and may outrank the one that would otherwise win: no decision is safe
+            throw new CredentialRejectedException("claims_too_large", "access rule " + r.name() + " reads "
+                    + tooLarge.path() + ", which holds more values than rules read; the rule cannot be decided", 403);
+        }
         return out;
+    }
+
+    /**
+     * Matchers are evaluated one by one, so two of them reading fields of one array of objects ({@code orgs.name},
+     * {@code orgs.role}) could be satisfied by two different elements: viewer of one org and admin of another would
+     * read as admin of the first. When the winner's matchers share leading names that pass through an array of more
+     * than one element, which element matched is ambiguous: refused like a tie rather than guessed.
+     */
+    private static void uncorrelated(AccessRule r, JsonNode claims) throws CredentialRejectedException {
+        List<ClaimMatcher> ms = r.matchers();
+        for (int i = 0; i < ms.size(); i++) {
+            for (int j = i + 1; j < ms.size(); j++) {
+                List<String> a = ms.get(i).path().segments();
+                List<String> b = ms.get(j).path().segments();
+                int shared = 0;
+                while (shared < a.size() - 1 && shared < b.size() - 1 && a.get(shared).equals(b.get(shared))) {
+                    shared++;
+                }
+                if (shared > 0 && ms.get(i).path().fansOut(claims, shared)) {
+                    throw new CredentialRejectedException("access_rule_tie", "access rule " + r.name() + ": "
+                            + ms.get(i).path() + " and " + ms.get(j).path() + " may match different elements of"
+                            + " one array", 403);
+                }
+            }
+        }
     }
 
     /** The value of each placeholder the grant uses; two list elements capturing differently are a tie. */

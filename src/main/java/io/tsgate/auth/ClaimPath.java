@@ -105,6 +105,38 @@ public record ClaimPath(List<String> segments, String text) {
         return out;
     }
 
+    /**
+     * True when walking the first {@code depth} names enters an array of more than one element (or exceeds the
+     * bounds): values read below that point may come from different elements, so two paths sharing those names
+     * cannot be matched independently.
+     */
+    boolean fansOut(JsonNode claims, int depth) {
+        List<JsonNode> level = List.of(claims);
+        int visited = 0;
+        for (String name : segments.subList(0, Math.min(depth, segments.size()))) {
+            List<JsonNode> next = new ArrayList<>();
+            for (JsonNode n : level) {
+                JsonNode child = n.isObject() ? n.get(name) : null;
+                if (child == null) {
+                    continue;
+                }
+                if (child.isArray() && child.size() > 1) {
+                    return true;
+                }
+                if (child.isArray()) {
+                    child.forEach(next::add);
+                } else {
+                    next.add(child);
+                }
+                if (++visited > MAX_NODES) {
+                    return true;
+                }
+            }
+            level = next;
+        }
+        return false;
+    }
+
     private static String scalar(JsonNode n) {
         if (n.isTextual()) {
             return n.textValue();

@@ -27,7 +27,9 @@ import java.util.regex.Pattern;
  * </ul>
  * A value outside its alphabet is not substituted: the rule grants nothing for that token. Placeholders are not
  * allowed in object keys, nor in selectors with a regex matcher ({@code =~}, {@code !~}), where even a dot widens;
- * in {@code logs_*}/{@code traces_*} filters (LogsQL) only between double quotes.
+ * in {@code logs_*}/{@code traces_*} filters (LogsQL) only as the double-quoted value of an exact filter
+ * ({@code field:="…"}, {@code {field="…"}}), never in phrase, prefix or regex filters, which would match more than
+ * the claim's value.
  */
 public final class GrantTemplate {
     static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([A-Za-z][A-Za-z0-9_]*)}}");
@@ -161,17 +163,83 @@ public final class GrantTemplate {
                         + " a claim value would be read as a regular expression; use = or !=");
             }
             if (any && (key.startsWith("logs_") || key.startsWith("traces_")) && !isTenantId(key)
-                    && !PLACEHOLDER.matcher(n.textValue().replaceAll("\"\\{\\{[A-Za-z][A-Za-z0-9_]*}}\"", ""))
-                    .replaceAll("").equals(n.textValue().replaceAll("\"\\{\\{[A-Za-z][A-Za-z0-9_]*}}\"", ""))) {
+                    && !onlyInsideDoubleQuotes(n.textValue())) {
                 // LogsQL reads unquoted words with their own syntax (a leading - negates, : separates a field);
                 // inside double quotes the alphabet above is plain text
-                throw new IllegalArgumentException(where + ": in a LogsQL filter a placeholder is written quoted,"
-                        + " \"{{name}}\"");
+                throw new IllegalArgumentException(where + ": in a LogsQL filter a placeholder is the quoted value of"
+                        + " an exact filter, field:=\"{{name}}\" or {field=\"{{name}}\"} (a phrase, prefix or regex"
+                        + " filter would match more than the claim's value)");
             }
             if (any && isTenantId(key) && !PLACEHOLDER.matcher(n.textValue()).matches()) {
                 throw new IllegalArgumentException(where + ": a tenant id placeholder is the whole value, \"{{name}}\"");
             }
         }
+    }
+
+    /**
+     * True when every placeholder of a LogsQL filter lies inside a double-quoted string as VictoriaLogs' lexer reads
+     * it ({@code lib/logstorage/parser.go nextToken}, VictoriaLogs 7c0626e): strings in {@code "…"}, {@code '…'} and
+     * {@code `…`}. A {@code #} comment is scanned as text, which is only stricter: a quote it hides would have to
+     * open a string across its newline, which counts as unquoted. Text placed next to quotes is not enough:
+     * {@code ""{{x}}""} is two empty strings around an unquoted word. Quoting this scan cannot read exactly (an
+     * escape other than the quote or backslash, a newline in a quoted string, an unclosed quote) counts as unquoted.
+     */
+    static boolean onlyInsideDoubleQuotes(String text) {
+        int i = 0;
+        while (i < text.length()) {
+            char c = text.charAt(i);
+            if (c == '{' && PLACEHOLDER.matcher(text).region(i, text.length()).lookingAt()) {
+                return false;
+            }
+            if (c == '"' || c == '\'' || c == '`') {
+                int end = closingQuote(text, i);
+                if (end < 0) {
+                    return false;
+                }
+                if (PLACEHOLDER.matcher(text.substring(i, end)).find() && !exactFilterString(text, i, end)) {
+                    return false;
+                }
+                i = end + 1;
+                continue;
+            }
+            i++;
+        }
+        return true;
+    }
+
+    /**
+     * True when the string from {@code open} to {@code close} is the value of an exact filter: double-quoted, after
+     * {@code =} ({@code field:="…"}, a stream filter's {@code {f="…"}}) but not {@code !=}, {@code >=} or {@code <=}
+ * (negation and ranges), and not followed by
+     * {@code *} (a prefix filter). A phrase filter ({@code field:"…"}) matches any value holding the claim's words,
+     * and {@code ~} filters read it as a regular expression.
+     */
+    private static boolean exactFilterString(String text, int open, int close) {
+        return text.charAt(open) == '"' && open > 0 && text.charAt(open - 1) == '='
+                && (open < 2 || "!~<>".indexOf(text.charAt(open - 2)) < 0)
+                && (close + 1 == text.length() || text.charAt(close + 1) != '*');
+    }
+
+    /** Index of the quote closing the string opened at {@code open}, or -1 when this scan cannot tell. */
+    private static int closingQuote(String text, int open) {
+        char q = text.charAt(open);
+        for (int j = open + 1; j < text.length(); j++) {
+            char ch = text.charAt(j);
+            if (ch == q) {
+                return j;
+            }
+            if (q == '`') {
+                continue;
+            }
+            if (ch == '\n' || ch == '\\' && (j + 1 == text.length()
+                    || text.charAt(j + 1) != q && text.charAt(j + 1) != '\\')) {
+                return -1;
+            }
+            if (ch == '\\') {
+                j++;
+            }
+        }
+        return -1;
     }
 
     private static boolean isTenantId(String key) {

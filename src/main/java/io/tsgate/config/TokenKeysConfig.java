@@ -47,7 +47,9 @@ public record TokenKeysConfig(String header, List<String> publicKeysPem, List<Pa
                               Path accessRules, Duration accessRulesCheckInterval, boolean accessRulesFirst,
                               Map<String, SourceBinding> bindings) {
     /** First path segments of Entra ID's endpoints that serve every tenant. */
-    private static final List<String> MULTI_TENANT_PATHS = List.of("common", "organizations");
+    /** Entra paths serving many tenants' users: common, organizations, and consumers (every personal account). */
+    private static final List<String> MULTI_TENANT_PATHS = List.of("common", "organizations", "consumers",
+            "9188040d-6c67-4c5b-b112-36a304b66dad");
     /** Entra ID's sign-in hosts (public cloud, US government, China). */
     private static final List<String> ENTRA_HOSTS = List.of("login.microsoftonline.com", "login.microsoftonline.us",
             "login.chinacloudapi.cn", "login.partner.microsoftonline.cn");

@@ -206,7 +206,7 @@ class AccessRulesTest {
             big.append(i == 0 ? "" : ",").append("\"g").append(i).append('"');
         }
         big.append(",\"team-dev\"]");
-        assertEquals("no_access_rule", denied(TEAMS, big.toString()).reason());
+        assertEquals("claims_too_large", denied(TEAMS, big.toString()).reason());
         StringBuilder ok = new StringBuilder("\"groups\":[");
         for (int i = 0; i < 1000; i++) {
             ok.append("\"g").append(i).append("\",");
@@ -241,7 +241,7 @@ class AccessRulesTest {
 
     @Test
     void aQuotedPlaceholderInALogsFilterLoads() {
-        rules("rules: [{match_claims: {g: \"^(?P<x>.*)$\"}, vm_access: {logs_extra_filters: ['team:\"{{x}}\"'], mode: 1}}]");
+        rules("rules: [{match_claims: {g: \"^(?P<x>.*)$\"}, vm_access: {logs_extra_filters: ['team:=\"{{x}}\"'], mode: 1}}]");
     }
 
     @Test
