@@ -5,6 +5,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * SIGHUP → reload, as VictoriaMetrics tools do. The JVM allows one handler per signal, so this registers it once and
@@ -15,6 +16,7 @@ public final class HangupSignal {
     private static final Logger LOG = LoggerFactory.getLogger(HangupSignal.class);
     private static final List<Runnable> LISTENERS = new CopyOnWriteArrayList<>();
     private static boolean installed;
+    private static volatile boolean active;
 
     private HangupSignal() {
     }
@@ -23,14 +25,26 @@ public final class HangupSignal {
     public static synchronized AutoCloseable onHangup(Runnable listener) {
         if (!installed) {
             try {
-                Signal.handle(new Signal("HUP"), s -> fire());
-                installed = true;
+                // A process started with SIGHUP ignored (nohup) keeps it ignored: the JVM then installs nothing and
+                // says so only by handing back SIG_IGN as the previous handler.
+                SignalHandler previous = Signal.handle(new Signal("HUP"), s -> fire());
+                active = previous != SignalHandler.SIG_IGN;
+                if (!active) {
+                    LOG.warn("SIGHUP is ignored by this process (started under nohup?): files reload on their "
+                            + "check intervals only");
+                }
             } catch (IllegalArgumentException e) {
-                LOG.warn("cannot handle SIGHUP here ({}); the limit file reloads on its interval only", e.getMessage());
+                LOG.warn("cannot handle SIGHUP here ({}); files reload on their check intervals only", e.getMessage());
             }
+            installed = true;
         }
         LISTENERS.add(listener);
         return () -> LISTENERS.remove(listener);
+    }
+
+    /** True when a SIGHUP sent to this process reaches the listeners. */
+    public static boolean active() {
+        return active;
     }
 
     /**
@@ -38,6 +52,7 @@ public final class HangupSignal {
      * it never keeps the signal from the others.
      */
     static void fire() {
+        LOG.info("SIGHUP: reloading ({} listeners)", LISTENERS.size());
         for (Runnable listener : LISTENERS) {
             try {
                 listener.run();

@@ -1,6 +1,7 @@
 package io.tsgate.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
@@ -61,6 +62,8 @@ class RateLimitReloadIT {
     }
 
     private static void hangup() throws Exception {
+        assertTrue(io.tsgate.HangupSignal.active(), "this JVM ignores SIGHUP (was the build started under nohup?): "
+                + "run mvn in a shell where SIGHUP is not ignored");
         Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(ProcessHandle.current().pid())).start();
         assertEquals(0, kill.waitFor());
     }
