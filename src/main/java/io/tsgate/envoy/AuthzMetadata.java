@@ -24,6 +24,17 @@ final class AuthzMetadata {
     private AuthzMetadata() {
     }
 
+    /** What an allow leaves: {@code tenant} as allowed (a logs or traces grant names its own), and who asked. */
+    static Struct of(String tenant, io.tsgate.auth.Access access, RequestClass c, io.tsgate.request.Backend backend) {
+        return Struct.newBuilder()
+                .putFields(TENANT, CheckResponses.str(tenant))
+                .putFields(SUBJECT, CheckResponses.str(access.subject()))
+                .putFields(CLASS, CheckResponses.str(c.label()))
+                .putFields(KEY_ID, CheckResponses.str(access.keyId()))
+                .putFields(BACKEND, CheckResponses.str(backend.label()))
+                .build();
+    }
+
     /** The credential's subject, or empty. */
     static String subject(Struct s) {
         return string(s, SUBJECT);

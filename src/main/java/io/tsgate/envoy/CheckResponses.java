@@ -1,7 +1,6 @@
 package io.tsgate.envoy;
 
 import com.google.protobuf.BoolValue;
-import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
@@ -90,14 +89,8 @@ final class CheckResponses {
                 .addHeaders(CLASS_HEADERS[c])
                 .addAllHeadersToRemove(a.removeHeaders());
         a.setHeaders().forEach((k, v) -> ok.addHeaders(overwrite(k, v)));
-        Struct metadata = Struct.newBuilder()
-                .putFields(AuthzMetadata.TENANT, str(tenant))
-                .putFields(AuthzMetadata.SUBJECT, str(a.access().subject()))
-                .putFields(AuthzMetadata.CLASS, str(a.requestClass().label()))
-                .putFields(AuthzMetadata.KEY_ID, str(a.access().keyId()))
-                .putFields(AuthzMetadata.BACKEND, str(a.backend().label()))
-                .build();
-        return CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok).setDynamicMetadata(metadata).build();
+        return CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok)
+                .setDynamicMetadata(AuthzMetadata.of(tenant, a.access(), a.requestClass(), a.backend())).build();
     }
 
     static HeaderValueOption classHeader(RequestClass c) {

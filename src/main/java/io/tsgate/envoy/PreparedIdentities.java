@@ -52,13 +52,7 @@ final class PreparedIdentities {
                 // everything of the allow but :path, which the request adds in front
                 ok[c.ordinal()] = OkHttpResponse.newBuilder().addHeaders(tenantHeader)
                         .addHeaders(CheckResponses.classHeader(c)).addAllHeadersToRemove(alwaysRemoved).build();
-                m[c.ordinal()] = Struct.newBuilder()
-                        .putFields(AuthzMetadata.TENANT, CheckResponses.str(tenant))
-                        .putFields(AuthzMetadata.SUBJECT, CheckResponses.str(access.subject()))
-                        .putFields(AuthzMetadata.CLASS, CheckResponses.str(c.label()))
-                        .putFields(AuthzMetadata.KEY_ID, CheckResponses.str(access.keyId()))
-                        .putFields(AuthzMetadata.BACKEND, CheckResponses.str(Backend.METRICS.label()))
-                        .build();
+                m[c.ordinal()] = AuthzMetadata.of(tenant, access, c, Backend.METRICS);
             }
             this.metadata = m;
             this.okResponses = ok;
