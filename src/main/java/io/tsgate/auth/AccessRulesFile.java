@@ -40,8 +40,6 @@ public final class AccessRulesFile {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final Set<String> RULE_KEYS = Set.of("name", "match_claims", "vm_access");
-    private static final Set<String> GRANT_KEYS = Set.of("tenant_id", "extra_labels", "extra_filters", "mode",
-            "metrics_account_id", "metrics_project_id", "metrics_extra_labels", "metrics_extra_filters");
 
     private AccessRulesFile() {
     }
@@ -124,7 +122,9 @@ public final class AccessRulesFile {
         if (grant != null && grant.isObject()) {
             for (Iterator<String> it = grant.fieldNames(); it.hasNext(); ) {
                 String f = it.next();
-                if (!GRANT_KEYS.contains(f) && !f.startsWith("logs_") && !f.startsWith("traces_")) {
+                // the claim's own field list, so a rule grants exactly what a vm_access claim can say
+                if (!f.equals("mode") && !VmAccessClaim.METRICS_FIELDS.contains(f) && !f.startsWith("logs_")
+                        && !f.startsWith("traces_")) {
                     throw new IllegalArgumentException(where + ".vm_access." + f + ": unknown field");
                 }
             }

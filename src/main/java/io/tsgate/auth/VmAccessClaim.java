@@ -37,7 +37,7 @@ public final class VmAccessClaim {
      * vmgateway's minimal metrics grant. {@code mode} is not one: it says what a grant allows, for every backend, so
      * {@code {"logs_account_id":5,"mode":1}} grants no metrics.
      */
-    private static final java.util.Set<String> METRICS_FIELDS = java.util.Set.of("tenant_id", "extra_labels",
+    static final java.util.Set<String> METRICS_FIELDS = java.util.Set.of("tenant_id", "extra_labels",
             "extra_filters", "metrics_account_id", "metrics_project_id", "metrics_extra_labels",
             "metrics_extra_filters");
 
