@@ -1,6 +1,7 @@
 package io.tsgate.auth;
 
 import io.tsgate.reload.ReloadMetrics;
+import io.tsgate.reload.ReloadedText;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,50 +19,30 @@ import org.slf4j.LoggerFactory;
  */
 public final class AccessRulesReloader implements Supplier<AccessRules> {
     private static final Logger LOG = LoggerFactory.getLogger(AccessRulesReloader.class);
-    private final Path file;
-    private final Clock clock;
-    private final ReloadMetrics.Tracker status;
-    private volatile AccessRules current;
-    private String lastText;
+    private final ReloadedText<AccessRules> text;
 
-    private AccessRulesReloader(Path file, Clock clock, AccessRules first, String text, ReloadMetrics metrics) {
-        this.file = file;
-        this.clock = clock;
-        this.current = first;
-        this.lastText = text;
-        this.status = metrics.track("access_rules", clock.instant().getEpochSecond());
+    private AccessRulesReloader(ReloadedText<AccessRules> text) {
+        this.text = text;
     }
 
     /** Loads the file once; any problem is an {@link IllegalArgumentException} naming the file, rule and field. */
     public static AccessRulesReloader load(Path file, Clock clock, ReloadMetrics metrics) {
         String text = read(file);
-        AccessRules rules = AccessRulesFile.parse(text, "-auth.accessRules " + file);
+        String what = "-auth.accessRules " + file;
+        AccessRules rules = AccessRulesFile.parse(text, what);
         LOG.info("loaded {}", rules);
-        return new AccessRulesReloader(file, clock, rules, text, metrics);
+        return new AccessRulesReloader(new ReloadedText<>(what, () -> read(file), t -> AccessRulesFile.parse(t, what),
+                rules, text, clock, metrics.track("access_rules", clock.instant().getEpochSecond())));
     }
 
     @Override
     public AccessRules get() {
-        return current;
+        return text.get();
     }
 
     /** Re-reads the file; a changed valid file replaces the rules. False (old rules kept) when it is broken. */
-    public synchronized boolean reload() {
-        try {
-            String text = read(file);
-            if (!text.equals(lastText)) {
-                AccessRules rules = AccessRulesFile.parse(text, "-auth.accessRules " + file);
-                current = rules;
-                lastText = text;
-                LOG.info("reloaded {}", rules);
-            }
-            status.succeeded(clock.instant().getEpochSecond());
-            return true;
-        } catch (IllegalArgumentException e) {
-            status.failed();
-            LOG.warn("cannot reload -auth.accessRules; keeping the previous {}: {}", current, e.getMessage());
-            return false;
-        }
+    public boolean reload() {
+        return text.reload();
     }
 
     private static String read(Path file) {

@@ -2,8 +2,8 @@ package io.tsgate.limits;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tsgate.reload.ReloadMetrics;
+import io.tsgate.reload.ReloadedText;
 import java.time.Clock;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,18 +25,10 @@ public final class LimitFileReloader implements Supplier<LimitRules> {
         String name();
     }
 
-    private final Source source;
-    private final Clock clock;
-    private final AtomicReference<LimitRules> current = new AtomicReference<>();
-    private volatile String lastText;
-    private final ReloadMetrics.Tracker status;
+    private final ReloadedText<LimitRules> text;
 
-    private LimitFileReloader(Source source, Clock clock, LimitRules first, String text, ReloadMetrics metrics) {
-        this.source = source;
-        this.clock = clock;
-        this.current.set(first);
-        this.lastText = text;
-        this.status = metrics.track("ratelimit", clock.instant().getEpochSecond());
+    private LimitFileReloader(ReloadedText<LimitRules> text) {
+        this.text = text;
     }
 
     /** Loads the file once, with its own reload metrics in {@code registry}. */
@@ -54,33 +46,20 @@ public final class LimitFileReloader implements Supplier<LimitRules> {
         } catch (Exception e) {
             throw new InvalidLimitFileException("-ratelimit.config: cannot read " + source.name() + ": " + e.getMessage());
         }
-        LimitRules rules = LimitFile.parse(text, "-ratelimit.config " + source.name());
+        String what = "-ratelimit.config " + source.name();
+        LimitRules rules = LimitFile.parse(text, what);
         LOG.info("loaded {} from {}", rules, source.name());
-        return new LimitFileReloader(source, clock, rules, text, metrics);
+        return new LimitFileReloader(new ReloadedText<>(what, source::read, t -> LimitFile.parse(t, what), rules, text,
+                clock, metrics.track("ratelimit", clock.instant().getEpochSecond())));
     }
 
     @Override
     public LimitRules get() {
-        return current.get();
+        return text.get();
     }
 
     /** Reads and validates the file again; keeps the old limits when it is broken. Returns whether it succeeded. */
-    public synchronized boolean reload() {
-        try {
-            String text = source.read();
-            if (!text.equals(lastText)) {
-                LimitRules rules = LimitFile.parse(text, "-ratelimit.config " + source.name());
-                current.set(rules);
-                lastText = text;
-                LOG.info("reloaded {} from {}", rules, source.name());
-            }
-            status.succeeded(clock.instant().getEpochSecond());
-            return true;
-        } catch (Exception e) {
-            status.failed();
-            LOG.warn("cannot reload -ratelimit.config {}; keeping the previous {}: {}", source.name(), current.get(),
-                    e.getMessage());
-            return false;
-        }
+    public boolean reload() {
+        return text.reload();
     }
 }
