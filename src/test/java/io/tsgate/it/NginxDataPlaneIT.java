@@ -228,12 +228,12 @@ class NginxDataPlaneIT {
 
     @Test
     void seriesAndLabelValuesAreConfinedToo() throws Exception {
-        HttpResponse<String> series = get("/api/v1/series?match[]=" + METRIC + "&start=0", token(1, "dev"));
+        HttpResponse<String> series = get("/api/v1/series?match[]=" + METRIC + "&start=1", token(1, "dev"));
         assertEquals(200, series.statusCode(), series.body());
         JsonNode data = JSON.readTree(series.body()).get("data");
         assertEquals(1, data.size(), series.body());
         assertEquals("dev", data.get(0).get("team").asText());
-        HttpResponse<String> values = get("/api/v1/label/team/values?match[]=" + METRIC + "&start=0", token(1, "prod"));
+        HttpResponse<String> values = get("/api/v1/label/team/values?match[]=" + METRIC + "&start=1", token(1, "prod"));
         assertEquals("[\"prod\"]", JSON.readTree(values.body()).get("data").toString(), values.body());
     }
 

@@ -108,9 +108,13 @@ public final class VictoriaMetricsServer implements AutoCloseable {
         flush();
     }
 
-    /** The label sets of all series matching {@code match} (a series selector), read directly from VictoriaMetrics. */
+    /**
+     * The label sets of all series matching {@code match} (a series selector), read directly from VictoriaMetrics.
+     * {@code start=1}, not 0: VictoriaMetrics reads {@code start=0} as "not given" and then lists only the last day,
+     * which hides the fixtures' samples (captured with fixed timestamps) a day after they were captured.
+     */
     public List<Map<String, String>> querySeries(String match) {
-        HttpResponse<String> r = get("/api/v1/series?match[]=" + encode(match) + "&start=0");
+        HttpResponse<String> r = get("/api/v1/series?match[]=" + encode(match) + "&start=1");
         try {
             JsonNode root = JSON.readTree(r.body());
             if (r.statusCode() != 200 || !"success".equals(root.path("status").asText())) {

@@ -269,8 +269,8 @@ class WriteParityIT {
     }
 
     private List<ExportedSeries> unconfined() {
-        String labels = new String(get("/api/v1/labels?start=0").body(), StandardCharsets.UTF_8);
-        StringBuilder q = new StringBuilder("/api/v1/export?start=0");
+        String labels = new String(get("/api/v1/labels?start=1").body(), StandardCharsets.UTF_8);
+        StringBuilder q = new StringBuilder("/api/v1/export?start=1");
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"([A-Za-z_][A-Za-z0-9_]*)\"").matcher(
                 labels.substring(labels.indexOf('[')));
         while (m.find()) {
@@ -292,7 +292,7 @@ class WriteParityIT {
         String match = URLEncoder.encode("{" + WriteCase.CASE_LABEL + "=~\"" + batch + "_.*\"}", StandardCharsets.UTF_8);
         long end = System.currentTimeMillis() / 1000 + 3 * 86400;
         List<ExportedSeries> all = Await.until("batch " + batch + " sentinel exported", Duration.ofSeconds(15),
-                () -> ExportedSeries.parse(get("/api/v1/export?match[]=" + match + "&start=0&end=" + end).body()),
+                () -> ExportedSeries.parse(get("/api/v1/export?match[]=" + match + "&start=1&end=" + end).body()),
                 s -> ExportedSeries.byLabel(s, WriteCase.CASE_LABEL).containsKey(sentinel));
         return ExportedSeries.byLabel(all, WriteCase.CASE_LABEL);
     }
