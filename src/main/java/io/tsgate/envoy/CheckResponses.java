@@ -29,7 +29,7 @@ import java.util.Map;
  * its own headers (WWW-Authenticate on 401, Retry-After on 429) and the configured security headers.
  */
 final class CheckResponses {
-    private static final Status OK = Status.newBuilder().setCode(Code.OK_VALUE).build();
+    static final Status OK = Status.newBuilder().setCode(Code.OK_VALUE).build();
     private static final BoolValue NO_APPEND = BoolValue.of(false);
     private final Map<String, String> securityHeaders;
 
@@ -43,8 +43,8 @@ final class CheckResponses {
         this.identities = new PreparedIdentities(alwaysRemoved);
     }
 
-    CheckResponse of(Decision d) {
-        return d instanceof Allow a ? allow(a) : deny((Deny) d);
+    CheckReply of(Decision d) {
+        return d instanceof Allow a ? allow(a) : CheckReply.of(deny((Deny) d));
     }
 
     // Per request class, built once: the x-tsgate-class header.
@@ -58,25 +58,23 @@ final class CheckResponses {
 
     private final PreparedIdentities identities;
 
-    private CheckResponse allow(Allow a) {
+    private CheckReply allow(Allow a) {
         if (a.backend() != Backend.METRICS || !a.setHeaders().isEmpty() || !a.tenant().equals(a.access().tenant())) {
-            return allowOther(a);
+            return CheckReply.of(allowOther(a));
         }
         PreparedIdentities.Entry identity = identities.of(a.access());
         RequestClass c = a.requestClass();
-        OkHttpResponse.Builder ok;
         if (a.removeHeaders() == identities.alwaysRemoved()) {
-            // the usual case: only :path is new; the rest (and its encoded size) is shared
-            ok = identity.okResponse(c).toBuilder().addHeaders(0, overwrite(":path", a.path()));
-        } else {
-            ok = OkHttpResponse.newBuilder()
-                    .addHeaders(overwrite(":path", a.path()))
-                    .addHeaders(identity.tenantHeader())
-                    .addHeaders(classHeader(c))
-                    .addAllHeadersToRemove(a.removeHeaders());
+            // the usual case: only :path is new; the rest is written from the identity's prepared bytes
+            return CheckReply.encoded(identity.encodeAllow(c, a.path()));
         }
-        return CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok)
-                .setDynamicMetadata(identity.metadata(c)).build();
+        OkHttpResponse.Builder ok = OkHttpResponse.newBuilder()
+                .addHeaders(overwrite(":path", a.path()))
+                .addHeaders(identity.tenantHeader())
+                .addHeaders(classHeader(c))
+                .addAllHeadersToRemove(a.removeHeaders());
+        return CheckReply.of(CheckResponse.newBuilder().setStatus(OK).setOkResponse(ok)
+                .setDynamicMetadata(identity.metadata(c)).build());
     }
 
     /** A logs or traces allow: its tenant and headers come from the backend's grant, not the prepared identity. */

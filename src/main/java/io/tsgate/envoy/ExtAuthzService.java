@@ -3,6 +3,11 @@ package io.tsgate.envoy;
 import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.BindableService;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.tsgate.policy.BodyCounting;
 import io.tsgate.policy.Decision;
@@ -21,8 +26,11 @@ import java.util.concurrent.CompletableFuture;
  * <p>Whether tsgate's ext_proc counts a write's body after this Check is the route's context extension
  * {@value BodyCounting#CONTEXT_EXTENSION} ({@code ext_proc}), else {@code -extAuthz.bodyCounting} (default: nothing
  * does): a client cannot set it.
+ *
+ * <p>The method is Envoy's {@code Check} with its own request parsing; only the response side differs from the
+ * generated stub: it writes a {@link CheckReply}, so a usual allow goes out as bytes prepared per identity.
  */
-public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBase {
+public final class ExtAuthzService implements BindableService {
     private final RequestAuthorizer authorizer;
     private final DecisionObserver observer;
     private final CheckResponses responses;
@@ -43,7 +51,39 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
     }
 
     @Override
+    public ServerServiceDefinition bindService() {
+        MethodDescriptor<CheckRequest, CheckResponse> generated = AuthorizationGrpc.getCheckMethod();
+        MethodDescriptor<CheckRequest, CheckReply> check = generated.toBuilder(generated.getRequestMarshaller(),
+                CheckReply.MARSHALLER).build();
+        ServiceDescriptor service = ServiceDescriptor.newBuilder(AuthorizationGrpc.SERVICE_NAME)
+                .setSchemaDescriptor(AuthorizationGrpc.getServiceDescriptor().getSchemaDescriptor())
+                .addMethod(check).build();
+        return ServerServiceDefinition.builder(service)
+                .addMethod(check, ServerCalls.asyncUnaryCall(this::answer))
+                .build();
+    }
+
+    /** One Check answered as a message: what the gRPC method sends, parsed (for callers outside gRPC, and tests). */
     public void check(CheckRequest request, StreamObserver<CheckResponse> out) {
+        answer(request, new StreamObserver<>() {
+            @Override
+            public void onNext(CheckReply reply) {
+                out.onNext(reply.message());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                out.onError(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                out.onCompleted();
+            }
+        });
+    }
+
+    private void answer(CheckRequest request, StreamObserver<CheckReply> out) {
         long start = System.nanoTime();
         RequestAttributes attrs = CheckRequests.toAttributes(request);
         if (!authorizer.limits()) {
@@ -60,7 +100,7 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
         }
     }
 
-    private void respond(RequestAttributes attrs, Decision decision, StreamObserver<CheckResponse> out, long start) {
+    private void respond(RequestAttributes attrs, Decision decision, StreamObserver<CheckReply> out, long start) {
         // A unary call Envoy cancelled meanwhile (its ext_authz timeout) ignores these; the decision is still recorded.
         out.onNext(responses.of(decision));
         out.onCompleted();

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 class AuthzMetadataTest {
     private static Struct written(Tenant tenant, RequestClass cls) {
         Access access = new Access(tenant, List.of(), List.of(), Mode.FULL, "alice", "k1", null);
-        return new CheckResponses(Map.of()).of(new Allow("/api/v1/write", access, cls, List.of())).getDynamicMetadata();
+        return new CheckResponses(Map.of()).of(new Allow("/api/v1/write", access, cls, List.of())).message()
+                .getDynamicMetadata();
     }
 
     @Test
