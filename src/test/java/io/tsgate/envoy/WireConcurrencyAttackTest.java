@@ -110,6 +110,54 @@ class WireConcurrencyAttackTest {
                 .setRequest(AttributeContext.Request.newBuilder().setHttp(http))).build();
     }
 
+    /** Raw bytes off the HTTP/2 connection (many frames for long paths) are protobuf's canonical encoding. */
+    @Test
+    void rawBytesOverGrpcAreCanonical() throws Exception {
+        Access id = identity(42);
+        RequestAuthorizer authorizer = new RequestAuthorizer(new BearerTokenAuthenticator("authorization", t -> id),
+                false);
+        ExtAuthzService service = new ExtAuthzService(authorizer,
+                new DecisionObserver(new PrometheusRegistry(), 0, false), Map.of());
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).directExecutor()
+                .addService(service).build().start();
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext()
+                .maxInboundMessageSize(64 << 20).build();
+        io.grpc.MethodDescriptor.Marshaller<byte[]> raw = new io.grpc.MethodDescriptor.Marshaller<>() {
+            @Override
+            public java.io.InputStream stream(byte[] value) {
+                return new java.io.ByteArrayInputStream(value);
+            }
+
+            @Override
+            public byte[] parse(java.io.InputStream stream) {
+                try {
+                    return stream.readAllBytes();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        io.grpc.MethodDescriptor<CheckRequest, byte[]> m = AuthorizationGrpc.getCheckMethod().toBuilder(
+                AuthorizationGrpc.getCheckMethod().getRequestMarshaller(), raw).build();
+        try {
+            for (String path : List.of("/api/v1/query?query=up", "/api/v1/query?query=%E2%82%AC&extra_label=a%3D%C3%A4",
+                    "/api/v1/query?query=" + "x".repeat(127), "/api/v1/query?query=" + "y".repeat(16_400),
+                    "/api/v1/query?query=" + "z".repeat(70_000), "/api/v1/query?query=" + "w".repeat(1_000_000))) {
+                byte[] bytes = io.grpc.stub.ClientCalls.blockingUnaryCall(channel, m, io.grpc.CallOptions.DEFAULT,
+                        request("GET", path, "t42", Map.of()));
+                CheckResponse parsed = CheckResponse.parseFrom(bytes);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(parsed.toByteArray(), bytes, path.length() + "");
+                if (path.length() < 100_000) {
+                    assertEquals(Code.OK_VALUE, parsed.getStatus().getCode(), path.length() + " " + parsed.getStatus().getMessage());
+                    assertEquals("42:9", header(parsed, "x-tsgate-tenant"));
+                }
+            }
+        } finally {
+            channel.shutdownNow();
+            server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        }
+    }
+
     /** The real service over HTTP/2, many connections on Netty's event loops, read by the generated stub. */
     @Test
     void overGrpcEveryAnswerIsItsOwnAndForgeriesDoNotSurvive() throws Exception {
