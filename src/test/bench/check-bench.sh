@@ -4,8 +4,9 @@
 # CheckRequest (GET /api/v1/query?query=up, Bearer token already in tsgate's cache after the warm-up).
 #
 # Three servers run side by side (two are idle while one is measured): the no-op reference, a second no-op server
-# as the control, and tsgate. After an unmeasured JIT warm-up each, BENCH_ROUNDS rounds each measure all three at
-# full speed in turn (the order rotates every round, so load from anything else on the machine hits all alike);
+# as the control, and tsgate. After unmeasured JIT warm-up runs each (BENCH_JIT_RUNS), BENCH_ROUNDS rounds each
+# measure all three at full speed in turn (the order rotates every round, so load from anything else on the machine
+# hits all alike);
 # the ratio is the median of the per-round ratios tsgate/noop, printed beside the control's noop2/noop (how far
 # apart two identical servers measure on this machine right now). Then each server is driven at one fixed rate
 # (BENCH_RATE req/s in total, default half of the no-op's median maximum) and p50/p99 come from h2load's
@@ -13,7 +14,8 @@
 #
 # Usage: src/test/bench/check-bench.sh
 # Env:   BENCH_SERVER=tsgate|noop   noop = the two no-op servers only (checks this script; ratio ~1, no jar needed)
-#        BENCH_CLIENTS=8 BENCH_STREAMS=16 BENCH_SECONDS=5 BENCH_WARMUP=1 BENCH_JIT_SECONDS=12 BENCH_ROUNDS=5
+#        BENCH_CLIENTS=8 BENCH_STREAMS=16 BENCH_SECONDS=5 BENCH_WARMUP=1 BENCH_JIT_SECONDS=12 BENCH_JIT_RUNS=3
+#        BENCH_ROUNDS=5
 #        BENCH_RATE= (req/s for the latency runs) BENCH_CPUS=2 BENCH_JVM_OPTS=
 #        BENCH_NOOP_PORT=19190 BENCH_NOOP2_PORT=19192 BENCH_GRPC_PORT=19191 BENCH_HTTP_PORT=18431
 # Loopback only. Every process it starts is stopped on exit. Not part of `mvn verify`.
@@ -29,8 +31,10 @@ STREAMS=${BENCH_STREAMS:-16}
 SECONDS_PER_RUN=${BENCH_SECONDS:-5}
 WARMUP=${BENCH_WARMUP:-1}
 # A fresh JVM needs several seconds under load before C2 has compiled the Netty/gRPC paths (measured here:
-# 4.5k, then 9k, then 33k req/s in three back-to-back runs); each server gets an unmeasured run first.
+# 4.5k, then 9k, then 33k req/s in three back-to-back runs; later, 12 s runs gave 13k, 47k, 61k, 65k for tsgate and
+# 31k, 49k, 63k, 71k for the no-op: steady from the third); each server gets BENCH_JIT_RUNS unmeasured runs first.
 JIT_SECONDS=${BENCH_JIT_SECONDS:-12}
+JIT_RUNS=${BENCH_JIT_RUNS:-3}
 CPUS=${BENCH_CPUS:-2}
 NOOP_PORT=${BENCH_NOOP_PORT:-19190}
 NOOP2_PORT=${BENCH_NOOP2_PORT:-19192}
@@ -171,8 +175,12 @@ fi
 
 for label in "${SERVERS[@]}"; do
     verify_allows "${PORT[$label]}"
-    h2 "${PORT[$label]}" "$WORK/$label-jit.txt" -D "$JIT_SECONDS"
-    echo "  $label JIT warm-up: $(rps_of "$WORK/$label-jit.txt") req/s"
+    echo -n "  $label JIT warm-up (req/s):"
+    for w in $(seq 1 "$JIT_RUNS"); do
+        h2 "${PORT[$label]}" "$WORK/$label-jit$w.txt" -D "$JIT_SECONDS"
+        echo -n " $(rps_of "$WORK/$label-jit$w.txt")"
+    done
+    echo
 done
 n=${#SERVERS[@]}
 for round in $(seq 1 "$ROUNDS"); do
