@@ -69,15 +69,21 @@ fi
 tsgate() { java -jar "$JAR" "$@"; }
 
 # ---- 2. ports, keys, tokens -------------------------------------------------------------------
-free_port() {
+# Ports come from below the kernel's ephemeral range: a port in it can be taken between this check and the bind by
+# the local end of any outgoing connection (nginx once failed to start that way while other tests ran).
+EPHEMERAL_LOW=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+if ((EPHEMERAL_LOW > 12000)); then PORT_BASE=10000; PORT_SPAN=$((EPHEMERAL_LOW - 10000)); else PORT_BASE=20000; PORT_SPAN=40000; fi
+PICKED=" "
+free_port() { # free_port VAR: a port nothing listens on and not picked before
     local p
     while :; do
-        p=$((20000 + RANDOM % 40000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+        p=$((PORT_BASE + (RANDOM * 32768 + RANDOM) % PORT_SPAN))
+        [[ $PICKED == *" $p "* ]] && continue
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { PICKED+="$p "; printf -v "$1" '%s' "$p"; return; }
     done
 }
-VM_PORT=$(free_port); TS_HTTP=$(free_port); TS_GRPC=$(free_port); NGINX_PORT=$(free_port)
-AGENT_DEV=$(free_port); AGENT_PROD=$(free_port)
+free_port VM_PORT; free_port TS_HTTP; free_port TS_GRPC; free_port NGINX_PORT
+free_port AGENT_DEV; free_port AGENT_PROD
 
 say "keys and tokens in $WORK/keys"
 mkdir -p "$WORK/keys" "$WORK/other"
