@@ -63,11 +63,6 @@ final class CheckReply {
         }
     }
 
-    /** The wire bytes, as protobuf writes them. */
-    byte[] toByteArray() {
-        return encoded != null ? encoded.clone() : message.toByteArray();
-    }
-
     /** The bytes for gRPC's framer: their length known up front, drained in one write. */
     private static final class EncodedStream extends InputStream implements KnownLength, Drainable {
         private final byte[] bytes;

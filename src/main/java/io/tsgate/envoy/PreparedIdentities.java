@@ -9,10 +9,10 @@ import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
-import java.io.IOException;
 import io.tsgate.auth.Access;
 import io.tsgate.policy.ResponseHeaders;
 import io.tsgate.request.RequestClass;
+import java.io.IOException;
 import java.util.List;
 
 /**
@@ -28,12 +28,12 @@ import java.util.List;
  */
 final class PreparedIdentities {
     private static final int SLOTS = 1024;
+    private static final String PATH = ":path";
     /** {@code status: {code: OK}}, the first field of every allow. */
     private static final byte[] STATUS_OK = CheckResponse.newBuilder().setStatus(CheckResponses.OK).build().toByteArray();
     /** What follows the header of the {@code :path} option: append false, OVERWRITE_IF_EXISTS_OR_ADD. */
-    private static final byte[] PATH_OPTION_TAIL = CheckResponses.overwrite(":path", "").toBuilder().clearHeader()
+    private static final byte[] PATH_OPTION_TAIL = CheckResponses.overwrite(PATH, "").toBuilder().clearHeader()
             .build().toByteArray();
-    private static final String PATH = ":path";
     private final Entry[] slots = new Entry[SLOTS];
     private final List<String> alwaysRemoved;
 
@@ -84,7 +84,8 @@ final class PreparedIdentities {
          * class, rewriting {@code :path} to {@code path}: the bytes protobuf writes for that message. Protobuf
          * writes fields in field-number order and a repeated field's elements in order, so the message's encoding
          * is the status field, then the ok_response field (its first header, {@code :path}, then the prepared rest),
-         * then the prepared dynamic_metadata field; only the path and the two lengths around it are written here.
+         * then the prepared dynamic_metadata field; only the :path header and the three lengths enclosing it (header,
+         * option, ok_response) are written here.
          */
         byte[] encodeAllow(RequestClass c, String path) {
             byte[] tail = okTails[c.ordinal()];

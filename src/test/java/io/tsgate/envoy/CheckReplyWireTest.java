@@ -30,7 +30,7 @@ class CheckReplyWireTest {
     private static final List<String> ALWAYS_REMOVED = List.of("authorization", "accountid", "projectid");
 
     /** The allow as a message, from the proto builders alone: the reference the prepared bytes must equal. */
-    private static CheckResponse reference(Allow a) {
+    static CheckResponse reference(Allow a) {
         String tenant = a.access().tenant().toString();
         return CheckResponse.newBuilder().setStatus(CheckResponses.OK).setOkResponse(OkHttpResponse.newBuilder()
                         .addHeaders(CheckResponses.overwrite(":path", a.path()))
@@ -41,7 +41,8 @@ class CheckReplyWireTest {
                 .build();
     }
 
-    private static byte[] wire(CheckReply reply) throws IOException {
+    /** What the reply marshaller hands gRPC's framer. */
+    static byte[] wire(CheckReply reply) throws IOException {
         try (InputStream in = CheckReply.MARSHALLER.stream(reply)) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             in.transferTo(out);

@@ -6,20 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.CodedOutputStream;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
-import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
 import io.tsgate.auth.Access;
 import io.tsgate.auth.BackendGrants;
 import io.tsgate.auth.LogsGrant;
 import io.tsgate.auth.Mode;
 import io.tsgate.policy.Allow;
-import io.tsgate.policy.ResponseHeaders;
-import io.tsgate.request.Backend;
 import io.tsgate.request.Label;
 import io.tsgate.request.RequestClass;
 import io.tsgate.request.Tenant;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,25 +32,6 @@ import org.junit.jupiter.api.Test;
 class WireEncodingAttackTest {
     private static final List<String> ALWAYS_REMOVED = List.of("authorization", "x-api-key", "accountid", "projectid");
 
-    private static CheckResponse reference(Allow a) {
-        String tenant = a.access().tenant().toString();
-        return CheckResponse.newBuilder().setStatus(CheckResponses.OK).setOkResponse(OkHttpResponse.newBuilder()
-                        .addHeaders(CheckResponses.overwrite(":path", a.path()))
-                        .addHeaders(CheckResponses.overwrite(ResponseHeaders.TENANT, tenant))
-                        .addHeaders(CheckResponses.overwrite(ResponseHeaders.CLASS, a.requestClass().label()))
-                        .addAllHeadersToRemove(a.removeHeaders()))
-                .setDynamicMetadata(AuthzMetadata.of(tenant, a.access(), a.requestClass(), Backend.METRICS))
-                .build();
-    }
-
-    private static byte[] wire(CheckReply reply) throws IOException {
-        try (InputStream in = CheckReply.MARSHALLER.stream(reply)) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            in.transferTo(out);
-            return out.toByteArray();
-        }
-    }
-
     /** What gRPC's proto marshaller writes for a message: writeTo an OutputStream (the OutputStreamEncoder). */
     private static byte[] streamed(CheckResponse m) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -66,8 +43,8 @@ class WireEncodingAttackTest {
 
     private static void assertSameAsProtobuf(CheckResponses responses, Allow allow, String what) throws IOException {
         CheckReply reply = responses.of(allow);
-        CheckResponse expected = reference(allow);
-        byte[] got = wire(reply);
+        CheckResponse expected = CheckReplyWireTest.reference(allow);
+        byte[] got = CheckReplyWireTest.wire(reply);
         assertArrayEquals(expected.toByteArray(), got, what);
         assertArrayEquals(streamed(expected), got, what + " (stream encoder)");
         CheckResponse parsed = CheckResponse.parseFrom(got);
