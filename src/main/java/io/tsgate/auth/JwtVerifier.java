@@ -44,6 +44,13 @@ public final class JwtVerifier implements TokenVerifier {
     private final java.util.function.Supplier<AccessRules> rules;
     private final boolean rulesFirst;
     private final Cache<Sha256.Digest, Cached> cache;
+    /**
+     * The entry last read or written per slot (slot = low bits of the hash): a repeat of a recent token is answered
+     * from here without the cache's bookkeeping (its expiry and eviction policy cost more than the rest of a hit).
+     * Entries are immutable and checked exactly as cache entries are, so a stale one can only miss; at most
+     * {@code min(cache size, 1024)} slots, so the bound on kept grants stays close to the cache's own.
+     */
+    private final Recent[] recent;
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
 
@@ -56,6 +63,9 @@ public final class JwtVerifier implements TokenVerifier {
         Cached(Access access, KeySet keys, AccessRules rules) {
             this(access, keys, rules, epochMillisFloor(access.expiresAt()));
         }
+    }
+
+    private record Recent(Sha256.Digest hash, Cached cached) {
     }
 
     private static long epochMillisFloor(Instant t) {
@@ -108,6 +118,7 @@ public final class JwtVerifier implements TokenVerifier {
                 .expireAfter(new UntilTokenExpiry(clock))
                 .executor(Runnable::run)
                 .build();
+        this.recent = new Recent[Integer.highestOneBit((int) Math.max(1, Math.min(1024, settings.cacheSize())))];
     }
 
     @Override
@@ -127,8 +138,18 @@ public final class JwtVerifier implements TokenVerifier {
         AccessRules ruleSet = rules.get();
         // a hit is answered from the hash of the header's chars: the token is copied out only on a miss
         Sha256.Digest hash = cache == null ? null : Sha256.of(text, from, to);
+        int slot = hash == null ? 0 : (int) hash.a() & (recent.length - 1);
         if (hash != null) {
-            Cached c = cache.getIfPresent(hash);
+            Recent r = recent[slot];
+            Cached c;
+            if (r != null && r.hash().equals(hash)) {
+                c = r.cached();
+            } else {
+                c = cache.getIfPresent(hash);
+                if (c != null) {
+                    recent[slot] = new Recent(hash, c);
+                }
+            }
             if (c != null && c.keys() == keySet && c.rules() == ruleSet && clock.millis() < c.expiresAt()) {
                 hits.increment();
                 return c.access();
@@ -143,7 +164,9 @@ public final class JwtVerifier implements TokenVerifier {
         }
         Access access = verifyUncached(token, keySet, ruleSet);
         if (hash != null) {
-            cache.put(hash, new Cached(access, keySet, ruleSet));
+            Cached c = new Cached(access, keySet, ruleSet);
+            cache.put(hash, c);
+            recent[slot] = new Recent(hash, c);
         }
         return access;
     }

@@ -3,9 +3,16 @@ package io.tsgate.envoy;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.KnownLength;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import io.tsgate.request.BodyCompleteness;
 import io.tsgate.request.RequestAttributes;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -15,7 +22,64 @@ final class CheckRequests {
     /** Zero bytes cannot be written to, so every body-less request shares one array. */
     private static final byte[] NO_BODY = new byte[0];
 
+    /**
+     * Reads a Check request's bytes into attributes: {@link CheckRequestReader} for what it takes, else protobuf's
+     * generated parser and {@link #toAttributes}; bytes protobuf refuses end the call as gRPC's own marshaller ends it
+     * ({@code INTERNAL}). Receive-only: tsgate never sends a Check request.
+     */
+    static MethodDescriptor.Marshaller<RequestAttributes> marshaller(HeaderNames names) {
+        return new MethodDescriptor.Marshaller<>() {
+            @Override
+            public InputStream stream(RequestAttributes value) {
+                throw new UnsupportedOperationException("a Check request is only ever received here");
+            }
+
+            @Override
+            public RequestAttributes parse(InputStream stream) {
+                byte[] bytes;
+                try {
+                    bytes = bytesOf(stream);
+                } catch (IOException e) {
+                    throw Status.INTERNAL.withDescription("Failed to read the Check request").withCause(e)
+                            .asRuntimeException();
+                }
+                RequestAttributes read = CheckRequestReader.read(bytes, 0, bytes.length, names);
+                if (read != null) {
+                    return read;
+                }
+                try {
+                    return toAttributes(CheckRequest.parseFrom(bytes));
+                } catch (InvalidProtocolBufferException e) {
+                    throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e)
+                            .asRuntimeException();
+                }
+            }
+        };
+    }
+
     private CheckRequests() {
+    }
+
+    /** gRPC hands over a stream that knows its length: read it into one exact array, not in 8 KiB steps. */
+    private static byte[] bytesOf(InputStream stream) throws IOException {
+        int known = stream instanceof KnownLength ? stream.available() : 0;
+        if (known <= 0) {
+            return stream.readAllBytes();
+        }
+        byte[] bytes = new byte[known];
+        int n = stream.readNBytes(bytes, 0, known);
+        if (n < known) {
+            return Arrays.copyOf(bytes, n);
+        }
+        int next = stream.read();
+        if (next < 0) {
+            return bytes;
+        }
+        byte[] rest = stream.readAllBytes(); // longer than announced: keep every byte all the same
+        byte[] all = Arrays.copyOf(bytes, bytes.length + 1 + rest.length);
+        all[bytes.length] = (byte) next;
+        System.arraycopy(rest, 0, all, bytes.length + 1, rest.length);
+        return all;
     }
 
     static RequestAttributes toAttributes(CheckRequest req) {
@@ -44,14 +108,6 @@ final class CheckRequests {
                 attrs.getSource().getAddress().getSocketAddress().getAddress(), attrs.getContextExtensionsMap());
     }
 
-    /**
-     * The route's {@code attributes.context_extensions} value under {@code key}, or null. Envoy fills them from its
-     * own route config ({@code ExtAuthzPerRoute.check_settings.context_extensions}, virtual host and route merged);
-     * no client input reaches them, unlike headers.
-     */
-    static String contextExtension(CheckRequest req, String key) {
-        return req.getAttributes().getContextExtensionsOrDefault(key, null);
-    }
 
     private static byte[] body(AttributeContext.HttpRequest http) {
         if (!http.getRawBody().isEmpty()) {

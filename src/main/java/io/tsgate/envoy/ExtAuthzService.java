@@ -27,8 +27,9 @@ import java.util.concurrent.CompletableFuture;
  * {@value BodyCounting#CONTEXT_EXTENSION} ({@code ext_proc}), else {@code -extAuthz.bodyCounting} (default: nothing
  * does): a client cannot set it.
  *
- * <p>The method is Envoy's {@code Check} with its own request parsing; only the response side differs from the
- * generated stub: it writes a {@link CheckReply}, so a usual allow goes out as bytes prepared per identity.
+ * <p>The method is Envoy's {@code Check} bound with tsgate's own marshallers on both sides: a request is read from
+ * its bytes by {@link CheckRequestReader} (protobuf's generated parser for anything that reader declines), and the
+ * answer is a {@link CheckReply}, so a usual allow goes out as bytes prepared per identity.
  */
 public final class ExtAuthzService implements BindableService {
     private final RequestAuthorizer authorizer;
@@ -53,7 +54,7 @@ public final class ExtAuthzService implements BindableService {
     @Override
     public ServerServiceDefinition bindService() {
         MethodDescriptor<CheckRequest, CheckResponse> generated = AuthorizationGrpc.getCheckMethod();
-        MethodDescriptor<CheckRequest, CheckReply> check = generated.toBuilder(generated.getRequestMarshaller(),
+        MethodDescriptor<RequestAttributes, CheckReply> check = generated.toBuilder(CheckRequests.marshaller(new HeaderNames()),
                 CheckReply.MARSHALLER).build();
         ServiceDescriptor service = ServiceDescriptor.newBuilder(AuthorizationGrpc.SERVICE_NAME)
                 .setSchemaDescriptor(AuthorizationGrpc.getServiceDescriptor().getSchemaDescriptor())
@@ -65,7 +66,7 @@ public final class ExtAuthzService implements BindableService {
 
     /** One Check answered as a message: what the gRPC method sends, parsed (for callers outside gRPC, and tests). */
     public void check(CheckRequest request, StreamObserver<CheckResponse> out) {
-        answer(request, new StreamObserver<>() {
+        answer(CheckRequests.toAttributes(request), new StreamObserver<>() {
             @Override
             public void onNext(CheckReply reply) {
                 out.onNext(reply.message());
@@ -83,15 +84,14 @@ public final class ExtAuthzService implements BindableService {
         });
     }
 
-    private void answer(CheckRequest request, StreamObserver<CheckReply> out) {
+    private void answer(RequestAttributes attrs, StreamObserver<CheckReply> out) {
         long start = System.nanoTime();
-        RequestAttributes attrs = CheckRequests.toAttributes(request);
         if (!authorizer.limits()) {
             respond(attrs, authorizer.decide(attrs), out, start); // no limits: nothing to wait for, no stage to build
             return;
         }
         BodyCounting counting = BodyCounting.fromContextExtension(
-                CheckRequests.contextExtension(request, BodyCounting.CONTEXT_EXTENSION), routeDefault);
+                attrs.contextExtensions().get(BodyCounting.CONTEXT_EXTENSION), routeDefault);
         CompletableFuture<Decision> stage = authorizer.decideLimited(attrs, counting).toCompletableFuture();
         if (stage.isDone()) {
             respond(attrs, stage.join(), out, start);

@@ -2,6 +2,7 @@ package io.tsgate.bench;
 
 import io.grpc.Attributes;
 import io.grpc.Drainable;
+import io.grpc.KnownLength;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -9,15 +10,17 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 
 /**
- * Unary calls into a bound gRPC service without a transport: the request goes in as a message, the response comes
- * out as the bytes the service's own marshaller writes (what a transport would frame), so a benchmark counts the
- * response's serialization as a server pays it, with neither sockets nor HTTP/2 in the figure.
+ * Unary calls into a bound gRPC service without a transport: the request goes in as bytes read by the service's own
+ * request marshaller, the response comes out as the bytes its response marshaller writes (what a transport would
+ * frame), so a benchmark counts parsing and serialization as a server pays them, with neither sockets nor HTTP/2 in
+ * the figure.
  */
 final class WireCalls<ReqT, RespT> {
     private final ServerMethodDefinition<ReqT, RespT> method;
@@ -30,8 +33,9 @@ final class WireCalls<ReqT, RespT> {
         }
     }
 
-    /** One call; returns the number of response bytes written into {@code sink}. */
-    long call(ReqT request, OutputStream sink) {
+    /** One call with an encoded request; returns the number of response bytes written into {@code sink}. */
+    long call(byte[] requestBytes, OutputStream sink) {
+        ReqT request = method.getMethodDescriptor().parseRequest(new Received(requestBytes));
         Call call = new Call(sink);
         ServerCallHandler<ReqT, RespT> handler = method.getServerCallHandler();
         ServerCall.Listener<ReqT> listener = handler.startCall(call, new Metadata());
@@ -42,6 +46,13 @@ final class WireCalls<ReqT, RespT> {
         }
         listener.onComplete();
         return call.written;
+    }
+
+    /** A received message as gRPC's deframer hands it to a marshaller: a stream that knows its length. */
+    private static final class Received extends ByteArrayInputStream implements KnownLength {
+        Received(byte[] bytes) {
+            super(bytes);
+        }
     }
 
     private final class Call extends ServerCall<ReqT, RespT> {
