@@ -380,6 +380,32 @@ class JwtVerifierTest {
     }
 
     @Test
+    void tokensSharingTheRecentSlotEachGetTheirOwnGrant() throws Exception {
+        // a cache of one: one recent slot, so every other token evicts the last from it (and from the cache)
+        JwtSettings s = new JwtSettings(List.of(), List.of(p256.publicKeyFile()), List.of(), "", "",
+                Duration.ZERO, false, 1);
+        JwtVerifier v = verifier(s);
+        Map<String, Object> a = claims();
+        a.put("sub", "alice");
+        Map<String, Object> b = claims();
+        b.put("sub", "bob");
+        b.put("exp", NOW.plusSeconds(60).getEpochSecond());
+        String ta = TokenMinter.mint("ES256", null, TestKeys.privateKey(p256), a);
+        String tb = TokenMinter.mint("ES256", null, TestKeys.privateKey(p256), b);
+        for (int i = 0; i < 3; i++) {
+            assertEquals("alice", v.verify(ta).subject());
+            assertEquals("alice", v.verify(ta).subject());
+            assertEquals("bob", v.verify(tb).subject());
+            assertEquals("bob", v.verify(tb).subject());
+        }
+        assertEquals(6, v.cacheHits(), "the repeat right after each token is answered from the recent slot");
+        // a grant answered from the recent slot still ends at its token's expiry
+        clock.advance(Duration.ofSeconds(60));
+        assertEquals("token_expired", reason(v, tb));
+        assertEquals("alice", v.verify(ta).subject());
+    }
+
+    @Test
     void disabledCacheVerifiesEveryTime() throws Exception {
         JwtSettings s = new JwtSettings(List.of(), List.of(p256.publicKeyFile()), List.of(), "", "",
                 Duration.ZERO, false, 0);
