@@ -409,7 +409,8 @@ final class CheckRequestReader {
 
     /**
      * A varint of at most {@code maxBytes} bytes; declines anything protobuf would read differently from its value:
-     * longer forms (truncated by protobuf) and, in the tenth byte, bits beyond 64.
+     * longer forms (truncated by protobuf) and a tenth byte other than 0x01 (protobuf's array decoder sets bit 63
+     * for a padded ten-byte form ending in 0x00, its stream decoder does not).
      */
     private long varint(int end, int maxBytes) {
         long v = 0;
@@ -418,7 +419,7 @@ final class CheckRequestReader {
                 throw DECLINE;
             }
             int x = b[pos++];
-            if (i == 9 && (x & 0xFE) != 0) {
+            if (i == 9 && x != 1) { // only 0x01 is a tenth byte protobuf's array and stream decoders read alike
                 throw DECLINE;
             }
             v |= (long) (x & 0x7F) << (7 * i);

@@ -24,8 +24,9 @@ final class CheckRequests {
 
     /**
      * Reads a Check request's bytes into attributes: {@link CheckRequestReader} for what it takes, else protobuf's
-     * generated parser and {@link #toAttributes}; bytes protobuf refuses end the call as gRPC's own marshaller ends it
-     * ({@code INTERNAL}). Receive-only: tsgate never sends a Check request.
+     * generated parser and {@link #toAttributes}; bytes protobuf refuses fail the call as they do with gRPC's own
+     * protobuf marshaller (the exception it throws; gRPC answers the client {@code UNKNOWN} either way). Receive-only:
+     * tsgate never sends a Check request.
      */
     static MethodDescriptor.Marshaller<RequestAttributes> marshaller(HeaderNames names) {
         return new MethodDescriptor.Marshaller<>() {
