@@ -392,6 +392,58 @@ class CheckRequestReaderTest {
     }
 
     @Test
+    void fixedWidthUnknownFieldsMayEndTheirMessage() {
+        byte[] fixed64 = {(byte) 0xA1, 0x06, 1, 2, 3, 4, 5, 6, 7, 8}; // field 100, wire type 1
+        byte[] fixed32 = {(byte) 0xA5, 0x06, 1, 2, 3, 4}; // field 100, wire type 5
+        assertEquals(true, agrees(inHttp(str(2, "GET"), fixed64)));
+        assertEquals(true, agrees(inHttp(str(2, "GET"), fixed32)));
+        assertEquals(true, agrees(concat(inHttp(str(2, "GET")), fixed64)));
+        assertEquals(true, agrees(concat(inHttp(str(2, "GET")), fixed32)));
+        byte[] cut = concat(inHttp(str(2, "GET")), java.util.Arrays.copyOf(fixed32, 5));
+        assertNull(CheckRequestReader.read(cut, 0, cut.length, TABLE));
+        assertNull(generated(cut));
+    }
+
+    @Test
+    void readsOnlyTheGivenRange() {
+        byte[] inner = inHttp(str(2, "GET"), str(4, "/a"));
+        byte[] framed = concat(new byte[] {9, 9}, inner, new byte[] {0x0F});
+        assertSame(generated(inner), CheckRequestReader.read(framed, 2, inner.length, TABLE));
+        assertThrows(IndexOutOfBoundsException.class, () -> CheckRequestReader.read(inner, 1, inner.length, TABLE));
+        assertThrows(IndexOutOfBoundsException.class, () -> CheckRequestReader.read(inner, -1, 1, TABLE));
+    }
+
+    /** A received message whose stream announces {@code announced} bytes, as gRPC's deframer stream does. */
+    private static final class Announced extends ByteArrayInputStream implements io.grpc.KnownLength {
+        private final int announced;
+
+        Announced(byte[] bytes, int announced) {
+            super(bytes);
+            this.announced = announced;
+        }
+
+        @Override
+        public synchronized int available() {
+            return Math.max(0, announced - pos); // may announce more than there is, or less
+        }
+    }
+
+    @Test
+    void marshallerReadsEveryByteWhateverTheStreamAnnounces() {
+        byte[] bytes = envoyLike("/api/v1/query?query=up", Map.of()).toByteArray();
+        RequestAttributes want = generated(bytes);
+        for (int announced : new int[] {0, 1, bytes.length / 2, bytes.length - 1, bytes.length, bytes.length + 5}) {
+            assertSame(want, CheckRequests.marshaller(TABLE).parse(new Announced(bytes, announced)));
+        }
+        assertSame(want, CheckRequests.marshaller(TABLE).parse(new java.io.BufferedInputStream(
+                new ByteArrayInputStream(bytes))));
+        // a stream that ends before what it announced: the bytes it had, which protobuf refuses here
+        byte[] half = java.util.Arrays.copyOf(bytes, bytes.length / 2);
+        assertThrows(StatusRuntimeException.class,
+                () -> CheckRequests.marshaller(TABLE).parse(new Announced(half, bytes.length)));
+    }
+
+    @Test
     void marshallerEndsBadBytesAsGrpcDoes() {
         byte[] garbage = {0x0A, 0x05, 0x22, 0x7F};
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
