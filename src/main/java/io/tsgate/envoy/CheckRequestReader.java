@@ -175,11 +175,7 @@ final class CheckRequestReader {
             int tag = tag(end);
             switch (field(tag)) {
                 case 1 -> {
-                    if (keep) {
-                        once(SEEN_ADDRESS, tag, LEN);
-                    } else {
-                        expect(tag, LEN);
-                    }
+                    once(keep ? SEEN_ADDRESS : 0, tag, LEN); // a checked-only peer may repeat it
                     address(length(end), keep);
                 }
                 case 2, 4, 5 -> checkedString(tag, end); // service, principal, certificate
@@ -198,11 +194,7 @@ final class CheckRequestReader {
             int tag = tag(end);
             switch (field(tag)) {
                 case 1 -> {
-                    if (keep) {
-                        once(SEEN_SOCKET_ADDRESS, tag, LEN);
-                    } else {
-                        expect(tag, LEN);
-                    }
+                    once(keep ? SEEN_SOCKET_ADDRESS : 0, tag, LEN); // a checked-only peer may repeat it
                     socketAddress(length(end), keep);
                 }
                 case 2, 3 -> throw DECLINE; // pipe, envoy_internal_address: the other members of the oneof
@@ -387,6 +379,7 @@ final class CheckRequestReader {
         }
     }
 
+    /** The field's wire type, and (unless {@code bit} is 0: a field only checked) its first occurrence. */
     private void once(int bit, int tag, int wireType) {
         expect(tag, wireType);
         if ((seen & bit) != 0) {
@@ -444,16 +437,10 @@ final class CheckRequestReader {
         return pos + (int) n;
     }
 
-    /**
-     * A string field's value: ASCII only (see the class). The JDK's ASCII decoder scans for high bytes in bulk and
-     * turns each into U+FFFD, which no ASCII text contains and which a Latin-1 string cannot hold (found in O(1)).
-     */
+    /** A string field's value: ASCII only (see the class). */
     private String string(int end) {
         int to = length(end);
-        String s = new String(b, pos, to - pos, StandardCharsets.US_ASCII);
-        if (s.indexOf('\uFFFD') >= 0) {
-            throw DECLINE;
-        }
+        String s = asciiText(to);
         pos = to;
         return s;
     }
@@ -466,8 +453,8 @@ final class CheckRequestReader {
         int to = length(end);
         String s = names.lookup(b, pos, to);
         if (s == null) {
-            s = new String(b, pos, to - pos, StandardCharsets.US_ASCII);
-            if (s.indexOf('\uFFFD') >= 0 || !isLowerCase(s)) {
+            s = asciiText(to);
+            if (!isLowerCase(s)) {
                 throw DECLINE;
             }
             names.remember(b, pos, to, s);
@@ -481,6 +468,18 @@ final class CheckRequestReader {
         int to = length(end);
         ascii(pos, to);
         pos = to;
+    }
+
+    /**
+     * {@code b[pos, to)} as text, declined unless ASCII. The JDK's ASCII decoder scans for high bytes in bulk and turns
+     * each into U+FFFD, which no ASCII text contains and which a Latin-1 string cannot hold (found in O(1)).
+     */
+    private String asciiText(int to) {
+        String s = new String(b, pos, to - pos, StandardCharsets.US_ASCII);
+        if (s.indexOf('\uFFFD') >= 0) {
+            throw DECLINE;
+        }
+        return s;
     }
 
     /** Declines a byte above 0x7F in {@code b[from, to)}; eight bytes a step. */
