@@ -1,13 +1,24 @@
 package io.tsgate.envoy;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static io.tsgate.envoy.CheckRequestWire.assertSameAttributes;
+import static io.tsgate.envoy.CheckRequestWire.bytes;
+import static io.tsgate.envoy.CheckRequestWire.cat;
+import static io.tsgate.envoy.CheckRequestWire.generated;
+import static io.tsgate.envoy.CheckRequestWire.hdr;
+import static io.tsgate.envoy.CheckRequestWire.hex;
+import static io.tsgate.envoy.CheckRequestWire.inAttrs;
+import static io.tsgate.envoy.CheckRequestWire.inHttp;
+import static io.tsgate.envoy.CheckRequestWire.len;
+import static io.tsgate.envoy.CheckRequestWire.str;
+import static io.tsgate.envoy.CheckRequestWire.tag;
+import static io.tsgate.envoy.CheckRequestWire.varint;
+import static io.tsgate.envoy.CheckRequestWire.vfield;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
@@ -37,7 +48,6 @@ import io.tsgate.policy.RequestAuthorizer;
 import io.tsgate.request.RequestAttributes;
 import io.tsgate.request.Tenant;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -67,117 +77,8 @@ import org.junit.jupiter.api.Test;
 class CheckRequestReaderAttackTest {
     private static final HeaderNames TABLE = new HeaderNames();
 
-    // --- wire writing with control over every encoding choice -----------------------------------------------
-
-    /** A varint with {@code pad} redundant continuation bytes (overlong form). */
-    private static byte[] varint(long v, int pad) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        List<Integer> groups = new ArrayList<>();
-        do {
-            groups.add((int) (v & 0x7F));
-            v >>>= 7;
-        } while (v != 0);
-        for (int i = 0; i < pad; i++) {
-            groups.add(0);
-        }
-        for (int i = 0; i < groups.size(); i++) {
-            out.write(groups.get(i) | (i < groups.size() - 1 ? 0x80 : 0));
-        }
-        return out.toByteArray();
-    }
-
-    private static byte[] varint(long v) {
-        return varint(v, 0);
-    }
-
-    private static byte[] cat(byte[]... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            out.writeBytes(p);
-        }
-        return out.toByteArray();
-    }
-
-    private static byte[] tag(int field, int wt, int pad) {
-        return varint(((long) field << 3) | wt, pad);
-    }
-
-    private static byte[] len(int field, byte[] value, int tagPad, int lenPad) {
-        return cat(tag(field, 2, tagPad), varint(value.length, lenPad), value);
-    }
-
-    private static byte[] len(int field, byte[] value) {
-        return len(field, value, 0, 0);
-    }
-
-    private static byte[] str(int field, String s) {
-        return len(field, s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static byte[] vfield(int field, long v) {
-        return cat(tag(field, 0, 0), varint(v));
-    }
-
-    private static byte[] bytes(int... bs) {
-        byte[] out = new byte[bs.length];
-        for (int i = 0; i < bs.length; i++) {
-            out[i] = (byte) bs[i];
-        }
-        return out;
-    }
-
-    private static byte[] inHttp(byte[]... fields) {
-        return len(1, len(4, len(2, cat(fields))));
-    }
-
-    private static byte[] hdr(String k, String v) {
-        return len(3, cat(str(1, k), str(2, v)));
-    }
-
-    private static byte[] inAttrs(byte[]... fields) {
-        return len(1, cat(fields));
-    }
-
-    // --- the property --------------------------------------------------------------------------------------
-
-    private static RequestAttributes generated(byte[] bytes) {
-        try {
-            return CheckRequests.toAttributes(CheckRequest.parseFrom(bytes));
-        } catch (InvalidProtocolBufferException e) {
-            return null;
-        }
-    }
-
-    private static void assertSameAttributes(RequestAttributes want, RequestAttributes got, String what) {
-        assertEquals(want.method(), got.method(), what);
-        assertEquals(want.rawPath(), got.rawPath(), what);
-        assertEquals(want.headers(), got.headers(), what);
-        assertEquals(List.copyOf(want.headers().entrySet()), List.copyOf(got.headers().entrySet()), what + " order");
-        assertEquals(want.headers().size(), got.headers().size(), what);
-        for (String k : new String[] {"content-length", "x-envoy-auth-partial-body", "authorization", ":path", "",
-            ":"}) {
-            assertEquals(want.headers().get(k), got.headers().get(k), what + " get " + k);
-            assertEquals(want.headers().containsKey(k), got.headers().containsKey(k), what + " containsKey " + k);
-        }
-        assertArrayEquals(want.body(), got.body(), what);
-        assertEquals(want.bodyComplete(), got.bodyComplete(), what);
-        assertEquals(want.peer(), got.peer(), what);
-        assertEquals(want.contextExtensions(), got.contextExtensions(), what);
-    }
-
-    /** Taken ⇒ protobuf takes it, same attributes; also the marshaller agrees. Returns whether the reader took it. */
-    private static boolean agrees(byte[] bytes, HeaderNames names, String what) {
-        RequestAttributes read = CheckRequestReader.read(bytes, 0, bytes.length, names);
-        RequestAttributes want = generated(bytes);
-        if (read != null) {
-            assertNotNull(want, () -> "reader took bytes protobuf refuses: " + what + " " + hex(bytes));
-            assertSameAttributes(want, read, what + " " + hex(bytes));
-        }
-        return read != null;
-    }
-
     private static boolean agrees(byte[] bytes, String what) {
-        return agrees(bytes, TABLE, what);
+        return CheckRequestWire.agrees(bytes, TABLE, what);
     }
 
     /** The marshaller: protobuf's attributes where protobuf reads the bytes, INTERNAL where it does not. */
@@ -191,14 +92,6 @@ class CheckRequestReaderAttackTest {
         } else {
             assertSameAttributes(want, m.parse(new ByteArrayInputStream(bytes)), what);
         }
-    }
-
-    private static String hex(byte[] b) {
-        StringBuilder s = new StringBuilder();
-        for (int i = 0; i < Math.min(b.length, 200); i++) {
-            s.append(String.format("%02x", b[i] & 0xFF));
-        }
-        return b.length > 200 ? s + "…" : s.toString();
     }
 
     // --- hand-written cases ----------------------------------------------------------------------------------
@@ -836,10 +729,10 @@ class CheckRequestReaderAttackTest {
         int n = 30_000;
         for (int i = 0; i < n; i++) {
             byte[] m = g.request();
-            if (agrees(m, names, "fuzz " + i)) {
+            if (CheckRequestWire.agrees(m, names, "fuzz " + i)) {
                 taken++;
             }
-            if (agrees(g.mutate(m), names, "mutant " + i)) {
+            if (CheckRequestWire.agrees(g.mutate(m), names, "mutant " + i)) {
                 mutantsTaken++;
             }
             if (i % 50 == 0) {

@@ -1,14 +1,20 @@
 package io.tsgate.envoy;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static io.tsgate.envoy.CheckRequestWire.assertSameAttributes;
+import static io.tsgate.envoy.CheckRequestWire.cat;
+import static io.tsgate.envoy.CheckRequestWire.generated;
+import static io.tsgate.envoy.CheckRequestWire.hdr;
+import static io.tsgate.envoy.CheckRequestWire.inHttp;
+import static io.tsgate.envoy.CheckRequestWire.latin1;
+import static io.tsgate.envoy.CheckRequestWire.len;
+import static io.tsgate.envoy.CheckRequestWire.str;
+import static io.tsgate.envoy.CheckRequestWire.vfield;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.CodedOutputStream;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.Value;
@@ -23,8 +29,6 @@ import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.grpc.StatusRuntimeException;
 import io.tsgate.request.RequestAttributes;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -64,36 +68,13 @@ class CheckRequestReaderTest {
                 SocketAddress.newBuilder().setAddress(ip).setPortValue(port)));
     }
 
-    /** The generated path's attributes, or null where protobuf refuses the bytes. */
-    private static RequestAttributes generated(byte[] bytes) {
-        try {
-            return CheckRequests.toAttributes(CheckRequest.parseFrom(bytes));
-        } catch (InvalidProtocolBufferException e) {
-            return null;
-        }
+    /** The property (see {@link CheckRequestWire#agrees}); whether the reader took the bytes. */
+    private static boolean agrees(byte[] bytes) {
+        return CheckRequestWire.agrees(bytes, TABLE, "");
     }
 
     private static void assertSame(RequestAttributes want, RequestAttributes got) {
-        assertEquals(want.method(), got.method());
-        assertEquals(want.rawPath(), got.rawPath());
-        assertEquals(want.headers(), got.headers());
-        assertEquals(List.copyOf(want.headers().entrySet()), List.copyOf(got.headers().entrySet()), "order");
-        assertArrayEquals(want.body(), got.body());
-        assertEquals(want.bodyComplete(), got.bodyComplete());
-        assertEquals(want.peer(), got.peer());
-        assertEquals(want.contextExtensions(), got.contextExtensions());
-    }
-
-    /** The property: taken ⇒ protobuf takes it and the attributes agree. Returns whether the reader took it. */
-    private static boolean agrees(byte[] bytes) {
-        RequestAttributes read = CheckRequestReader.read(bytes, 0, bytes.length, TABLE);
-        if (read == null) {
-            return false;
-        }
-        RequestAttributes want = generated(bytes);
-        assertNotNull(want, "reader took bytes protobuf refuses");
-        assertSame(want, read);
-        return true;
+        assertSameAttributes(want, got, "");
     }
 
     private static byte[] take(CheckRequest r) {
@@ -156,71 +137,25 @@ class CheckRequestReaderTest {
 
     // --- hand-written encodings protobuf reads in its own way --------------------------------------------------
 
-    private static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            out.writeBytes(p);
-        }
-        return out.toByteArray();
-    }
-
-    /** A length-delimited field. */
-    private static byte[] len(int field, byte[] value) {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            CodedOutputStream c = CodedOutputStream.newInstance(out);
-            c.writeByteArray(field, value);
-            c.flush();
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static byte[] str(int field, String ascii) {
-        return len(field, ascii.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-    }
-
-    private static byte[] varintField(int field, long v) {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            CodedOutputStream c = CodedOutputStream.newInstance(out);
-            c.writeInt64(field, v);
-            c.flush();
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** CheckRequest{attributes{request{http{...}}}} around HttpRequest field bytes. */
-    private static byte[] inHttp(byte[]... httpFields) {
-        return len(1, len(4, len(2, concat(httpFields))));
-    }
-
-    private static byte[] header(String k, String v) {
-        return len(3, concat(str(1, k), str(2, v)));
-    }
-
     @Test
     void declinesRepeatsProtobufWouldMergeOrOverwrite() {
         assertEquals(true, agrees(inHttp(str(2, "GET"), str(4, "/a"))));
         List<byte[]> repeats = List.of(
                 inHttp(str(2, "GET"), str(2, "POST")), // last wins in protobuf
                 inHttp(str(4, "/api/v1/query"), str(4, "/api/v1/admin/tsdb/delete_series")),
-                inHttp(header("authorization", "a"), header("authorization", "b")),
-                inHttp(header(":path", "/a"), header(":path", "/b")),
-                inHttp(len(3, concat(str(1, "a"), str(1, "b"), str(2, "v")))), // key twice in one entry
-                inHttp(len(3, concat(str(1, "a"), str(2, "v"), str(2, "w")))),
-                inHttp(varintField(9, 1), varintField(9, 2)),
+                inHttp(hdr("authorization", "a"), hdr("authorization", "b")),
+                inHttp(hdr(":path", "/a"), hdr(":path", "/b")),
+                inHttp(len(3, cat(str(1, "a"), str(1, "b"), str(2, "v")))), // key twice in one entry
+                inHttp(len(3, cat(str(1, "a"), str(2, "v"), str(2, "w")))),
+                inHttp(vfield(9, 1), vfield(9, 2)),
                 inHttp(str(11, "a=1"), str(11, "b=2")),
-                concat(inHttp(str(2, "GET")), inHttp(str(4, "/x"))), // attributes twice: protobuf merges them
-                len(1, concat(len(4, len(2, str(2, "GET"))), len(4, len(2, str(4, "/x"))))),
-                len(1, concat(len(1, len(1, len(1, str(2, "1.1.1.1")))),
+                cat(inHttp(str(2, "GET")), inHttp(str(4, "/x"))), // attributes twice: protobuf merges them
+                len(1, cat(len(4, len(2, str(2, "GET"))), len(4, len(2, str(4, "/x"))))),
+                len(1, cat(len(1, len(1, len(1, str(2, "1.1.1.1")))),
                         len(1, len(1, len(1, str(2, "2.2.2.2")))))),
-                len(1, len(1, len(1, concat(len(1, str(2, "1.1.1.1")), len(1, str(2, "2.2.2.2")))))),
-                len(1, len(1, len(1, len(1, concat(str(2, "1.1.1.1"), str(2, "2.2.2.2")))))),
-                len(1, concat(len(10, concat(str(1, "k"), str(2, "a"))), len(10, concat(str(1, "k"), str(2, "b"))))));
+                len(1, len(1, len(1, cat(len(1, str(2, "1.1.1.1")), len(1, str(2, "2.2.2.2")))))),
+                len(1, len(1, len(1, len(1, cat(str(2, "1.1.1.1"), str(2, "2.2.2.2")))))),
+                len(1, cat(len(10, cat(str(1, "k"), str(2, "a"))), len(10, cat(str(1, "k"), str(2, "b"))))));
         for (byte[] r : repeats) {
             assertNotNull(generated(r), "protobuf reads it");
             assertNull(CheckRequestReader.read(r, 0, r.length, TABLE));
@@ -229,24 +164,24 @@ class CheckRequestReaderTest {
 
     @Test
     void wireOddities() {
-        byte[] known = inHttp(str(2, "GET"), str(4, "/api/v1/query?query=up"), header("authorization", "Bearer t"));
+        byte[] known = inHttp(str(2, "GET"), str(4, "/api/v1/query?query=up"), hdr("authorization", "Bearer t"));
         // unknown fields of every plain wire type are skipped as protobuf skips them
-        byte[] unknowns = inHttp(str(2, "GET"), varintField(99, -1), new byte[] {(byte) 0xA1, 0x06, 1, 2, 3, 4, 5, 6,
-                7, 8}, new byte[] {(byte) 0xA5, 0x06, 1, 2, 3, 4}, str(98, "\u00ff\u00fe"), str(4, "/a"));
+        byte[] unknowns = inHttp(str(2, "GET"), vfield(99, -1), new byte[] {(byte) 0xA1, 0x06, 1, 2, 3, 4, 5, 6,
+                7, 8}, new byte[] {(byte) 0xA5, 0x06, 1, 2, 3, 4}, latin1(98, "\u00ff\u00fe"), str(4, "/a"));
         assertEquals(true, agrees(unknowns));
         assertEquals(true, agrees(known));
         List<byte[]> odd = List.of(
-                inHttp(varintField(2, 7)), // method with a varint wire type: protobuf keeps it as unknown
+                inHttp(vfield(2, 7)), // method with a varint wire type: protobuf keeps it as unknown
                 inHttp(new byte[] {(byte) 0xA3, 0x06, (byte) 0xA4, 0x06}), // an (empty) group
-                concat(known, new byte[] {0x0F}), // wire type 7
-                concat(known, new byte[] {0x00}), // field number 0
-                concat(known, new byte[] {(byte) 0x8A, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x00, 0}),
+                cat(known, new byte[] {0x0F}), // wire type 7
+                cat(known, new byte[] {0x00}), // field number 0
+                cat(known, new byte[] {(byte) 0x8A, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x00, 0}),
                 inHttp(new byte[] {0x48, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF,
                         (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x7F}), // size: bits past 64
                 inHttp(new byte[] {0x12, (byte) 0x83, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x00,
                         'G', 'E', 'T'}), // a six-byte length
-                inHttp(str(2, "G\u00c9T")), // not ASCII (and not UTF-8 either)
-                inHttp(header("x", "\u0080")));
+                inHttp(latin1(2, "G\u00c9T")), // not ASCII (and not UTF-8 either)
+                inHttp(len(3, cat(str(1, "x"), latin1(2, "\u0080")))));
         for (byte[] r : odd) {
             assertNull(CheckRequestReader.read(r, 0, r.length, TABLE));
         }
@@ -330,13 +265,13 @@ class CheckRequestReaderTest {
                 int from = rnd.nextInt(out.length);
                 int to = from + rnd.nextInt(out.length - from) + 1;
                 int at = rnd.nextInt(out.length + 1);
-                out = concat(java.util.Arrays.copyOf(out, at), java.util.Arrays.copyOfRange(in, from, to),
+                out = cat(java.util.Arrays.copyOf(out, at), java.util.Arrays.copyOfRange(in, from, to),
                         java.util.Arrays.copyOfRange(out, at, out.length));
             }
             default -> { // drop a slice
                 int from = rnd.nextInt(out.length);
                 int to = from + rnd.nextInt(out.length - from) + 1;
-                out = concat(java.util.Arrays.copyOf(out, from), java.util.Arrays.copyOfRange(out, to, out.length));
+                out = cat(java.util.Arrays.copyOf(out, from), java.util.Arrays.copyOfRange(out, to, out.length));
             }
         }
         return out;
@@ -384,7 +319,7 @@ class CheckRequestReaderTest {
         }
         for (int round = 0; round < 3; round++) {
             for (String name : sent) {
-                byte[] bytes = inHttp(header(name, "v"));
+                byte[] bytes = inHttp(hdr(name, "v"));
                 RequestAttributes a = CheckRequestReader.read(bytes, 0, bytes.length, names);
                 assertEquals(Map.of(name, "v"), a.headers());
             }
@@ -397,9 +332,9 @@ class CheckRequestReaderTest {
         byte[] fixed32 = {(byte) 0xA5, 0x06, 1, 2, 3, 4}; // field 100, wire type 5
         assertEquals(true, agrees(inHttp(str(2, "GET"), fixed64)));
         assertEquals(true, agrees(inHttp(str(2, "GET"), fixed32)));
-        assertEquals(true, agrees(concat(inHttp(str(2, "GET")), fixed64)));
-        assertEquals(true, agrees(concat(inHttp(str(2, "GET")), fixed32)));
-        byte[] cut = concat(inHttp(str(2, "GET")), java.util.Arrays.copyOf(fixed32, 5));
+        assertEquals(true, agrees(cat(inHttp(str(2, "GET")), fixed64)));
+        assertEquals(true, agrees(cat(inHttp(str(2, "GET")), fixed32)));
+        byte[] cut = cat(inHttp(str(2, "GET")), java.util.Arrays.copyOf(fixed32, 5));
         assertNull(CheckRequestReader.read(cut, 0, cut.length, TABLE));
         assertNull(generated(cut));
     }
@@ -407,7 +342,7 @@ class CheckRequestReaderTest {
     @Test
     void readsOnlyTheGivenRange() {
         byte[] inner = inHttp(str(2, "GET"), str(4, "/a"));
-        byte[] framed = concat(new byte[] {9, 9}, inner, new byte[] {0x0F});
+        byte[] framed = cat(new byte[] {9, 9}, inner, new byte[] {0x0F});
         assertSame(generated(inner), CheckRequestReader.read(framed, 2, inner.length, TABLE));
         assertThrows(IndexOutOfBoundsException.class, () -> CheckRequestReader.read(inner, 1, inner.length, TABLE));
         assertThrows(IndexOutOfBoundsException.class, () -> CheckRequestReader.read(inner, -1, 1, TABLE));
